@@ -1,0 +1,30 @@
+/** What a command sees of the process: streams, environment, and where to put its exit code. */
+import type { Readable } from "node:stream";
+
+export interface TextOut {
+  write(text: string): unknown;
+  /** True for an interactive terminal (progress is shown only then). */
+  isTTY?: boolean | undefined;
+}
+
+export interface CliIO {
+  stdout: TextOut;
+  stderr: TextOut;
+  stdin: Readable | NodeJS.ReadableStream;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export interface CliContext {
+  io: CliIO;
+  /** 0 ok, 1 data problems (invalid rows, failed products), 2 fatal (usage, I/O, auth, config). */
+  exitCode: number;
+  out(text: string): void;
+  err(text: string): void;
+  /** Secrets known to this run; `err`/`out` redact them as a last line of defence. */
+  secrets: Set<string>;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_FATAL = 2;

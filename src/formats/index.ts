@@ -1,0 +1,142 @@
+/**
+ * openFeed: source → decompress → decode → sniff → reader. The one entry point for ingest.
+ */
+import { FeedpipeError } from "../core/errors.js";
+import type { FieldValue, RecordStream, SourceRecord } from "../core/record.js";
+import { decode, peekText } from "../io/decode.js";
+import { type Compression, decompress } from "../io/decompress.js";
+import { counted, type OpenSourceOptions, openSource } from "../io/source.js";
+import { readCsv } from "./csv.js";
+import { readJson } from "./json.js";
+import { readNdjson } from "./ndjson.js";
+import { sniffFormat, xmlElementNames } from "./sniff.js";
+import type { InputFormat } from "./types.js";
+import { readXml } from "./xml.js";
+
+export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
+
+export interface ReadFeedOptions extends OpenSourceOptions {
+  format?: InputFormat | "auto" | undefined;
+  /** Forced text encoding (`latin1`, `windows-1252`, `utf-16le`, ...). */
+  encoding?: string | undefined;
+  delimiter?: string | undefined;
+  recordTag?: string | undefined;
+  jsonPath?: string | undefined;
+  maxRecordBytes?: number | undefined;
+  /** Called with the number of raw (possibly compressed) bytes as they are read. */
+  onBytes?: ((n: number) => void) | undefined;
+}
+
+export interface Feed {
+  name: string;
+  /** Raw size in bytes when known. */
+  size?: number | undefined;
+  compression: Compression;
+  encoding: string;
+  format: InputFormat;
+  delimiter?: string | undefined;
+  recordTag?: string | undefined;
+  jsonPath?: string | undefined;
+  records: RecordStream;
+}
+
+const SNIFF_CHARS = 64 * 1024;
+
+function hasReplacement(v: FieldValue): boolean {
+  if (typeof v === "string") return v.includes("\uFFFD");
+  if (Array.isArray(v)) return v.some(hasReplacement);
+  if (v !== null && typeof v === "object") return Object.values(v).some(hasReplacement);
+  return false;
+}
+
+/** Reject records that contain bytes invalid in the feed's encoding (only checked once any were seen). */
+async function* markInvalidBytes(records: RecordStream, state: { invalidBytes: boolean }, encoding: string): RecordStream {
+  for await (const batch of records) {
+    if (state.invalidBytes) {
+      for (const r of batch) if (!r.problem) flagRecord(r, encoding);
+    }
+    yield batch;
+  }
+}
+
+function flagRecord(r: SourceRecord, encoding: string): void {
+  for (const [field, value] of Object.entries(r.fields)) {
+    if (hasReplacement(value)) {
+      r.problem = {
+        code: "FEED_ENCODING_INVALID",
+        severity: "error",
+        field,
+        message: `Bytes that are not valid ${encoding} in field "${field}" (wrong --encoding?)`,
+        value,
+      };
+      return;
+    }
+  }
+}
+
+/** Open a feed (file path, `-`, or http(s) URL) and return its records as a stream of batches. */
+export async function openFeed(spec: string, options: ReadFeedOptions = {}): Promise<Feed> {
+  const src = await openSource(spec, options);
+  const raw = options.onBytes ? counted(src.chunks, options.onBytes) : src.chunks;
+  const unpacked = await decompress(raw, src.name);
+  const text = await decode(unpacked.chunks, src.name, { encoding: options.encoding });
+  const { head, all } = await peekText(text.chunks, SNIFF_CHARS);
+  if (head.replace(/^\uFEFF/, "").trim() === "") {
+    throw new FeedpipeError("FEED_EMPTY", `${src.name} is empty: there are no records to read`, {
+      context: { source: src.name },
+    });
+  }
+  const sniffed = sniffFormat(head);
+  const format = options.format && options.format !== "auto" ? options.format : sniffed.format;
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const base = { source: src.name, maxRecordBytes };
+  const feed: Omit<Feed, "records"> = {
+    name: src.name,
+    size: src.size,
+    compression: unpacked.compression,
+    encoding: text.encoding,
+    format,
+  };
+  let records: RecordStream;
+  switch (format) {
+    case "csv": {
+      const delimiter = options.delimiter ?? (sniffed.format === "csv" ? sniffed.delimiter : undefined) ?? ",";
+      records = readCsv(all, { ...base, delimiter });
+      feed.delimiter = delimiter;
+      break;
+    }
+    case "xml": {
+      const recordTag = options.recordTag ?? sniffed.recordTag;
+      if (!recordTag) {
+        throw new FeedpipeError(
+          "FEED_FORMAT_UNKNOWN",
+          `${src.name}: could not tell which XML element holds one product; pass --record-tag NAME ` +
+            `(elements seen: ${xmlElementNames(head).join(", ")})`,
+          { context: { source: src.name } },
+        );
+      }
+      records = readXml(all, { ...base, recordTag });
+      feed.recordTag = recordTag;
+      break;
+    }
+    case "json": {
+      const jsonPath = options.jsonPath ?? sniffed.jsonPath;
+      if (jsonPath === undefined) {
+        throw new FeedpipeError(
+          "FEED_FORMAT_UNKNOWN",
+          `${src.name}: found no array of products near the start of this JSON document; pass --json-path (e.g. items)`,
+          { context: { source: src.name } },
+        );
+      }
+      records = readJson(all, { ...base, jsonPath });
+      feed.jsonPath = jsonPath;
+      break;
+    }
+    case "ndjson":
+      records = readNdjson(all, base);
+      break;
+    default:
+      throw new FeedpipeError("INVALID_OPTION", `Invalid option format: expected csv, xml, json or ndjson, got ${String(format)}`);
+  }
+  return { ...feed, records: markInvalidBytes(records, text.state, text.encoding) };
+}

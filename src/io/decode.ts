@@ -1,0 +1,117 @@
+/**
+ * Charset decoding: UTF-8 with or without BOM, UTF-16 LE/BE by BOM, and ISO-8859-1 /
+ * windows-1252 (or any WHATWG label) when declared by `--encoding` or the XML declaration.
+ * Invalid bytes never throw: they decode to U+FFFD and `state.invalidBytes` is set, so the reader
+ * stage can reject the affected records with their line.
+ */
+import { FeedpipeError } from "../core/errors.js";
+import { peekBytes } from "./source.js";
+
+export interface DecodeState {
+  /** True once any chunk contained bytes invalid in the encoding. */
+  invalidBytes: boolean;
+}
+
+export interface DecodedText {
+  /** The encoding used (WHATWG name, e.g. `utf-8`, `windows-1252`). */
+  encoding: string;
+  bom: boolean;
+  chunks: AsyncIterable<string>;
+  state: DecodeState;
+}
+
+const REPLACEMENT = "\uFFFD";
+
+/** Normalise a user or document encoding label; throws for labels the platform cannot decode. */
+export function resolveEncoding(label: string, name: string): string {
+  const l = label.trim().toLowerCase();
+  const alias = l === "latin1" || l === "latin-1" ? "iso-8859-1" : l === "utf8" ? "utf-8" : l;
+  try {
+    return new TextDecoder(alias).encoding;
+  } catch {
+    throw new FeedpipeError("FEED_ENCODING_UNSUPPORTED", `${name}: unsupported text encoding "${label}"`, {
+      context: { source: name },
+    });
+  }
+}
+
+function sniffBom(head: Buffer): { encoding: string; length: number } | undefined {
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: "utf-8", length: 3 };
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return { encoding: "utf-16le", length: 2 };
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return { encoding: "utf-16be", length: 2 };
+  return undefined;
+}
+
+/** `<?xml version="1.0" encoding="ISO-8859-1"?>` → `ISO-8859-1`. */
+export function xmlDeclaredEncoding(head: Buffer): string | undefined {
+  const text = head.subarray(0, 256).toString("latin1");
+  const m = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']/.exec(text);
+  return m?.[1];
+}
+
+/** UTF-16 without a BOM still shows itself by NUL bytes beside ASCII `<`, `{`, letters. */
+function sniffUtf16NoBom(head: Buffer): string | undefined {
+  if (head.length < 4) return undefined;
+  if (head[0] === 0 && head[1] !== 0 && head[2] === 0 && head[3] !== 0) return "utf-16be";
+  if (head[0] !== 0 && head[1] === 0 && head[2] !== 0 && head[3] === 0) return "utf-16le";
+  return undefined;
+}
+
+export interface DecodeOptions {
+  /** Forced encoding (a BOM still wins, since it cannot be wrong). */
+  encoding?: string | undefined;
+}
+
+export async function decode(chunks: AsyncIterable<Buffer>, name: string, options: DecodeOptions = {}): Promise<DecodedText> {
+  const { head, all } = await peekBytes(chunks, 256);
+  const bom = sniffBom(head);
+  let encoding: string;
+  if (bom) encoding = bom.encoding;
+  else if (options.encoding) encoding = resolveEncoding(options.encoding, name);
+  else {
+    const declared = xmlDeclaredEncoding(head);
+    encoding = declared ? resolveEncoding(declared, name) : (sniffUtf16NoBom(head) ?? "utf-8");
+  }
+  const state: DecodeState = { invalidBytes: false };
+  const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+  const checkInvalid = encoding === "utf-8" || encoding.startsWith("utf-16");
+  async function* text(): AsyncIterable<string> {
+    for await (const chunk of all) {
+      const s = decoder.decode(chunk, { stream: true });
+      if (checkInvalid && !state.invalidBytes && s.includes(REPLACEMENT)) state.invalidBytes = true;
+      if (s.length > 0) yield s;
+    }
+    const tail = decoder.decode();
+    if (checkInvalid && tail.includes(REPLACEMENT)) state.invalidBytes = true;
+    if (tail.length > 0) yield tail;
+  }
+  return { encoding, bom: bom !== undefined, chunks: text(), state };
+}
+
+/** Peek decoded text: at least `min` characters (or all), returning the head and everything again. */
+export async function peekText(
+  chunks: AsyncIterable<string>,
+  min: number,
+): Promise<{ head: string; all: AsyncIterable<string> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  let head = "";
+  let done = false;
+  while (head.length < min) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head += r.value;
+  }
+  async function* all(): AsyncIterable<string> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, all: all() };
+}

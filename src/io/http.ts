@@ -1,0 +1,173 @@
+/**
+ * HTTP through undici, in one place: a shared keep-alive agent with connect/header/body timeouts
+ * and redirects, and one mapping from HTTP outcomes to coded, retry-aware errors.
+ */
+import { Agent, type Dispatcher, interceptors, request } from "undici";
+import { NetworkError, redactUrl } from "../core/errors.js";
+
+export interface HttpOptions {
+  method?: "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | undefined;
+  headers?: Record<string, string> | undefined;
+  body?: string | Buffer | undefined;
+  /** Time to connect and receive response headers (ms). */
+  timeoutMs?: number | undefined;
+  /** Longest silence while reading the body (ms). */
+  bodyTimeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData["body"];
+  url: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+
+const agents = new Map<string, Dispatcher>();
+
+function agentFor(timeoutMs: number, bodyTimeoutMs: number): Dispatcher {
+  const key = `${timeoutMs}/${bodyTimeoutMs}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({
+      connect: { timeout: timeoutMs },
+      headersTimeout: timeoutMs,
+      bodyTimeout: bodyTimeoutMs,
+      keepAliveTimeout: 4_000,
+      connections: 64,
+    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+/** Close pooled connections (tests and the CLI call this so the process can exit promptly). */
+export async function closeHttpAgents(): Promise<void> {
+  const all = [...agents.values()];
+  agents.clear();
+  await Promise.allSettled(all.map((a) => a.close()));
+}
+
+export function headerValue(headers: HttpResponse["headers"], name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Parse Retry-After style headers: seconds, or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const secs = Number(value);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function retryAfterFrom(headers: HttpResponse["headers"]): number | undefined {
+  return (
+    parseRetryAfter(headerValue(headers, "retry-after")) ??
+    parseRetryAfter(headerValue(headers, "x-ratelimit-retry-after"))
+  );
+}
+
+const TRANSIENT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/** Turn a thrown transport error into a NetworkError (timeouts and resets are retryable). */
+export function transportError(err: unknown, url: string): NetworkError {
+  if (err instanceof NetworkError) return err;
+  const e = err as { code?: string; name?: string; message?: string };
+  const shown = redactUrl(url);
+  if (e?.name === "AbortError") {
+    return new NetworkError("ABORTED", `Request to ${shown} was aborted`, { cause: err, context: { url: shown } });
+  }
+  const code = e?.code ?? "";
+  if (code.includes("TIMEOUT") || code === "ETIMEDOUT") {
+    return new NetworkError("HTTP_TIMEOUT", `Request to ${shown} timed out (${code})`, {
+      cause: err,
+      context: { url: shown },
+      retryable: true,
+    });
+  }
+  return new NetworkError("HTTP_CONNECTION", `Could not complete request to ${shown}: ${e?.message ?? code}`, {
+    cause: err,
+    context: { url: shown },
+    retryable: TRANSIENT_CODES.has(code) || code === "",
+  });
+}
+
+/** The error for a non-2xx status; 429/408/5xx are retryable, 401/403 are auth failures. */
+export function statusError(url: string, status: number, headers: HttpResponse["headers"], detail = ""): NetworkError {
+  const shown = redactUrl(url);
+  const suffix = detail ? `: ${detail}` : "";
+  const context = { url: shown, status };
+  if (status === 401 || status === 403) {
+    return new NetworkError("NET_AUTH_FAILED", `Authentication failed at ${shown} (HTTP ${status})${suffix}`, {
+      context,
+    });
+  }
+  if (status === 429) {
+    return new NetworkError("NET_RATE_LIMITED", `Rate limited by ${shown} (HTTP 429)${suffix}`, {
+      context,
+      retryable: true,
+      retryAfterMs: retryAfterFrom(headers),
+    });
+  }
+  const retryable = status >= 500 || status === 408;
+  return new NetworkError("HTTP_STATUS", `HTTP ${status} from ${shown}${suffix}`, {
+    context,
+    retryable,
+    retryAfterMs: retryable ? retryAfterFrom(headers) : undefined,
+  });
+}
+
+/** One HTTP request. Does not throw on non-2xx: callers decide (see `expectOk`). */
+export async function httpRequest(url: string, options: HttpOptions = {}): Promise<HttpResponse> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  try {
+    const res = await request(url, {
+      method: options.method ?? "GET",
+      headers: options.headers ?? {},
+      body: options.body ?? null,
+      signal: options.signal ?? null,
+      dispatcher: agentFor(timeoutMs, bodyTimeoutMs),
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.body, url };
+  } catch (err) {
+    throw transportError(err, url);
+  }
+}
+
+/** Throw the coded error for a non-2xx response (after draining a little of its body for detail). */
+export async function expectOk(res: HttpResponse): Promise<HttpResponse> {
+  if (res.status >= 200 && res.status < 300) return res;
+  let detail = "";
+  try {
+    detail = (await res.body.text()).slice(0, 300).replace(/\s+/g, " ").trim();
+  } catch {
+    // the body is only for the message
+  }
+  throw statusError(res.url, res.status, res.headers, detail);
+}
+
+/** Read a whole (small, API) response body as text, mapping read failures to NetworkErrors. */
+export async function readText(res: HttpResponse): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch (err) {
+    throw transportError(err, res.url);
+  }
+}

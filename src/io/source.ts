@@ -1,0 +1,143 @@
+/**
+ * Byte sources: a file path, `-` for stdin, or an http(s) URL streamed with undici.
+ * A source is an async iterable of Buffers plus what is known about it (name, size).
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { FeedpipeError, redactUrl } from "../core/errors.js";
+import { expectOk, httpRequest } from "./http.js";
+
+export interface ByteSource {
+  /** Name for messages and record origins (URLs without credentials). */
+  name: string;
+  /** Total size in bytes when known (file size, Content-Length). */
+  size?: number | undefined;
+  chunks: AsyncIterable<Buffer>;
+}
+
+export interface OpenSourceOptions {
+  /** stdin stream to use for `-` (the CLI passes its own; defaults to process.stdin). */
+  stdin?: NodeJS.ReadableStream | undefined;
+  timeoutMs?: number | undefined;
+  bodyTimeoutMs?: number | undefined;
+  headers?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+  /** Read size for files (bytes). */
+  highWaterMark?: number | undefined;
+}
+
+const FILE_CHUNK = 1 << 20;
+
+export function isUrl(spec: string): boolean {
+  return /^https?:\/\//i.test(spec);
+}
+
+/** Wrap a Node readable so read errors become coded FeedpipeErrors naming the source. */
+async function* guarded(stream: AsyncIterable<Buffer | string>, name: string): AsyncIterable<Buffer> {
+  try {
+    for await (const chunk of stream) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+  } catch (err) {
+    if (err instanceof FeedpipeError) throw err;
+    const e = err as { code?: string; message?: string };
+    if (e.code?.startsWith("UND_ERR") || e.code === "ECONNRESET") {
+      throw new FeedpipeError("NET_DOWNLOAD_FAILED", `Download of ${name} failed: ${e.message ?? e.code}`, {
+        cause: err,
+        context: { source: name },
+      });
+    }
+    throw new FeedpipeError("IO_READ", `Could not read ${name}: ${e.message ?? String(err)}`, {
+      cause: err,
+      context: { source: name },
+    });
+  }
+}
+
+export async function openSource(spec: string, options: OpenSourceOptions = {}): Promise<ByteSource> {
+  if (spec === "-") {
+    const stdin = options.stdin ?? process.stdin;
+    return { name: "stdin", chunks: guarded(stdin as AsyncIterable<Buffer>, "stdin") };
+  }
+  if (isUrl(spec)) {
+    const name = redactUrl(spec);
+    const res = await expectOk(
+      await httpRequest(spec, {
+        headers: { "accept-encoding": "identity", ...(options.headers ?? {}) },
+        timeoutMs: options.timeoutMs,
+        bodyTimeoutMs: options.bodyTimeoutMs,
+        signal: options.signal,
+      }),
+    );
+    const len = Number(res.headers["content-length"]);
+    return {
+      name,
+      size: Number.isFinite(len) && len > 0 ? len : undefined,
+      chunks: guarded(res.body, name),
+    };
+  }
+  let size: number;
+  try {
+    const st = await stat(spec);
+    if (st.isDirectory()) {
+      throw new FeedpipeError("IO_READ", `${spec} is a directory, not a feed file`, { context: { source: spec } });
+    }
+    size = st.size;
+  } catch (err) {
+    if (err instanceof FeedpipeError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT") {
+      throw new FeedpipeError("IO_NOT_FOUND", `File not found: ${spec}`, { cause: err, context: { source: spec } });
+    }
+    throw new FeedpipeError("IO_READ", `Could not open ${spec}: ${(err as Error).message}`, {
+      cause: err,
+      context: { source: spec },
+    });
+  }
+  const stream = createReadStream(spec, { highWaterMark: options.highWaterMark ?? FILE_CHUNK });
+  return { name: spec, size, chunks: guarded(stream, spec) };
+}
+
+/**
+ * Take the first `min` bytes (or all, if the source is shorter) without losing anything: returns
+ * the head and an iterable that yields the head again followed by the rest.
+ */
+export async function peekBytes(
+  chunks: AsyncIterable<Buffer>,
+  min: number,
+): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const taken: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < min) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    taken.push(r.value);
+    length += r.value.length;
+  }
+  const head = taken.length === 1 ? taken[0]! : Buffer.concat(taken);
+  async function* all(): AsyncIterable<Buffer> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, all: all() };
+}
+
+/** Count bytes as they pass (for progress). */
+export function counted(chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncIterable<Buffer> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const c of chunks) {
+        onBytes(c.length);
+        yield c;
+      }
+    },
+  };
+}
