@@ -24,11 +24,46 @@ export function seededRandom(seed) {
   };
 }
 
-const ADJ = ["Classic", "Ultra", "Eco", "Pro", "Deluxe", "Compact", "Heritage", "Nordic", "Urban", "Café", "Señor", "Über"];
-const NOUN = ["Jacket", "Kettle", "Backpack", "Lamp", "Sneaker", "Headphones", "Blender", "Tent", "Watch", "Mug", "Desk", "Chair"];
+const ADJ = [
+  "Classic",
+  "Ultra",
+  "Eco",
+  "Pro",
+  "Deluxe",
+  "Compact",
+  "Heritage",
+  "Nordic",
+  "Urban",
+  "Café",
+  "Señor",
+  "Über",
+];
+const NOUN = [
+  "Jacket",
+  "Kettle",
+  "Backpack",
+  "Lamp",
+  "Sneaker",
+  "Headphones",
+  "Blender",
+  "Tent",
+  "Watch",
+  "Mug",
+  "Desk",
+  "Chair",
+];
 const BRANDS = ["Northridge", "Acme", "Lumen & Co", "Blåbær", "Zeta", "Kōhī Works", "Pinecrest", "Orbit"];
-const CATS = ["Apparel > Outerwear", "Home > Kitchen", "Electronics > Audio", "Sports > Camping", "Home > Furniture"];
-const WORDS = "durable lightweight, water-resistant \"premium\" recycled everyday comfort design travel warm quiet fast efficient crafted naïve soft stainless".split(" ");
+const CATS = [
+  "Apparel > Outerwear",
+  "Home > Kitchen",
+  "Electronics > Audio",
+  "Sports > Camping",
+  "Home > Furniture",
+];
+const WORDS =
+  'durable lightweight, water-resistant "premium" recycled everyday comfort design travel warm quiet fast efficient crafted naïve soft stainless'.split(
+    " ",
+  );
 const AVAIL = ["in_stock", "in stock", "out_of_stock", "preorder", "backorder"];
 const CURRENCIES = ["USD", "EUR", "GBP"];
 
@@ -72,7 +107,21 @@ export function* products(count, seed = 42) {
   }
 }
 
-export const FIELDS = ["sku", "name", "url", "image", "price", "currency", "description", "category", "old_price", "brand", "gtin", "mpn", "availability"];
+export const FIELDS = [
+  "sku",
+  "name",
+  "url",
+  "image",
+  "price",
+  "currency",
+  "description",
+  "category",
+  "old_price",
+  "brand",
+  "gtin",
+  "mpn",
+  "availability",
+];
 
 const csvCell = (v) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 const xmlEsc = (v) => v.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -129,9 +178,9 @@ export async function generate({ products: count, format, out, seed = 42 }) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = Object.fromEntries(
-    process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-  );
+  const args = {};
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) if (argv[i].startsWith("--")) args[argv[i].slice(2)] = argv[i + 1];
   const count = Number(args.products ?? 100000);
   const format = args.format ?? "csv";
   const out = args.out ?? `bench/data/catalog-${count}.${format}`;

@@ -106,11 +106,20 @@ async function fileBench({ formats, products, size, seed, skip }) {
     const out = join(dataDir, `out-${process.pid}.csv`);
     const tasks = [
       ["floor", () => measure(process.execPath, [join(root, "bench", "floor.mjs"), file, format])],
-      ["naive", () => measure(process.execPath, [join(root, "bench", "naive", "pipeline.mjs"), file, format, out])],
-      ["convert", () => measure(process.execPath, [cli, "convert", file, "-o", out, "--quiet"], { allowExit: [0, 1] })],
+      [
+        "naive",
+        () => measure(process.execPath, [join(root, "bench", "naive", "pipeline.mjs"), file, format, out]),
+      ],
+      [
+        "convert",
+        () => measure(process.execPath, [cli, "convert", file, "-o", out, "--quiet"], { allowExit: [0, 1] }),
+      ],
       [
         "validate",
-        () => measure(process.execPath, [cli, "validate", file, "--report", "json", "--quiet"], { allowExit: [0, 1] }),
+        () =>
+          measure(process.execPath, [cli, "validate", file, "--report", "json", "--quiet"], {
+            allowExit: [0, 1],
+          }),
       ],
     ];
     for (const [task, run] of tasks) {
@@ -139,10 +148,16 @@ async function fileBench({ formats, products, size, seed, skip }) {
 }
 
 function table(rows) {
-  const lines = ["| format | task | products | products/s | MB/s | peak RSS MB | vs naive |", "|---|---|---:|---:|---:|---:|---:|"];
+  const lines = [
+    "| format | task | products | products/s | MB/s | peak RSS MB | vs naive |",
+    "|---|---|---:|---:|---:|---:|---:|",
+  ];
   for (const r of rows) {
     const naive = rows.find((x) => x.format === r.format && x.task === "naive");
-    const ratio = naive && r.task !== "naive" && r.task !== "floor" ? `${(r.productsPerSec / naive.productsPerSec).toFixed(2)}x` : "";
+    const ratio =
+      naive && r.task !== "naive" && r.task !== "floor"
+        ? `${(r.productsPerSec / naive.productsPerSec).toFixed(2)}x`
+        : "";
     lines.push(
       `| ${r.format} | ${r.task} | ${r.products} | ${r.productsPerSec.toLocaleString("en-US")} | ${r.mbPerSec} | ${r.peakRssMb} | ${ratio} |`,
     );
@@ -160,7 +175,12 @@ async function main() {
   const skip = (arg("skip", "") ?? "").split(",");
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+    },
     options: { formats, products, size, seed },
     files: [],
     network: undefined,
@@ -174,7 +194,9 @@ async function main() {
   await mkdir(dir, { recursive: true });
   const name = join(dir, `${result.date.replace(/[:.]/g, "-")}.json`);
   await writeFile(name, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`\nMachine: ${result.machine.cpus} cores (${result.machine.model}), ${result.machine.memGiB} GiB, Node ${result.machine.node}\n\n`);
+  process.stdout.write(
+    `\nMachine: ${result.machine.cpus} cores (${result.machine.model}), ${result.machine.memGiB} GiB, Node ${result.machine.node}\n\n`,
+  );
   if (result.files.length) process.stdout.write(`${table(result.files)}\n`);
   if (result.network) process.stdout.write(`\n${result.network.table}\n`);
   process.stdout.write(`\nSaved ${name}\n`);

@@ -58,9 +58,18 @@ const fromGoogle = (doc) => {
   const it = doc.item ?? {};
   const [amount, currency] = String(it["g:sale_price"] ?? it["g:price"] ?? "").split(" ");
   return {
-    sku: it["g:id"], name: it.title, url: it.link, image: it["g:image_link"], price: amount, currency,
-    description: it.description, category: it["g:product_type"], brand: it["g:brand"], gtin: it["g:gtin"],
-    mpn: it["g:mpn"], availability: it["g:availability"],
+    sku: it["g:id"],
+    name: it.title,
+    url: it.link,
+    image: it["g:image_link"],
+    price: amount,
+    currency,
+    description: it.description,
+    category: it["g:product_type"],
+    brand: it["g:brand"],
+    gtin: it["g:gtin"],
+    mpn: it["g:mpn"],
+    availability: it["g:availability"],
     old_price: it["g:sale_price"] ? String(it["g:price"]).split(" ")[0] : undefined,
   };
 };

@@ -6,7 +6,9 @@ export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) 
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`Invalid option ${name}: expected a whole number from ${min} to ${max}, got "${value}"`);
+      throw new InvalidArgumentError(
+        `Invalid option ${name}: expected a whole number from ${min} to ${max}, got "${value}"`,
+      );
     }
     return n;
   };
@@ -16,7 +18,9 @@ export function numberOption(name: string, min = 0, max = Number.MAX_VALUE) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`Invalid option ${name}: expected a number from ${min} to ${max}, got "${value}"`);
+      throw new InvalidArgumentError(
+        `Invalid option ${name}: expected a number from ${min} to ${max}, got "${value}"`,
+      );
     }
     return n;
   };
@@ -26,7 +30,10 @@ export function numberOption(name: string, min = 0, max = Number.MAX_VALUE) {
 export function sizeOption(name: string) {
   return (value: string): number => {
     const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(value.trim());
-    if (!m) throw new InvalidArgumentError(`Invalid option ${name}: expected a size like 1048576, 512k or 4m, got "${value}"`);
+    if (!m)
+      throw new InvalidArgumentError(
+        `Invalid option ${name}: expected a size like 1048576, 512k or 4m, got "${value}"`,
+      );
     const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
     return Math.round(Number(m[1]) * mult);
   };
@@ -55,11 +62,18 @@ export function addInputOptions(cmd: Command): Command {
         "ndjson",
       ]),
     )
-    .option("--encoding <name>", "text encoding when not UTF-8 and not declared (latin1, windows-1252, utf-16le)")
+    .option(
+      "--encoding <name>",
+      "text encoding when not UTF-8 and not declared (latin1, windows-1252, utf-16le)",
+    )
     .option("--delimiter <char>", "CSV delimiter (default: sniffed from the header; \\t for tab)")
     .option("--record-tag <name>", "XML element holding one product (default: item, entry, product ...)")
     .option("--json-path <path>", "dot path of the product array in a JSON document (e.g. items)")
-    .option("--max-record-size <bytes>", "reject records larger than this (default 1m)", sizeOption("--max-record-size"))
+    .option(
+      "--max-record-size <bytes>",
+      "reject records larger than this (default 1m)",
+      sizeOption("--max-record-size"),
+    )
     .option("--timeout <ms>", "HTTP connect/response timeout for URL sources", intOption("--timeout", 1));
 }
 

@@ -21,7 +21,13 @@ import { type CliContext, type CliIO, EXIT_FATAL } from "./context.js";
 export const VERSION = "0.1.0";
 
 function defaultIO(): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }
 
 export function createContext(io: CliIO): CliContext {
@@ -84,7 +90,16 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
   registerSandbox(program, ctx);
   registerDemo(program, ctx);
 
-  for (const cmd of [program, register, pull, feeds, ...program.commands, ...register.commands, ...pull.commands, ...feeds.commands]) {
+  for (const cmd of [
+    program,
+    register,
+    pull,
+    feeds,
+    ...program.commands,
+    ...register.commands,
+    ...pull.commands,
+    ...feeds.commands,
+  ]) {
     cmd.exitOverride();
     cmd.configureOutput({
       writeOut: (s) => ctx.out(s),

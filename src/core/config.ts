@@ -27,7 +27,10 @@ const configFileSchema = z
         brandApiUrl: z.string().url().optional(),
         publisherToken: z.string().optional(),
         publisherApiUrl: z.string().url().optional(),
-        actions: z.object({ product: z.string().optional(), setting: z.string().optional() }).strict().optional(),
+        actions: z
+          .object({ product: z.string().optional(), setting: z.string().optional() })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -97,21 +100,31 @@ function readConfigFile(path: string): ConfigFile {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new FeedpipeError("CONFIG_INVALID", `Could not read config file ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new FeedpipeError(
+      "CONFIG_INVALID",
+      `Could not read config file ${path}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new FeedpipeError("CONFIG_INVALID", `Config file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new FeedpipeError(
+      "CONFIG_INVALID",
+      `Config file ${path} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   const parsed = configFileSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first?.path.join(".") || "(top level)";
-    throw new FeedpipeError("CONFIG_INVALID", `Config file ${path}: ${where}: ${first?.message ?? "invalid"}`);
+    throw new FeedpipeError(
+      "CONFIG_INVALID",
+      `Config file ${path}: ${where}: ${first?.message ?? "invalid"}`,
+    );
   }
   return parsed.data;
 }
@@ -129,7 +142,8 @@ export function loadConfig(options: LoadConfigOptions): FeedpipeConfig {
   const fc: ConfigFile = file ? readConfigFile(file) : {};
   const pb = fc.partnerboost ?? {};
   const pz = fc.partnerize ?? {};
-  const pick = (v: string | undefined, fallback: string | undefined) => (v !== undefined && v !== "" ? v : fallback);
+  const pick = (v: string | undefined, fallback: string | undefined) =>
+    v !== undefined && v !== "" ? v : fallback;
   const config: FeedpipeConfig = {
     partnerboost: {
       brandId: pick(env.PARTNERBOOST_BRAND_ID, pb.brandId),
@@ -141,7 +155,8 @@ export function loadConfig(options: LoadConfigOptions): FeedpipeConfig {
     },
     partnerboostPublisher: {
       token: pick(env.PARTNERBOOST_PUBLISHER_TOKEN, pb.publisherToken),
-      apiUrl: pick(env.PARTNERBOOST_PUBLISHER_API_URL, pb.publisherApiUrl) ?? DEFAULTS.partnerboostPublisherApiUrl,
+      apiUrl:
+        pick(env.PARTNERBOOST_PUBLISHER_API_URL, pb.publisherApiUrl) ?? DEFAULTS.partnerboostPublisherApiUrl,
     },
     partnerize: {
       applicationKey: pick(env.PARTNERIZE_APPLICATION_KEY, pz.applicationKey),

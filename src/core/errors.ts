@@ -68,7 +68,12 @@ export class NetworkError extends FeedpipeError {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; context?: ErrorContext; retryable?: boolean; retryAfterMs?: number | undefined } = {},
+    options: {
+      cause?: unknown;
+      context?: ErrorContext;
+      retryable?: boolean;
+      retryAfterMs?: number | undefined;
+    } = {},
   ) {
     super(code, message, options);
     this.retryable = options.retryable ?? false;

@@ -48,7 +48,8 @@ export function backoffDelay(
   error: NetworkError | undefined,
   random: () => number = Math.random,
 ): number {
-  if (error?.retryAfterMs !== undefined) return Math.min(Math.max(0, error.retryAfterMs), policy.maxRetryAfterMs);
+  if (error?.retryAfterMs !== undefined)
+    return Math.min(Math.max(0, error.retryAfterMs), policy.maxRetryAfterMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   // "Full jitter", but never less than a quarter of the step so a burst of retries spreads out.
   return Math.round(ceiling * (0.25 + 0.75 * random()));
@@ -58,7 +59,10 @@ export function backoffDelay(
  * Run `fn` until it succeeds, a non-retryable error is thrown, or attempts run out. The last error
  * is rethrown as is (its code tells what happened); `attempts` is recorded in its context.
  */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const policy = resolvePolicy(options.policy);
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {

@@ -50,7 +50,11 @@ function hasReplacement(v: FieldValue): boolean {
 }
 
 /** Reject records that contain bytes invalid in the feed's encoding (only checked once any were seen). */
-async function* markInvalidBytes(records: RecordStream, state: { invalidBytes: boolean }, encoding: string): RecordStream {
+async function* markInvalidBytes(
+  records: RecordStream,
+  state: { invalidBytes: boolean },
+  encoding: string,
+): RecordStream {
   for await (const batch of records) {
     if (state.invalidBytes) {
       for (const r of batch) if (!r.problem) flagRecord(r, encoding);
@@ -100,7 +104,8 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
   let records: RecordStream;
   switch (format) {
     case "csv": {
-      const delimiter = options.delimiter ?? (sniffed.format === "csv" ? sniffed.delimiter : undefined) ?? ",";
+      const delimiter =
+        options.delimiter ?? (sniffed.format === "csv" ? sniffed.delimiter : undefined) ?? ",";
       records = readCsv(all, { ...base, delimiter });
       feed.delimiter = delimiter;
       break;
@@ -136,7 +141,10 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
       records = readNdjson(all, base);
       break;
     default:
-      throw new FeedpipeError("INVALID_OPTION", `Invalid option format: expected csv, xml, json or ndjson, got ${String(format)}`);
+      throw new FeedpipeError(
+        "INVALID_OPTION",
+        `Invalid option format: expected csv, xml, json or ndjson, got ${String(format)}`,
+      );
   }
   return { ...feed, records: markInvalidBytes(records, text.state, text.encoding) };
 }

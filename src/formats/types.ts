@@ -31,7 +31,10 @@ export interface JsonReaderOptions extends ReaderOptions {
 }
 
 /** A reader turns decoded text chunks into batches of records. */
-export type Reader<O extends ReaderOptions = ReaderOptions> = (text: AsyncIterable<string>, options: O) => RecordStream;
+export type Reader<O extends ReaderOptions = ReaderOptions> = (
+  text: AsyncIterable<string>,
+  options: O,
+) => RecordStream;
 
 /** Output formats for writers. */
 export type OutputFormat = "csv" | "tsv" | "ndjson" | "json" | "xml";

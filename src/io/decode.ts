@@ -36,7 +36,8 @@ export function resolveEncoding(label: string, name: string): string {
 }
 
 function sniffBom(head: Buffer): { encoding: string; length: number } | undefined {
-  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: "utf-8", length: 3 };
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)
+    return { encoding: "utf-8", length: 3 };
   if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return { encoding: "utf-16le", length: 2 };
   if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return { encoding: "utf-16be", length: 2 };
   return undefined;
@@ -62,7 +63,11 @@ export interface DecodeOptions {
   encoding?: string | undefined;
 }
 
-export async function decode(chunks: AsyncIterable<Buffer>, name: string, options: DecodeOptions = {}): Promise<DecodedText> {
+export async function decode(
+  chunks: AsyncIterable<Buffer>,
+  name: string,
+  options: DecodeOptions = {},
+): Promise<DecodedText> {
   const { head, all } = await peekBytes(chunks, 256);
   const bom = sniffBom(head);
   let encoding: string;

@@ -36,10 +36,14 @@ async function* throughZlib(
         { cause: err, context: { source: name } },
       );
     }
-    throw new FeedpipeError("FEED_GZIP_CORRUPT", `${name}: ${kind} data is corrupt (${e.message ?? e.code})`, {
-      cause: err,
-      context: { source: name },
-    });
+    throw new FeedpipeError(
+      "FEED_GZIP_CORRUPT",
+      `${name}: ${kind} data is corrupt (${e.message ?? e.code})`,
+      {
+        cause: err,
+        context: { source: name },
+      },
+    );
   } finally {
     src.destroy();
   }
@@ -63,7 +67,8 @@ async function* unzipFirst(input: AsyncIterable<Buffer>, name: string): AsyncIte
       `${name}: the zip's first entry is a folder (${entryName}); put the feed file at the top of the archive`,
     );
   }
-  if (flags & 0x1) throw new FeedpipeError("FEED_ZIP_UNSUPPORTED", `${name}: encrypted zip entries are not supported`);
+  if (flags & 0x1)
+    throw new FeedpipeError("FEED_ZIP_UNSUPPORTED", `${name}: encrypted zip entries are not supported`);
   // Skip the header bytes, then hand the rest to the right decoder.
   async function* body(): AsyncIterable<Buffer> {
     let skip = dataStart;
@@ -91,13 +96,19 @@ async function* unzipFirst(input: AsyncIterable<Buffer>, name: string): AsyncIte
   }
   if (method === 0) {
     if (flags & 0x8) {
-      throw new FeedpipeError("FEED_ZIP_UNSUPPORTED", `${name}: stored zip entries with a data descriptor are not supported`);
+      throw new FeedpipeError(
+        "FEED_ZIP_UNSUPPORTED",
+        `${name}: stored zip entries with a data descriptor are not supported`,
+      );
     }
     yield* body();
     return;
   }
   if (method !== 8) {
-    throw new FeedpipeError("FEED_ZIP_UNSUPPORTED", `${name}: zip compression method ${method} is not supported (use deflate)`);
+    throw new FeedpipeError(
+      "FEED_ZIP_UNSUPPORTED",
+      `${name}: zip compression method ${method} is not supported (use deflate)`,
+    );
   }
   yield* throughZlib(body(), createInflateRaw(), name, "zip");
 }

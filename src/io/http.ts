@@ -91,7 +91,10 @@ export function transportError(err: unknown, url: string): NetworkError {
   const e = err as { code?: string; name?: string; message?: string };
   const shown = redactUrl(url);
   if (e?.name === "AbortError") {
-    return new NetworkError("ABORTED", `Request to ${shown} was aborted`, { cause: err, context: { url: shown } });
+    return new NetworkError("ABORTED", `Request to ${shown} was aborted`, {
+      cause: err,
+      context: { url: shown },
+    });
   }
   const code = e?.code ?? "";
   if (code.includes("TIMEOUT") || code === "ETIMEDOUT") {
@@ -101,22 +104,35 @@ export function transportError(err: unknown, url: string): NetworkError {
       retryable: true,
     });
   }
-  return new NetworkError("HTTP_CONNECTION", `Could not complete request to ${shown}: ${e?.message ?? code}`, {
-    cause: err,
-    context: { url: shown },
-    retryable: TRANSIENT_CODES.has(code) || code === "",
-  });
+  return new NetworkError(
+    "HTTP_CONNECTION",
+    `Could not complete request to ${shown}: ${e?.message ?? code}`,
+    {
+      cause: err,
+      context: { url: shown },
+      retryable: TRANSIENT_CODES.has(code) || code === "",
+    },
+  );
 }
 
 /** The error for a non-2xx status; 429/408/5xx are retryable, 401/403 are auth failures. */
-export function statusError(url: string, status: number, headers: HttpResponse["headers"], detail = ""): NetworkError {
+export function statusError(
+  url: string,
+  status: number,
+  headers: HttpResponse["headers"],
+  detail = "",
+): NetworkError {
   const shown = redactUrl(url);
   const suffix = detail ? `: ${detail}` : "";
   const context = { url: shown, status };
   if (status === 401 || status === 403) {
-    return new NetworkError("NET_AUTH_FAILED", `Authentication failed at ${shown} (HTTP ${status})${suffix}`, {
-      context,
-    });
+    return new NetworkError(
+      "NET_AUTH_FAILED",
+      `Authentication failed at ${shown} (HTTP ${status})${suffix}`,
+      {
+        context,
+      },
+    );
   }
   if (status === 429) {
     return new NetworkError("NET_RATE_LIMITED", `Rate limited by ${shown} (HTTP 429)${suffix}`, {

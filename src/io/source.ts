@@ -78,14 +78,19 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
   try {
     const st = await stat(spec);
     if (st.isDirectory()) {
-      throw new FeedpipeError("IO_READ", `${spec} is a directory, not a feed file`, { context: { source: spec } });
+      throw new FeedpipeError("IO_READ", `${spec} is a directory, not a feed file`, {
+        context: { source: spec },
+      });
     }
     size = st.size;
   } catch (err) {
     if (err instanceof FeedpipeError) throw err;
     const code = (err as { code?: string }).code;
     if (code === "ENOENT") {
-      throw new FeedpipeError("IO_NOT_FOUND", `File not found: ${spec}`, { cause: err, context: { source: spec } });
+      throw new FeedpipeError("IO_NOT_FOUND", `File not found: ${spec}`, {
+        cause: err,
+        context: { source: spec },
+      });
     }
     throw new FeedpipeError("IO_READ", `Could not open ${spec}: ${(err as Error).message}`, {
       cause: err,

@@ -91,7 +91,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function parseParams(url: URL, headers: IncomingMessage["headers"], body: string): { params: Record<string, unknown>; json: unknown } {
+function parseParams(
+  url: URL,
+  headers: IncomingMessage["headers"],
+  body: string,
+): { params: Record<string, unknown>; json: unknown } {
   const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
   const type = String(headers["content-type"] ?? "");
   let json: unknown;
@@ -125,11 +129,19 @@ function makeReply(res: ServerResponse): SandboxReply {
     },
     json(body) {
       const text = JSON.stringify(body);
-      res.writeHead(statusCode, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+      res.writeHead(statusCode, {
+        ...headers,
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(text),
+      });
       res.end(text);
     },
     text(body, contentType = "text/plain; charset=utf-8") {
-      res.writeHead(statusCode, { ...headers, "content-type": contentType, "content-length": Buffer.byteLength(body) });
+      res.writeHead(statusCode, {
+        ...headers,
+        "content-type": contentType,
+        "content-length": Buffer.byteLength(body),
+      });
       res.end(body);
     },
   };
@@ -159,11 +171,20 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
       const body = await readBody(req);
       const { params, json } = parseParams(url, req.headers, body);
-      const sreq: SandboxRequest = { method: req.method ?? "GET", url, headers: req.headers, body, params, json };
+      const sreq: SandboxRequest = {
+        method: req.method ?? "GET",
+        url,
+        headers: req.headers,
+        body,
+        params,
+        json,
+      };
       const reply = makeReply(res);
       const module = options.modules.find((m) => m.matches(sreq));
       if (!module) {
-        reply.status(404).json({ error: { message: `No sandbox route for ${sreq.method} ${url.pathname}`, type: "404" } });
+        reply
+          .status(404)
+          .json({ error: { message: `No sandbox route for ${sreq.method} ${url.pathname}`, type: "404" } });
         return;
       }
       stats.requests++;
@@ -174,7 +195,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
           stats.faults.rateLimited++;
           const style = faults.rateLimitStyle ?? "http";
           if (module.rateLimited) module.rateLimited(sreq, reply, style);
-          else reply.status(429).header("retry-after", "1").json({ error: { message: "Too many requests", type: "429" } });
+          else
+            reply
+              .status(429)
+              .header("retry-after", "1")
+              .json({ error: { message: "Too many requests", type: "429" } });
           return;
         }
         if (faults.dropRate && dice() < faults.dropRate) {
@@ -201,7 +226,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     } catch (err) {
       if (!res.headersSent) {
         res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { message: `sandbox error: ${(err as Error).message}`, type: "500" } }));
+        res.end(
+          JSON.stringify({ error: { message: `sandbox error: ${(err as Error).message}`, type: "500" } }),
+        );
       } else res.destroy();
     }
   });

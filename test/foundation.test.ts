@@ -1,0 +1,288 @@
+import { deflateRawSync, gzipSync } from "node:zlib";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig, requireSettings } from "../src/core/config.js";
+import { FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../src/core/errors.js";
+import { backoffDelay, DEFAULT_RETRY_POLICY, withRetry } from "../src/core/retry.js";
+import { decode, xmlDeclaredEncoding } from "../src/io/decode.js";
+import { decompress, detectCompression } from "../src/io/decompress.js";
+import { parseRetryAfter, statusError, transportError } from "../src/io/http.js";
+import { sniffDelimiter, sniffFormat, sniffJsonArrayPath, sniffRecordTag } from "../src/formats/sniff.js";
+
+async function* chunks(buf: Buffer, size: number): AsyncIterable<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+async function bytes(it: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of it) parts.push(c);
+  return Buffer.concat(parts);
+}
+async function text(it: AsyncIterable<string>): Promise<string> {
+  let s = "";
+  for await (const c of it) s += c;
+  return s;
+}
+
+/** A minimal one-entry zip writer (local header + data + central directory + end record). */
+function zipOf(name: string, content: Buffer, method: 0 | 8, dataDescriptor = false): Buffer {
+  const data = method === 8 ? deflateRawSync(content) : content;
+  const nameBuf = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(dataDescriptor ? 0x8 : 0, 6);
+  local.writeUInt16LE(method, 8);
+  local.writeUInt32LE(dataDescriptor ? 0 : data.length, 18);
+  local.writeUInt32LE(dataDescriptor ? 0 : content.length, 22);
+  local.writeUInt16LE(nameBuf.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(method, 10);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(content.length, 24);
+  central.writeUInt16LE(nameBuf.length, 28);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  return Buffer.concat([local, nameBuf, data, central, nameBuf, end]);
+}
+
+describe("retry policy", () => {
+  it("retries retryable errors, then succeeds", async () => {
+    let calls = 0;
+    const result = await withRetry(
+      async () => {
+        calls++;
+        if (calls < 3) throw new NetworkError("HTTP_STATUS", "HTTP 500", { retryable: true });
+        return "ok";
+      },
+      { policy: { baseDelayMs: 1 } },
+    );
+    expect(result).toBe("ok");
+    expect(calls).toBe(3);
+  });
+
+  it("does not retry non-retryable errors, and records the attempts", async () => {
+    let calls = 0;
+    const err = await withRetry(
+      async () => {
+        calls++;
+        throw new NetworkError("NET_AUTH_FAILED", "bad token");
+      },
+      { policy: { baseDelayMs: 1 } },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect((err as NetworkError).code).toBe("NET_AUTH_FAILED");
+    expect((err as NetworkError).context.attempts).toBe(1);
+  });
+
+  it("gives up after the bounded number of attempts with the last error", async () => {
+    let calls = 0;
+    const err = await withRetry(
+      async () => {
+        calls++;
+        throw new NetworkError("NET_RATE_LIMITED", "slow down", { retryable: true, retryAfterMs: 1 });
+      },
+      { policy: { attempts: 4, baseDelayMs: 1 } },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(4);
+    expect((err as NetworkError).code).toBe("NET_RATE_LIMITED");
+  });
+
+  it("honours Retry-After over the backoff, capped, and jitters the backoff", () => {
+    const p = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
+    expect(backoffDelay(p, 1, new NetworkError("NET_RATE_LIMITED", "x", { retryAfterMs: 2000 }))).toBe(2000);
+    expect(backoffDelay(p, 1, new NetworkError("NET_RATE_LIMITED", "x", { retryAfterMs: 60_000 }))).toBe(
+      5000,
+    );
+    expect(backoffDelay(p, 1, undefined, () => 0)).toBe(25);
+    expect(backoffDelay(p, 3, undefined, () => 1)).toBe(400);
+    expect(backoffDelay(p, 10, undefined, () => 1)).toBe(1000);
+  });
+});
+
+describe("HTTP outcome mapping", () => {
+  it("parses Retry-After seconds and dates", () => {
+    expect(parseRetryAfter("3")).toBe(3000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(parseRetryAfter("soon")).toBeUndefined();
+  });
+
+  it("classifies statuses", () => {
+    const auth = statusError("https://api.example.com/x?token=abc123secret", 401, {});
+    expect(auth.code).toBe("NET_AUTH_FAILED");
+    expect(auth.retryable).toBe(false);
+    expect(auth.message).not.toContain("abc123secret");
+    const rate = statusError("https://api.example.com/x", 429, { "x-ratelimit-retry-after": "7" });
+    expect(rate.code).toBe("NET_RATE_LIMITED");
+    expect(rate.retryAfterMs).toBe(7000);
+    expect(statusError("https://a.example/x", 503, {}).retryable).toBe(true);
+    expect(statusError("https://a.example/x", 404, {}).retryable).toBe(false);
+  });
+
+  it("classifies transport errors", () => {
+    expect(
+      transportError(Object.assign(new Error("reset"), { code: "ECONNRESET" }), "http://h/x").retryable,
+    ).toBe(true);
+    const t = transportError(
+      Object.assign(new Error("t"), { code: "UND_ERR_HEADERS_TIMEOUT" }),
+      "http://h/x",
+    );
+    expect(t.code).toBe("HTTP_TIMEOUT");
+    expect(t.retryable).toBe(true);
+  });
+
+  it("redacts credentials and secret parameters", () => {
+    expect(redactUrl("https://user:pw@h.example/p?token=t0k3n&page=2")).toBe(
+      "https://***:***@h.example/p?token=***&page=2",
+    );
+    expect(redactSecrets("token t0k3nvalue here", ["t0k3nvalue", undefined])).toBe("token *** here");
+  });
+});
+
+describe("decompression by magic bytes", () => {
+  const content = Buffer.from("sku,name\nA,Alpha\nB,Beta\n");
+
+  it("detects gzip and zip regardless of name", () => {
+    expect(detectCompression(gzipSync(content))).toBe("gzip");
+    expect(detectCompression(zipOf("f.csv", content, 8))).toBe("zip");
+    expect(detectCompression(content)).toBe("none");
+  });
+
+  it("gunzips multi-member gzip across tiny chunks", async () => {
+    const two = Buffer.concat([gzipSync(content.subarray(0, 10)), gzipSync(content.subarray(10))]);
+    const d = await decompress(chunks(two, 3), "f.gz");
+    expect(d.compression).toBe("gzip");
+    expect((await bytes(d.chunks)).toString()).toBe(content.toString());
+  });
+
+  it("reports a truncated gzip with a coded error", async () => {
+    const gz = gzipSync(Buffer.alloc(100_000, "a"));
+    const d = await decompress(chunks(gz.subarray(0, gz.length - 20), 1000), "cut.gz");
+    const err = await bytes(d.chunks).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FeedpipeError);
+    expect((err as FeedpipeError).code).toBe("FEED_GZIP_TRUNCATED");
+    expect((err as FeedpipeError).message).toContain("cut.gz");
+  });
+
+  it.each([
+    ["deflated", 8 as const, false],
+    ["stored", 0 as const, false],
+    ["deflated with data descriptor", 8 as const, true],
+  ])("reads the one file of a %s zip", async (_label, method, dd) => {
+    const d = await decompress(chunks(zipOf("feed.csv", content, method, dd), 7), "f.zip");
+    expect(d.compression).toBe("zip");
+    expect((await bytes(d.chunks)).toString()).toBe(content.toString());
+  });
+});
+
+describe("charset decoding", () => {
+  it("strips a UTF-8 BOM", async () => {
+    const d = await decode(chunks(Buffer.from("\uFEFFsku\nA\n"), 2), "f");
+    expect(d.bom).toBe(true);
+    expect(await text(d.chunks)).toBe("sku\nA\n");
+  });
+
+  it("decodes UTF-16 LE and BE by BOM", async () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("naïve,€\n", "utf16le")]);
+    const d1 = await decode(chunks(le, 3), "f");
+    expect(d1.encoding).toBe("utf-16le");
+    expect(await text(d1.chunks)).toBe("naïve,€\n");
+    const be = Buffer.from(le.subarray(2)).swap16();
+    const d2 = await decode(chunks(Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 5), "f");
+    expect(d2.encoding).toBe("utf-16be");
+    expect(await text(d2.chunks)).toBe("naïve,€\n");
+  });
+
+  it("uses the XML declaration's encoding", async () => {
+    const xml = Buffer.concat([
+      Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><r>caf'),
+      Buffer.from([0xe9]),
+      Buffer.from("</r>"),
+    ]);
+    expect(xmlDeclaredEncoding(xml)).toBe("ISO-8859-1");
+    const d = await decode(chunks(xml, 4), "f.xml");
+    expect(d.encoding).toBe("windows-1252");
+    expect(await text(d.chunks)).toContain("café");
+  });
+
+  it("flags invalid UTF-8 instead of throwing, and keeps multibyte characters split across chunks", async () => {
+    const good = Buffer.from("é€😀\n");
+    const d = await decode(chunks(good, 1), "f");
+    expect(await text(d.chunks)).toBe("é€😀\n");
+    expect(d.state.invalidBytes).toBe(false);
+    const bad = await decode(chunks(Buffer.from([0x61, 0xff, 0x62, 0x0a]), 1), "f");
+    expect(await text(bad.chunks)).toBe("a\uFFFDb\n");
+    expect(bad.state.invalidBytes).toBe(true);
+  });
+
+  it("rejects an unknown forced encoding with a clear error", async () => {
+    const err = await decode(chunks(Buffer.from("a"), 1), "f", { encoding: "klingon" }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as FeedpipeError).code).toBe("FEED_ENCODING_UNSUPPORTED");
+  });
+});
+
+describe("format sniffing", () => {
+  it("tells formats apart from content", () => {
+    expect(sniffFormat("sku,name\nA,B\n")).toMatchObject({ format: "csv", delimiter: "," });
+    expect(sniffFormat("id\ttitle\tprice\n1\tx\t2\n")).toMatchObject({ format: "csv", delimiter: "\t" });
+    expect(sniffFormat('"a;b";c;d\n')).toMatchObject({ format: "csv", delimiter: ";" });
+    expect(sniffFormat('<?xml version="1.0"?><rss xmlns:g="x"><channel><item>')).toMatchObject({
+      format: "xml",
+      recordTag: "item",
+    });
+    expect(sniffFormat('<feed xmlns="http://www.w3.org/2005/Atom"><entry>')).toMatchObject({
+      recordTag: "entry",
+    });
+    expect(sniffFormat("<catalog><products><product id='1'>")).toMatchObject({ recordTag: "product" });
+    expect(sniffFormat('[{"sku":"A"}]')).toMatchObject({ format: "json", jsonPath: "" });
+    expect(sniffFormat('{"sku":"A"}\n{"sku":"B"}\n')).toMatchObject({ format: "ndjson" });
+    expect(sniffFormat('{\n "kind": "x",\n "items": [\n  {"id": 1}')).toMatchObject({
+      format: "json",
+      jsonPath: "items",
+    });
+  });
+
+  it("finds nested JSON arrays of objects and skips arrays of scalars", () => {
+    expect(sniffJsonArrayPath('{"meta":{"tags":["a","b"]},"data":{"products":[{"sku":1}]}}')).toBe(
+      "data.products",
+    );
+    expect(sniffJsonArrayPath('{"a":"[{not json"}')).toBeUndefined();
+    expect(sniffDelimiter("a|b|c\n")).toBe("|");
+    expect(sniffRecordTag("<root><x/></root>")).toBeUndefined();
+  });
+});
+
+describe("configuration", () => {
+  it("reads env over a config file, and lists secrets for redaction", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-cfg-"));
+    writeFileSync(
+      join(dir, "feedpipe.config.json"),
+      JSON.stringify({
+        partnerboost: { brandId: 7, token: "file-token", secret: "file-secret" },
+        partnerize: { apiUrl: "http://127.0.0.1:1" },
+      }),
+    );
+    const c = loadConfig({ env: { PARTNERBOOST_TOKEN: "env-token" }, cwd: dir });
+    expect(c.partnerboost).toMatchObject({
+      brandId: "7",
+      token: "env-token",
+      secret: "file-secret",
+      productAction: "datafeed/new",
+    });
+    expect(c.partnerize.apiUrl).toBe("http://127.0.0.1:1");
+    expect(c.secrets).toEqual(expect.arrayContaining(["env-token", "file-secret"]));
+  });
+
+  it("names missing variables, never values, and rejects unknown config keys", () => {
+    expect(() =>
+      requireSettings("push", { PARTNERBOOST_TOKEN: undefined, PARTNERBOOST_SECRET: "s3cr3t" }),
+    ).toThrow(/PARTNERBOOST_TOKEN/);
+    const dir = mkdtempSync(join(tmpdir(), "fp-cfg-"));
+    writeFileSync(join(dir, "c.json"), JSON.stringify({ partnerboost: { tokn: "x" } }));
+    expect(() => loadConfig({ env: {}, cwd: dir, configPath: "c.json" })).toThrow(/c\.json/);
+  });
+});
