@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { CsvEngine, type CsvRow, CsvRowTooLargeError, CsvUnclosedQuoteError } from "../src/formats/csv-engine.js";
+import {
+  CsvEngine,
+  type CsvRow,
+  CsvRowTooLargeError,
+  CsvUnclosedQuoteError,
+} from "../src/formats/csv-engine.js";
 
 function runEngine(text: string, cuts: number[], delimiter = ","): CsvRow[] {
   const engine = new CsvEngine({ delimiter });
@@ -17,14 +22,21 @@ function runEngine(text: string, cuts: number[], delimiter = ","): CsvRow[] {
 }
 
 const cell = fc.oneof(
-  fc.string({ unit: fc.constantFrom("a", "b", " ", ",", '"', "\n", "\r\n", "é", "😀", ";", "\t", "|"), maxLength: 8 }),
+  fc.string({
+    unit: fc.constantFrom("a", "b", " ", ",", '"', "\n", "\r\n", "é", "😀", ";", "\t", "|"),
+    maxLength: 8,
+  }),
   fc.string({ maxLength: 5 }),
 );
 
 function serialise(rows: string[][], delimiter: string, eol: string): string {
   return rows
     .map((r) =>
-      r.map((c) => (/["\n\r]/.test(c) || c.includes(delimiter) || c === "" ? `"${c.replace(/"/g, '""')}"` : c)).join(delimiter),
+      r
+        .map((c) =>
+          /["\n\r]/.test(c) || c.includes(delimiter) || c === "" ? `"${c.replace(/"/g, '""')}"` : c,
+        )
+        .join(delimiter),
     )
     .join(eol);
 }
@@ -33,7 +45,13 @@ describe("CSV engine", () => {
   it("parses quotes, doubled quotes, embedded newlines and mixed line endings with start lines", () => {
     const text = 'a,b,c\r\n1,"x, ""y""\nz",3\n\n4,5 " inch,6\r7,8,9';
     const rows = runEngine(text, []);
-    expect(rows.map((r) => r.cells)).toEqual([["a", "b", "c"], ["1", 'x, "y"\nz', "3"], [""], ["4", '5 " inch', "6"], ["7", "8", "9"]]);
+    expect(rows.map((r) => r.cells)).toEqual([
+      ["a", "b", "c"],
+      ["1", 'x, "y"\nz', "3"],
+      [""],
+      ["4", '5 " inch', "6"],
+      ["7", "8", "9"],
+    ]);
     expect(rows.map((r) => r.line)).toEqual([1, 2, 4, 5, 6]);
     expect(rows.map((r) => r.blank)).toEqual([false, false, true, false, false]);
   });
@@ -82,7 +100,10 @@ describe("CSV engine", () => {
     fc.assert(
       fc.property(fc.array(fc.nat(), { maxLength: 10 }), (rawCuts) => {
         const text = 'h1,h2\n"a\nb",1\r\n2,"c\r\nd"\n\n3,4\r5,6\n';
-        const rows = runEngine(text, rawCuts.map((c) => c % (text.length + 1)));
+        const rows = runEngine(
+          text,
+          rawCuts.map((c) => c % (text.length + 1)),
+        );
         expect(rows.map((r) => r.line)).toEqual([1, 2, 4, 6, 7, 8]);
       }),
     );
