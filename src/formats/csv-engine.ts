@@ -50,7 +50,6 @@ const CR = 13;
 
 export class CsvEngine {
   private readonly delim: number;
-  private readonly delimStr: string;
   private readonly quote: number;
   private readonly quoteStr: string;
   private readonly maxRowChars: number;
@@ -60,7 +59,6 @@ export class CsvEngine {
 
   constructor(options: CsvEngineOptions) {
     if (options.delimiter.length !== 1) throw new Error("delimiter must be one character");
-    this.delimStr = options.delimiter;
     this.delim = options.delimiter.charCodeAt(0);
     this.quoteStr = options.quote ?? '"';
     this.quote = this.quoteStr.charCodeAt(0);

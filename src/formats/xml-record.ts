@@ -36,7 +36,8 @@ interface Frame {
 }
 
 function addChild(frame: Frame, name: string, value: FieldValue): void {
-  const obj = (frame.obj ??= {});
+  frame.obj ??= {};
+  const obj = frame.obj;
   const prev = obj[name];
   if (prev === undefined) obj[name] = value;
   else if (Array.isArray(prev)) prev.push(value);
@@ -158,7 +159,8 @@ export function parseXmlRecord(s: string): XmlRecordResult {
         return { ok: false, error: `unquoted attribute ${attr} in <${name}>` };
       const close = s.indexOf(quote, q + 1);
       if (close < 0) return { ok: false, error: `unterminated attribute ${attr} in <${name}>` };
-      (attrs ??= {})[`@${attr}`] = decodeEntities(s.slice(q + 1, close)).trim();
+      attrs ??= {};
+      attrs[`@${attr}`] = decodeEntities(s.slice(q + 1, close)).trim();
       i = close + 1;
     }
     pos = i;
