@@ -1,0 +1,303 @@
+/**
+ * Atomic output files.
+ *
+ * A file target is written to a temporary file beside it (`.<name>.<pid>.<random>.tmp`, same
+ * directory so the final rename stays on one filesystem), fsynced and renamed over the target on
+ * `commit()`. `abort()` deletes the temporary file. A crash leaves at most the dot-tmp file: the
+ * target is either the previous complete file or the new complete file, never a half-written one.
+ *
+ * `-` writes to the given stdout stream (no atomicity: `commit()` waits for the stream to drain,
+ * `abort()` only stops further writes; stdout is never ended).
+ *
+ * Writes honour backpressure: `write()` resolves once the text is handed off and the stream is
+ * ready for more. File writes are buffered (about 1 MiB) and issued with writev, one write in
+ * flight at a time, so the producer keeps working while the kernel copies.
+ */
+import { randomBytes } from "node:crypto";
+import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { FeedpipeError } from "../core/errors.js";
+import type { Row, Writer } from "../formats/types.js";
+
+/** Something stdout-like: a Node Writable or the CLI's TextOut. */
+export interface OutputStream {
+  write(text: string): unknown;
+  once?(event: string, listener: (...args: unknown[]) => void): unknown;
+  on?(event: string, listener: (...args: unknown[]) => void): unknown;
+  off?(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener?(event: string, listener: (...args: unknown[]) => void): unknown;
+  writableNeedDrain?: boolean | undefined;
+}
+
+export interface OpenOutputOptions {
+  /** Stream used for the `-` target (the CLI passes ctx.io.stdout; default process.stdout). */
+  stdout?: OutputStream | undefined;
+  /** Aborting makes further writes fail with ABORTED (the caller then calls `abort()`). */
+  signal?: AbortSignal | undefined;
+  /** File write buffer in bytes (default 1 MiB). */
+  bufferBytes?: number | undefined;
+}
+
+export interface Output {
+  /** The target path, or "-" for stdout. */
+  readonly path: string;
+  /** Bytes accepted so far (UTF-8). */
+  readonly bytes: number;
+  write(text: string): Promise<void>;
+  /** Finish: flush, fsync and rename into place (files) or drain (stdout). */
+  commit(): Promise<void>;
+  /** Give up: delete the temporary file (files). Safe to call more than once and after a failure. */
+  abort(): Promise<void>;
+}
+
+const DEFAULT_BUFFER = 1 << 20;
+
+function ioError(path: string, action: string, err: unknown): FeedpipeError {
+  if (err instanceof FeedpipeError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const why =
+    e.code === "ENOENT"
+      ? `directory ${dirname(path)} does not exist`
+      : e.code === "EACCES" || e.code === "EPERM"
+        ? "permission denied"
+        : e.code === "ENOSPC"
+          ? "no space left on device"
+          : e.code === "EISDIR"
+            ? "it is a directory"
+            : (e.message ?? String(err));
+  return new FeedpipeError("IO_WRITE", `Could not ${action} ${path}: ${why}`, {
+    cause: err,
+    context: { path, ...(e.code ? { errno: e.code } : {}) },
+  });
+}
+
+function abortedError(path: string): FeedpipeError {
+  return new FeedpipeError("ABORTED", `Writing ${path} was aborted`, { context: { path } });
+}
+
+function stateError(path: string, state: string): FeedpipeError {
+  return new FeedpipeError("STATE_ERROR", `Output ${path} is already ${state}`, { context: { path } });
+}
+
+export async function openOutput(target: string, options: OpenOutputOptions = {}): Promise<Output> {
+  if (target === "-") return stdoutOutput(options.stdout ?? process.stdout, options.signal);
+  return fileOutput(target, options);
+}
+
+async function fileOutput(target: string, options: OpenOutputOptions): Promise<Output> {
+  const signal = options.signal;
+  if (signal?.aborted) throw abortedError(target);
+  const limit = options.bufferBytes ?? DEFAULT_BUFFER;
+  let mode: number | undefined;
+  try {
+    const st = await stat(target);
+    if (st.isDirectory()) {
+      throw new FeedpipeError("IO_WRITE", `Could not write ${target}: it is a directory`, {
+        context: { path: target },
+      });
+    }
+    mode = st.mode & 0o777;
+  } catch (err) {
+    if (err instanceof FeedpipeError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(target, "write", err);
+  }
+  const tmp = join(
+    dirname(target),
+    `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
+  );
+  let handle: FileHandle;
+  try {
+    handle = await open(tmp, "wx", mode ?? 0o666);
+    if (mode !== undefined) await handle.chmod(mode);
+  } catch (err) {
+    throw ioError(target, "write", err);
+  }
+
+  let state: "open" | "committed" | "aborted" | "failed" = "open";
+  let bytes = 0;
+  let buffered: Buffer[] = [];
+  let bufferedBytes = 0;
+  let inFlight: Promise<unknown> | undefined;
+  let failure: FeedpipeError | undefined;
+
+  const writeAll = async (bufs: Buffer[]): Promise<void> => {
+    let rest = bufs;
+    while (rest.length > 0) {
+      const { bytesWritten } = await handle.writev(rest);
+      // Partial writes are rare (full disks, signals) but possible: skip what was written.
+      let skip = bytesWritten;
+      const next: Buffer[] = [];
+      for (const b of rest) {
+        if (skip >= b.length) {
+          skip -= b.length;
+        } else {
+          next.push(skip > 0 ? b.subarray(skip) : b);
+          skip = 0;
+        }
+      }
+      rest = next;
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    if (inFlight) await inFlight;
+    if (failure) throw failure;
+    if (bufferedBytes === 0) return;
+    const bufs = buffered;
+    buffered = [];
+    bufferedBytes = 0;
+    inFlight = writeAll(bufs).then(
+      () => {
+        inFlight = undefined;
+      },
+      (err: unknown) => {
+        inFlight = undefined;
+        failure = ioError(target, "write", err);
+        state = "failed";
+      },
+    );
+  };
+
+  const cleanup = async (): Promise<void> => {
+    if (inFlight) await inFlight.catch(() => undefined);
+    await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+  };
+
+  return {
+    path: target,
+    get bytes() {
+      return bytes;
+    },
+    async write(text: string) {
+      if (state === "committed" || state === "aborted") throw stateError(target, state);
+      if (failure) throw failure;
+      if (signal?.aborted) throw abortedError(target);
+      if (text.length === 0) return;
+      const buf = Buffer.from(text, "utf8");
+      bytes += buf.length;
+      buffered.push(buf);
+      bufferedBytes += buf.length;
+      if (bufferedBytes >= limit) await flush();
+    },
+    async commit() {
+      if (state === "committed" || state === "aborted") throw stateError(target, state);
+      if (signal?.aborted) {
+        await cleanup();
+        state = "aborted";
+        throw abortedError(target);
+      }
+      try {
+        await flush();
+        if (inFlight) await inFlight;
+        if (failure) throw failure;
+        await handle.sync();
+        await handle.close();
+        await rename(tmp, target);
+        state = "committed";
+      } catch (err) {
+        state = "failed";
+        await cleanup();
+        throw ioError(target, "write", err);
+      }
+    },
+    async abort() {
+      if (state === "committed" || state === "aborted") return;
+      state = "aborted";
+      buffered = [];
+      bufferedBytes = 0;
+      await cleanup();
+    },
+  };
+}
+
+function stdoutOutput(stream: OutputStream, signal: AbortSignal | undefined): Output {
+  let state: "open" | "committed" | "aborted" = "open";
+  let bytes = 0;
+  let failure: FeedpipeError | undefined;
+  const onError = (err: unknown) => {
+    failure ??= ioError("stdout", "write", err);
+  };
+  stream.on?.("error", onError);
+  const detach = () => {
+    if (stream.off) stream.off("error", onError);
+    else stream.removeListener?.("error", onError);
+  };
+
+  const drain = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (!stream.once) {
+        resolve();
+        return;
+      }
+      const done = () => {
+        stream.removeListener?.("drain", done);
+        stream.removeListener?.("error", done);
+        stream.removeListener?.("close", done);
+        resolve();
+      };
+      stream.once("drain", done);
+      stream.once("error", done);
+      stream.once("close", done);
+    });
+
+  return {
+    path: "-",
+    get bytes() {
+      return bytes;
+    },
+    async write(text: string) {
+      if (state !== "open") throw stateError("stdout", state);
+      if (failure) throw failure;
+      if (signal?.aborted) throw abortedError("stdout");
+      if (text.length === 0) return;
+      bytes += Buffer.byteLength(text, "utf8");
+      let ok: unknown;
+      try {
+        ok = stream.write(text);
+      } catch (err) {
+        throw ioError("stdout", "write", err);
+      }
+      if (ok === false) await drain();
+      if (failure) throw failure;
+    },
+    async commit() {
+      if (state !== "open") throw stateError("stdout", state);
+      if (stream.writableNeedDrain) await drain();
+      state = "committed";
+      detach();
+      if (failure) throw failure;
+    },
+    async abort() {
+      if (state !== "open") return;
+      state = "aborted";
+      detach();
+    },
+  };
+}
+
+/**
+ * Write a whole stream of row batches: header, one string per batch, footer. Returns the number of
+ * rows written. On any failure the output is aborted and the error rethrown; on success the caller
+ * still decides whether to `commit()`.
+ */
+export async function writeRows(
+  output: Output,
+  writer: Writer,
+  batches: AsyncIterable<Row[]> | Iterable<Row[]>,
+): Promise<number> {
+  let rows = 0;
+  try {
+    await output.write(writer.header());
+    for await (const batch of batches) {
+      const text = writer.batch(batch);
+      if (text) await output.write(text);
+      rows += batch.length;
+    }
+    await output.write(writer.footer());
+  } catch (err) {
+    await output.abort();
+    throw err;
+  }
+  return rows;
+}
