@@ -124,6 +124,7 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
     let rest = bufs;
     while (rest.length > 0) {
       const { bytesWritten } = await handle.writev(rest);
+      if (bytesWritten === 0) throw new Error("the file system accepted no bytes");
       // Partial writes are rare (full disks, signals) but possible: skip what was written.
       let skip = bytesWritten;
       const next: Buffer[] = [];
@@ -195,6 +196,7 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
         await handle.close();
         await rename(tmp, target);
         state = "committed";
+        await syncDirectory(dirname(target));
       } catch (err) {
         state = "failed";
         await cleanup();
@@ -209,6 +211,20 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
       await cleanup();
     },
   };
+}
+
+/** Make the rename itself durable (best effort: not every platform can fsync a directory). */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const h = await open(dir, "r");
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // The file is complete and in place; only durability across a power cut is not guaranteed.
+  }
 }
 
 function stdoutOutput(stream: OutputStream, signal: AbortSignal | undefined): Output {

@@ -15,6 +15,7 @@
  *   with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so a spreadsheet shows it as text instead
  *   of running it (OWASP "CSV injection"). Number values are not touched: a negative price stays a
  *   number. A string such as "-5" is protected like any other string (OWASP's advice: escape all).
+ *   The header row (our own column names) is quoted but never prefixed, so it reads back unchanged.
  */
 import type { Row, Writer, WriterOptions } from "../types.js";
 
