@@ -1,0 +1,405 @@
+/**
+ * Normalise and check one candidate product (the raw values a mapping produced).
+ *
+ * This is the per-record hot path, so it does not run zod per record: the same constraints as
+ * `productSchema` are checked by hand with precompiled regexes and sets, and options are resolved
+ * (with zod) once in {@link compileValidator}. Every problem becomes an Issue with a rule code from
+ * RULES; the product is returned only when no issue has error severity.
+ */
+import { z } from "zod";
+import { FeedpipeError } from "../src/core/errors.js";
+import type { Issue } from "../src/core/record.js";
+import { isCurrencyCode, WITHDRAWN_CURRENCIES } from "./currencies.js";
+import {
+  checkGtin,
+  decodeEntities,
+  HTML_TAG_TEST,
+  normalizeAvailability,
+  normalizeCurrency,
+  normalizeMultiline,
+  normalizeText,
+  type PriceParse,
+  parsePrice,
+  stripHtml,
+} from "./normalize.js";
+import { HTTP_URL_PATTERN, type Product, type ProductField } from "./product.js";
+import { LIMITS, RULES, type RuleCode } from "./rules.js";
+
+/** Raw values from mapping: text, numbers, or nothing. */
+export type CandidateProduct = Partial<Record<ProductField, string | number | null | undefined>>;
+
+export interface ValidateOptions {
+  /** Prices use a decimal comma: `1.234,56`, `12,50`. */
+  decimalComma?: boolean | undefined;
+  /** Price text may carry a currency like `15.00 USD`; it fills an empty currency field. */
+  priceWithCurrency?: boolean | undefined;
+  /** Remove HTML tags from description, keeping the text and line breaks. */
+  stripHtmlDescription?: boolean | undefined;
+}
+
+export interface ValidationResult {
+  /** Set iff no error-severity issue. */
+  product: Product | undefined;
+  issues: Issue[];
+}
+
+export const validateOptionsSchema = z.strictObject({
+  decimalComma: z.boolean().optional(),
+  priceWithCurrency: z.boolean().optional(),
+  stripHtmlDescription: z.boolean().optional(),
+});
+
+export interface ResolvedValidateOptions {
+  decimalComma: boolean;
+  priceWithCurrency: boolean;
+  stripHtmlDescription: boolean;
+}
+
+/**
+ * Check options once, before any I/O. Throws FeedpipeError INVALID_OPTION
+ * ("Invalid option decimalComma: expected boolean, got string").
+ */
+export function resolveValidateOptions(options: ValidateOptions | undefined = {}): ResolvedValidateOptions {
+  const parsed = validateOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path.length
+      ? issue.path.join(".")
+      : String((issue as { keys?: string[] } | undefined)?.keys?.[0] ?? "");
+    const got = key === "" ? typeof options : describeType((options as Record<string, unknown>)[key]);
+    const expected =
+      issue?.code === "unrecognized_keys"
+        ? "one of decimalComma, priceWithCurrency, stripHtmlDescription"
+        : "boolean";
+    throw new FeedpipeError(
+      "INVALID_OPTION",
+      `Invalid option ${key || "options"}: expected ${expected}, got ${got}`,
+    );
+  }
+  return {
+    decimalComma: parsed.data.decimalComma === true,
+    priceWithCurrency: parsed.data.priceWithCurrency === true,
+    stripHtmlDescription: parsed.data.stripHtmlDescription === true,
+  };
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return typeof v;
+}
+
+/** Raw value to trimmed text; undefined when absent or blank. */
+function rawText(v: string | number | null | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : undefined;
+  const t = v.trim();
+  return t === "" ? undefined : t;
+}
+
+function isBlank(v: string | number | null | undefined): boolean {
+  return v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+}
+
+function issue(code: RuleCode, field: ProductField, message: string, value: unknown): Issue {
+  return { code, severity: RULES[code].severity, field, message, value };
+}
+
+const GTIN_MESSAGES: Record<string, (v: string) => string> = {
+  GTIN_SCIENTIFIC: (v) =>
+    `gtin "${v}" is in scientific notation: a spreadsheet mangled the barcode and its digits cannot be recovered; re-export the column as text`,
+  GTIN_NOT_NUMERIC: (v) => `gtin "${v}" must contain only digits (spaces and dashes are allowed)`,
+  GTIN_LENGTH: (v) => `gtin "${v}" has ${v.length} digits; a GTIN has 8, 12, 13 or 14 (leading zeros lost?)`,
+  GTIN_ALL_ZEROS: (v) => `gtin "${v}" is all zeros, a placeholder rather than a barcode`,
+  GTIN_CHECK_DIGIT: (v) => `gtin "${v}" has a wrong check digit (GS1 mod-10)`,
+  GTIN_RESTRICTED: (v) =>
+    `gtin "${v}" uses a GS1 restricted-circulation prefix (store-internal or variable-weight number), not a trade item GTIN`,
+  GTIN_COUPON: (v) => `gtin "${v}" uses a GS1 coupon prefix, not a trade item GTIN`,
+};
+
+function urlProblem(field: "url" | "image", url: string): string {
+  if (/\s/.test(url)) return `${field} contains spaces; encode them as %20`;
+  if (/[\x00-\x1f\x7f]/.test(url)) return `${field} contains control characters`;
+  if (url.startsWith("//")) return `${field} is protocol-relative ("//..."); write it with https:`;
+  if (url.startsWith("/")) return `${field} is a relative path; it must be an absolute http(s) URL`;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url);
+  if (scheme !== null && !/^https?$/i.test(scheme[1] as string)) {
+    return `${field} uses the ${(scheme[1] as string).toLowerCase()}: scheme; only http and https are allowed`;
+  }
+  if (scheme === null) return `${field} is not an absolute URL (no http:// or https://)`;
+  return `${field} is not a valid http(s) URL`;
+}
+
+/**
+ * Compile a validator with options resolved once. The returned function is the hot path: call it
+ * per candidate. Throws FeedpipeError INVALID_OPTION on bad options.
+ */
+export function compileValidator(options?: ValidateOptions): (c: CandidateProduct) => ValidationResult {
+  const opts = resolveValidateOptions(options);
+  const priceOptions = { decimalComma: opts.decimalComma, withCurrency: opts.priceWithCurrency };
+  const stripDescription = opts.stripHtmlDescription;
+
+  function checkPrice(
+    field: "price" | "old_price",
+    raw: string | number,
+    issues: Issue[],
+  ): { amount: number; currency: string | undefined } | undefined {
+    const parsed: PriceParse = parsePrice(raw, priceOptions);
+    const code: RuleCode = field === "price" ? "PRICE_INVALID" : "OLD_PRICE_INVALID";
+    if (!parsed.ok) {
+      issues.push(
+        issue(code, field, `${field} ${JSON.stringify(raw)} is not a valid price: ${parsed.reason}`, raw),
+      );
+      return undefined;
+    }
+    if (parsed.amount < 0) {
+      issues.push(issue(code, field, `${field} ${JSON.stringify(raw)} is negative`, raw));
+      return undefined;
+    }
+    return parsed;
+  }
+
+  return function validate(c: CandidateProduct): ValidationResult {
+    const issues: Issue[] = [];
+    let errors = 0;
+
+    // sku: an identifier, trimmed only.
+    const sku = rawText(c.sku);
+    if (sku === undefined)
+      issues.push(issue("REQUIRED_MISSING", "sku", "Required field sku is missing or empty", c.sku));
+    else if (sku.length > LIMITS.sku) {
+      issues.push(
+        issue(
+          "SKU_TOO_LONG",
+          "sku",
+          `sku has ${sku.length} characters; Google and CJ accept at most ${LIMITS.sku}`,
+          sku,
+        ),
+      );
+    }
+
+    // name
+    let name = rawText(c.name);
+    if (name !== undefined) {
+      name = normalizeText(decodeEntities(name));
+      if (name === "") name = undefined;
+    }
+    if (name === undefined) {
+      issues.push(issue("REQUIRED_MISSING", "name", "Required field name is missing or empty", c.name));
+    } else {
+      if (name.length > LIMITS.name) {
+        issues.push(
+          issue(
+            "NAME_TOO_LONG",
+            "name",
+            `name has ${name.length} characters; keep it to ${LIMITS.name}`,
+            name,
+          ),
+        );
+      }
+      if (name.indexOf("<") !== -1 && HTML_TAG_TEST.test(name)) {
+        issues.push(issue("NAME_HTML", "name", "name contains HTML tags; use plain text", name));
+      }
+    }
+
+    // url, image
+    const url = rawText(c.url);
+    if (url === undefined)
+      issues.push(issue("REQUIRED_MISSING", "url", "Required field url is missing or empty", c.url));
+    else {
+      if (url.length > LIMITS.url) {
+        issues.push(
+          issue("URL_TOO_LONG", "url", `url has ${url.length} characters; the limit is ${LIMITS.url}`, url),
+        );
+      }
+      if (!HTTP_URL_PATTERN.test(url)) issues.push(issue("URL_INVALID", "url", urlProblem("url", url), url));
+    }
+    const image = rawText(c.image);
+    if (image === undefined) {
+      issues.push(issue("REQUIRED_MISSING", "image", "Required field image is missing or empty", c.image));
+    } else {
+      if (image.length > LIMITS.url) {
+        issues.push(
+          issue(
+            "URL_TOO_LONG",
+            "image",
+            `image has ${image.length} characters; the limit is ${LIMITS.url}`,
+            image,
+          ),
+        );
+      }
+      if (!HTTP_URL_PATTERN.test(image)) {
+        issues.push(issue("IMAGE_URL_INVALID", "image", urlProblem("image", image), image));
+      }
+    }
+
+    // price, currency (old_price is checked with them: it shares the currency)
+    let price: number | undefined;
+    let priceCurrency: string | undefined;
+    if (isBlank(c.price)) {
+      issues.push(issue("REQUIRED_MISSING", "price", "Required field price is missing or empty", c.price));
+    } else {
+      const p = checkPrice("price", c.price as string | number, issues);
+      if (p !== undefined) {
+        price = p.amount;
+        priceCurrency = p.currency;
+      }
+    }
+    let oldPrice: number | undefined;
+    let oldPriceCurrency: string | undefined;
+    if (!isBlank(c.old_price)) {
+      const p = checkPrice("old_price", c.old_price as string | number, issues);
+      if (p !== undefined) {
+        oldPrice = p.amount;
+        oldPriceCurrency = p.currency;
+      }
+    }
+
+    const currencyText = rawText(c.currency);
+    let currency = currencyText === undefined ? undefined : normalizeCurrency(currencyText);
+    if (currency === undefined) {
+      currency = priceCurrency ?? oldPriceCurrency;
+      if (currency === undefined) {
+        issues.push(
+          issue("REQUIRED_MISSING", "currency", "Required field currency is missing or empty", c.currency),
+        );
+      } else if (!isCurrencyCode(currency)) {
+        const field = priceCurrency !== undefined ? "price" : "old_price";
+        issues.push(issue("CURRENCY_INVALID", field, currencyMessage(currency, field), c[field]));
+      }
+    } else if (!isCurrencyCode(currency)) {
+      issues.push(issue("CURRENCY_INVALID", "currency", currencyMessage(currency, "currency"), c.currency));
+    }
+    if (currency !== undefined) {
+      if (priceCurrency !== undefined && priceCurrency !== currency) {
+        issues.push(
+          issue(
+            "PRICE_CURRENCY_MISMATCH",
+            "price",
+            `price is in ${priceCurrency} but currency is ${currency}`,
+            c.price,
+          ),
+        );
+      }
+      if (oldPriceCurrency !== undefined && oldPriceCurrency !== currency) {
+        issues.push(
+          issue(
+            "PRICE_CURRENCY_MISMATCH",
+            "old_price",
+            `old_price is in ${oldPriceCurrency} but currency is ${currency}`,
+            c.old_price,
+          ),
+        );
+      }
+    }
+
+    // description
+    let description = rawText(c.description);
+    if (description !== undefined) {
+      if (stripDescription) description = stripHtml(description);
+      else if (description.indexOf("<") !== -1 && HTML_TAG_TEST.test(description)) {
+        // Kept as HTML: its entities are markup, so they stay encoded.
+        description = normalizeMultiline(description);
+      } else description = normalizeMultiline(decodeEntities(description));
+      if (description === "") description = undefined;
+      else if (description.length > LIMITS.description) {
+        issues.push(
+          issue(
+            "DESCRIPTION_TOO_LONG",
+            "description",
+            `description has ${description.length} characters; the limit is ${LIMITS.description}`,
+            `${description.slice(0, 200)}…`,
+          ),
+        );
+      }
+    }
+
+    let category = rawText(c.category);
+    if (category !== undefined) category = normalizeText(decodeEntities(category)) || undefined;
+
+    if (price !== undefined && oldPrice !== undefined && oldPrice < price) {
+      issues.push(
+        issue(
+          "OLD_PRICE_LOWER",
+          "old_price",
+          `old_price ${oldPrice} is lower than price ${price}; old_price should be the regular (higher) price`,
+          c.old_price,
+        ),
+      );
+    }
+
+    let brand = rawText(c.brand);
+    if (brand !== undefined) brand = normalizeText(decodeEntities(brand)) || undefined;
+
+    // gtin
+    let gtin = rawText(c.gtin);
+    if (gtin !== undefined) {
+      const g = checkGtin(gtin);
+      if (g.code !== undefined) {
+        const message = GTIN_MESSAGES[g.code]?.(g.code === "GTIN_SCIENTIFIC" ? gtin : g.normalized) ?? g.code;
+        issues.push(issue(g.code, "gtin", message, c.gtin));
+      }
+      gtin = g.normalized;
+    }
+
+    let mpn = rawText(c.mpn);
+    if (mpn !== undefined) mpn = normalizeText(mpn);
+
+    // availability: unknown values are kept as given (trimmed) and warned about.
+    let availability = rawText(c.availability);
+    if (availability !== undefined) {
+      const a = normalizeAvailability(availability);
+      if (a === undefined) {
+        issues.push(
+          issue(
+            "AVAILABILITY_UNKNOWN",
+            "availability",
+            `availability "${availability}" is not one of in_stock, out_of_stock, preorder, backorder`,
+            c.availability,
+          ),
+        );
+      } else availability = a;
+    }
+
+    for (let i = 0; i < issues.length; i++) if ((issues[i] as Issue).severity === "error") errors++;
+    if (errors > 0) return { product: undefined, issues };
+
+    const product: Product = {
+      sku: sku as string,
+      name: name as string,
+      url: url as string,
+      image: image as string,
+      price: price as number,
+      currency: currency as string,
+    };
+    if (description !== undefined) product.description = description;
+    if (category !== undefined) product.category = category;
+    if (oldPrice !== undefined) product.old_price = oldPrice;
+    if (brand !== undefined) product.brand = brand;
+    if (gtin !== undefined) product.gtin = gtin;
+    if (mpn !== undefined) product.mpn = mpn;
+    if (availability !== undefined) product.availability = availability;
+    return { product, issues };
+  };
+}
+
+function currencyMessage(code: string, field: string): string {
+  const replaced = WITHDRAWN_CURRENCIES[code];
+  const where = field === "currency" ? "currency" : `the currency in ${field}`;
+  if (replaced !== undefined) return `${where} ${code} is a withdrawn ISO 4217 code; use ${replaced}`;
+  return `${where} "${code}" is not an ISO 4217 currency code (e.g. USD, EUR, GBP)`;
+}
+
+let defaultValidator: ((c: CandidateProduct) => ValidationResult) | undefined;
+
+/**
+ * Normalise then check one candidate. For many records call {@link compileValidator} once and
+ * reuse the function; this convenience resolves the options on every call (except when none given).
+ */
+export function validateCandidate(c: CandidateProduct, options?: ValidateOptions): ValidationResult {
+  if (options === undefined) {
+    defaultValidator ??= compileValidator();
+    return defaultValidator(c);
+  }
+  return compileValidator(options)(c);
+}
