@@ -1,0 +1,111 @@
+/**
+ * `register --check`: stream the feed at a location through ingest → map → validate and decide
+ * whether it is fit to register (readable, and not mostly invalid).
+ */
+import { processFeed, type RunReport } from "../../core/pipeline.js";
+import { FeedpipeError, redactUrl } from "../../core/errors.js";
+import { openFeed } from "../../formats/index.js";
+import { DEFAULT_MAX_INVALID_PERCENT } from "./present.js";
+
+export interface FeedCheckOptions {
+  preset?: string | undefined;
+  mapping?: string | undefined;
+  /** Refuse when more than this percentage of records is invalid (default 50). */
+  maxInvalidPercent?: number | undefined;
+  timeoutMs?: number | undefined;
+  /** Headers for the download (none for a brand's own host). */
+  headers?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface FeedCheckResult {
+  ok: boolean;
+  /** Why the feed was refused, when it was. */
+  reason?: string | undefined;
+  /** The error code when the feed could not be read. */
+  code?: string | undefined;
+  format?: string | undefined;
+  preset?: string | undefined;
+  records: number;
+  valid: number;
+  invalid: number;
+  invalidPercent: number;
+  maxInvalidPercent: number;
+  /** The most frequent error rules (code and count). */
+  topErrors: { code: string; count: number }[];
+}
+
+export { DEFAULT_MAX_INVALID_PERCENT };
+
+function topErrors(report: RunReport): { code: string; count: number }[] {
+  return report.rules
+    .filter((r) => r.severity === "error")
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 5)
+    .map((r) => ({ code: r.code, count: r.count }));
+}
+
+/**
+ * Read the whole feed once (streaming, flat memory) and count valid and invalid records. Never
+ * throws for a bad feed: an unreadable one is `ok: false` with the reason; bad options (an unknown
+ * preset, a broken mapping file) still throw, before any I/O where the pipeline can tell.
+ */
+export async function checkFeed(location: string, options: FeedCheckOptions = {}): Promise<FeedCheckResult> {
+  const maxInvalidPercent = options.maxInvalidPercent ?? DEFAULT_MAX_INVALID_PERCENT;
+  const empty = { records: 0, valid: 0, invalid: 0, invalidPercent: 0, maxInvalidPercent, topErrors: [] };
+  let format: string | undefined;
+  let report: RunReport;
+  let preset: string | undefined;
+  try {
+    const feed = await openFeed(location, {
+      timeoutMs: options.timeoutMs,
+      headers: options.headers,
+      signal: options.signal,
+    });
+    format = feed.format;
+    const processed = await processFeed(feed, { preset: options.preset, mapping: options.mapping });
+    preset = processed.preset;
+    for await (const _batch of processed.records) {
+      // drain: the report counts as records pass
+    }
+    report = processed.report();
+  } catch (err) {
+    if (err instanceof FeedpipeError && isOptionError(err.code)) throw err;
+    const code = err instanceof FeedpipeError ? err.code : undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      reason: `could not read the feed at ${redactUrl(location)}: ${message}`,
+      code,
+      format,
+      preset,
+      ...empty,
+    };
+  }
+  const invalidPercent = report.records > 0 ? (report.invalid / report.records) * 100 : 0;
+  const result: FeedCheckResult = {
+    ok: true,
+    format,
+    preset,
+    records: report.records,
+    valid: report.valid,
+    invalid: report.invalid,
+    invalidPercent: Math.round(invalidPercent * 10) / 10,
+    maxInvalidPercent,
+    topErrors: topErrors(report),
+  };
+  if (report.records === 0) {
+    result.ok = false;
+    result.reason = `the feed at ${redactUrl(location)} has no products`;
+  } else if (invalidPercent > maxInvalidPercent) {
+    result.ok = false;
+    result.reason = `${result.invalidPercent}% of the products are invalid (more than ${maxInvalidPercent}%)`;
+  }
+  return result;
+}
+
+function isOptionError(code: string): boolean {
+  return (
+    code === "INVALID_OPTION" || code === "PRESET_UNKNOWN" || code === "MAPPING_INVALID" || code === "USAGE"
+  );
+}

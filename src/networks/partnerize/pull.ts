@@ -1,0 +1,466 @@
+/**
+ * Partner side: download the feeds a partner may use, run each through ingest → map → validate,
+ * and export the valid products with the feed's campaign id, campaign title and feed id added.
+ *
+ * - Each selected feed is downloaded from `location_compressed` (gzip) when listed, else
+ *   `location`; if the gzip copy cannot be opened (HTTP error, connection), `location` is tried.
+ *   Opening a download goes through the shared retry policy. The Basic credentials are sent only
+ *   when the file is on the API's own host.
+ * - The format is sniffed per feed (CSV, TSV, XML, JSON, NDJSON; gzip/zip by magic bytes), and the
+ *   mapping preset is detected per feed unless one is given.
+ * - One output for all feeds (`perFeed: false`), or one file per feed named
+ *   `<campaign_id>-<feed_id>.<ext>` in a directory (`perFeed: true`). Outputs are atomic.
+ * - A feed that fails (download, unreadable format, truncated gzip, unknown layout) is reported
+ *   and exports nothing: in the single output, each feed's rows are spooled to a temporary NDJSON
+ *   file and appended only once the whole feed has been read, so a feed that fails halfway leaves
+ *   no partial rows behind, and memory stays flat. The other feeds still export.
+ * - Fatal problems stop the run instead: bad options (unknown preset, broken mapping file), and
+ *   failures writing the output.
+ */
+import { createReadStream } from "node:fs";
+import { type FileHandle, mkdir, mkdtemp, open, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { PRODUCT_FIELDS, type Product } from "../../../schemas/product.js";
+import { FeedpipeError, NetworkError, redactUrl } from "../../core/errors.js";
+import { loadPipeline, processFeed, type RunReport } from "../../core/pipeline.js";
+import { withRetry } from "../../core/retry.js";
+import { openFeed } from "../../formats/index.js";
+import type { OutputFormat, Row } from "../../formats/types.js";
+import { createWriter } from "../../formats/writers/index.js";
+import { type OpenOutputOptions, type Output, openOutput } from "../../io/output.js";
+import type { PartnerizeClient } from "./client.js";
+import type { PublisherFeed } from "./envelope.js";
+
+/** Columns of every exported row: the product fields, then where the product came from. */
+export const PARTNERIZE_EXTRA_COLUMNS = ["campaign_id", "campaign_title", "feed_id"] as const;
+export const PARTNERIZE_PULL_COLUMNS: string[] = [...PRODUCT_FIELDS, ...PARTNERIZE_EXTRA_COLUMNS];
+
+const EXTENSIONS: Record<OutputFormat, string> = {
+  csv: "csv",
+  tsv: "tsv",
+  ndjson: "ndjson",
+  json: "json",
+  xml: "xml",
+};
+const SPOOL_BATCH = 1000;
+
+export interface PartnerizePullOptions {
+  client: PartnerizeClient;
+  publisherId: string;
+  campaignId?: string | undefined;
+  /** Only these feeds (campaign_feeds_id). Without it: every active feed. */
+  feedIds?: string[] | undefined;
+  /** Output file, `-` for stdout, or a directory (with `perFeed`). */
+  output: string;
+  /** One file per feed in the `output` directory. */
+  perFeed?: boolean | undefined;
+  format: OutputFormat;
+  preset?: string | undefined;
+  mapping?: string | undefined;
+  /** Download timeout (ms). */
+  timeoutMs?: number | undefined;
+  /** Stream for the `-` output. */
+  stdout?: OpenOutputOptions["stdout"];
+  signal?: AbortSignal | undefined;
+  /** Called before a feed is downloaded, with the download size when the listing gives it. */
+  onFeedStart?: ((feed: PublisherFeed, info: { url: string; size: number | undefined }) => void) | undefined;
+  /** Called per batch of records read from the current feed. */
+  onProgress?: ((delta: { records?: number; bytes?: number }) => void) | undefined;
+  onFeedDone?: ((result: FeedPullResult) => void) | undefined;
+}
+
+/** The outcome of one feed. */
+export interface FeedPullResult {
+  campaignId: string;
+  campaignTitle: string;
+  feedId: string;
+  name: string;
+  status: "ok" | "failed";
+  /** Which listing field was downloaded, and its URL (credentials and secret-looking parameters redacted). */
+  downloaded?: "location_compressed" | "location" | undefined;
+  url?: string | undefined;
+  /** The per-feed output file (perFeed mode). */
+  output?: string | undefined;
+  format?: string | undefined;
+  compression?: string | undefined;
+  preset?: string | undefined;
+  /** Records read, products exported, products rejected, warnings. */
+  records: number;
+  exported: number;
+  rejected: number;
+  warnings: number;
+  /** Rejections by rule, most frequent first, with the first example's place. */
+  rejections: { code: string; count: number; example?: string | undefined }[];
+  /** Why the feed failed, when it did. */
+  error?: { code: string; message: string } | undefined;
+}
+
+export interface PartnerizePullResult {
+  publisherId: string;
+  feeds: FeedPullResult[];
+  /** Products exported in all. */
+  exported: number;
+  rejected: number;
+  failedFeeds: number;
+  /** Files written (the single output, or one per successful feed). Empty for stdout. */
+  outputs: string[];
+  format: OutputFormat;
+}
+
+/** Marks errors that must stop the whole run rather than fail one feed. */
+class FatalError extends Error {
+  constructor(readonly error: unknown) {
+    super("fatal");
+  }
+}
+
+const OPTION_CODES = new Set(["INVALID_OPTION", "PRESET_UNKNOWN", "MAPPING_INVALID", "USAGE", "ABORTED"]);
+
+/** Add the campaign columns to a product. */
+export function partnerizeRow(
+  product: Product,
+  feed: Pick<PublisherFeed, "campaignId" | "campaignTitle" | "feedId">,
+): Row {
+  const row: Row = {};
+  for (const f of PRODUCT_FIELDS) row[f] = product[f];
+  row.campaign_id = feed.campaignId;
+  row.campaign_title = feed.campaignTitle;
+  row.feed_id = feed.feedId;
+  return row;
+}
+
+/** The per-feed file name: `<campaign_id>-<feed_id>.<ext>` with path-unsafe characters replaced. */
+export function perFeedFileName(
+  feed: Pick<PublisherFeed, "campaignId" | "feedId">,
+  format: OutputFormat,
+): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
+  return `${safe(feed.campaignId || "campaign")}-${safe(feed.feedId)}.${EXTENSIONS[format]}`;
+}
+
+/** Does `-o` name a directory (trailing slash, or an existing directory)? */
+export async function isDirectoryTarget(output: string): Promise<boolean> {
+  if (output === "-") return false;
+  if (/[\\/]$/.test(output)) return true;
+  try {
+    return (await stat(output)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** List and select the feeds to pull. Unknown `feedIds` fail with USAGE, naming what is available. */
+export async function selectPartnerizeFeeds(
+  client: PartnerizeClient,
+  publisherId: string,
+  campaignId: string | undefined,
+  feedIds: string[] | undefined,
+): Promise<PublisherFeed[]> {
+  const wanted = (feedIds ?? []).map((s) => s.trim()).filter(Boolean);
+  // A named feed is pulled whether or not it is active; otherwise only active feeds.
+  const listed = await client.listPublisherFeeds(publisherId, {
+    campaignId,
+    active: wanted.length > 0 ? undefined : true,
+  });
+  if (wanted.length === 0) return listed;
+  const missing = wanted.filter((id) => !listed.some((f) => f.feedId === id));
+  if (missing.length > 0) {
+    const available = listed.map((f) => `${f.campaignId}/${f.feedId}`).join(", ") || "none";
+    throw new FeedpipeError(
+      "USAGE",
+      `No feed ${missing.join(", ")} is available to partner ${publisherId}${campaignId ? ` on campaign ${campaignId}` : ""} (available: ${available})`,
+    );
+  }
+  return listed.filter((f) => wanted.includes(f.feedId));
+}
+
+interface FeedSink {
+  write(rows: Row[]): Promise<void>;
+  /** Finish the feed's rows; returns the file written, if any. */
+  commit(): Promise<string | undefined>;
+  abort(): Promise<void>;
+}
+
+/** One NDJSON spool file holding a feed's rows until the feed is known to be complete. */
+async function openSpool(path: string): Promise<{ handle: FileHandle; path: string }> {
+  return { handle: await open(path, "w"), path };
+}
+
+async function* readSpool(path: string): AsyncIterable<Row[]> {
+  const lines = createInterface({
+    input: createReadStream(path, { encoding: "utf8" }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let batch: Row[] = [];
+  for await (const line of lines) {
+    if (line === "") continue;
+    batch.push(JSON.parse(line) as Row);
+    if (batch.length >= SPOOL_BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+function rejectionSummary(report: RunReport): FeedPullResult["rejections"] {
+  return report.rules
+    .filter((r) => r.severity === "error")
+    .sort((a, b) => b.count - a.count)
+    .map((r) => {
+      const ex = r.examples[0];
+      const where = ex ? (ex.line !== undefined ? `line ${ex.line}` : `record ${ex.index}`) : undefined;
+      const example = ex ? `${where}${ex.sku ? ` (sku ${ex.sku})` : ""}: ${ex.message}` : undefined;
+      return { code: r.code, count: r.count, example };
+    });
+}
+
+function errorInfo(err: unknown): { code: string; message: string } {
+  if (err instanceof FeedpipeError) return { code: err.code, message: err.message };
+  return { code: "UNEXPECTED", message: err instanceof Error ? err.message : String(err) };
+}
+
+/** Can the other download location still be tried after this failure to open one? */
+function isOpenFailure(err: unknown): boolean {
+  return err instanceof NetworkError && err.code !== "NET_AUTH_FAILED" && err.code !== "ABORTED";
+}
+
+export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promise<PartnerizePullResult> {
+  const format = options.format;
+  const columns = PARTNERIZE_PULL_COLUMNS;
+  const pipelineOptions = { preset: options.preset, mapping: options.mapping };
+  // Bad presets and mapping files fail here, before any download.
+  await loadPipeline(pipelineOptions);
+
+  const feeds = await selectPartnerizeFeeds(
+    options.client,
+    options.publisherId,
+    options.campaignId,
+    options.feedIds,
+  );
+  const results: FeedPullResult[] = [];
+  const outputs: string[] = [];
+
+  let main: Output | undefined;
+  let mainWriter: ReturnType<typeof createWriter> | undefined;
+  let mainStarted = false;
+  let spoolDir: string | undefined;
+
+  if (options.perFeed) {
+    try {
+      await mkdir(options.output, { recursive: true });
+    } catch (err) {
+      throw new FeedpipeError(
+        "IO_WRITE",
+        `Could not create directory ${options.output}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  } else if (feeds.length > 0) {
+    main = await openOutput(options.output, { stdout: options.stdout, signal: options.signal });
+    mainWriter = createWriter(format, {
+      columns,
+      title: `Partnerize feeds for partner ${options.publisherId}`,
+    });
+    spoolDir = await mkdtemp(join(tmpdir(), "feedpipe-partnerize-"));
+  }
+
+  const sinkFor = async (feed: PublisherFeed): Promise<FeedSink> => {
+    if (options.perFeed) {
+      const path = join(options.output, perFeedFileName(feed, format));
+      const out = await openOutput(path, { signal: options.signal });
+      const writer = createWriter(format, { columns, title: `${feed.campaignTitle} – ${feed.name}` });
+      await out.write(writer.header());
+      return {
+        async write(rows) {
+          const text = writer.batch(rows);
+          if (text) await out.write(text);
+        },
+        async commit() {
+          await out.write(writer.footer());
+          await out.commit();
+          return path;
+        },
+        abort: () => out.abort(),
+      };
+    }
+    const spool = await openSpool(join(spoolDir!, `${results.length}.ndjson`));
+    let closed = false;
+    const close = async () => {
+      if (!closed) {
+        closed = true;
+        await spool.handle.close();
+      }
+    };
+    return {
+      async write(rows) {
+        if (rows.length === 0) return;
+        let text = "";
+        for (const r of rows) text += `${JSON.stringify(r)}\n`;
+        await spool.handle.write(text);
+      },
+      async commit() {
+        await close();
+        if (!mainStarted) {
+          await main!.write(mainWriter!.header());
+          mainStarted = true;
+        }
+        for await (const rows of readSpool(spool.path)) {
+          const text = mainWriter!.batch(rows);
+          if (text) await main!.write(text);
+        }
+        await rm(spool.path, { force: true });
+        return undefined;
+      },
+      async abort() {
+        await close();
+        await rm(spool.path, { force: true });
+      },
+    };
+  };
+
+  const pullOne = async (feed: PublisherFeed): Promise<FeedPullResult> => {
+    const result: FeedPullResult = {
+      campaignId: feed.campaignId,
+      campaignTitle: feed.campaignTitle,
+      feedId: feed.feedId,
+      name: feed.name,
+      status: "failed",
+      records: 0,
+      exported: 0,
+      rejected: 0,
+      warnings: 0,
+      rejections: [],
+    };
+    const candidates: { field: "location_compressed" | "location"; url: string; size: number | undefined }[] =
+      [];
+    if (feed.locationCompressed) {
+      candidates.push({
+        field: "location_compressed",
+        url: feed.locationCompressed,
+        size: feed.filesizeCompressed,
+      });
+    }
+    if (feed.location && feed.location !== feed.locationCompressed) {
+      candidates.push({ field: "location", url: feed.location, size: feed.filesize });
+    }
+    if (candidates.length === 0) {
+      result.error = {
+        code: "NET_BAD_RESPONSE",
+        message: "the listing gives no location to download this feed from",
+      };
+      return result;
+    }
+
+    let sink: FeedSink | undefined;
+    let processed: Awaited<ReturnType<typeof processFeed>> | undefined;
+    try {
+      let opened: Awaited<ReturnType<typeof openFeed>> | undefined;
+      let lastError: unknown;
+      for (const c of candidates) {
+        result.downloaded = c.field;
+        result.url = redactUrl(c.url);
+        options.onFeedStart?.(feed, { url: result.url, size: c.size });
+        try {
+          opened = await withRetry(
+            () =>
+              openFeed(c.url, {
+                headers: options.client.downloadHeaders(c.url),
+                timeoutMs: options.timeoutMs,
+                signal: options.signal,
+                onBytes: (n) => options.onProgress?.({ bytes: n }),
+              }),
+            { signal: options.signal },
+          );
+          break;
+        } catch (err) {
+          lastError = err;
+          if (!isOpenFailure(err)) break;
+        }
+      }
+      if (!opened) throw lastError;
+      result.format = opened.format === "csv" && opened.delimiter === "\t" ? "tsv" : opened.format;
+      result.compression = opened.compression;
+      processed = await processFeed(opened, pipelineOptions);
+      result.preset = processed.preset;
+      try {
+        sink = await sinkFor(feed);
+      } catch (err) {
+        throw new FatalError(err);
+      }
+      for await (const batch of processed.records) {
+        const rows: Row[] = [];
+        for (const rec of batch) if (rec.product) rows.push(partnerizeRow(rec.product, feed));
+        try {
+          await sink.write(rows);
+        } catch (err) {
+          throw new FatalError(err);
+        }
+        result.exported += rows.length;
+        options.onProgress?.({ records: batch.length });
+      }
+      const report = processed.report();
+      result.records = report.records;
+      result.rejected = report.invalid;
+      result.warnings = report.warnings;
+      result.rejections = rejectionSummary(report);
+      try {
+        result.output = await sink.commit();
+      } catch (err) {
+        throw new FatalError(err);
+      }
+      sink = undefined;
+      result.status = "ok";
+      return result;
+    } catch (err) {
+      if (sink) await sink.abort().catch(() => undefined);
+      if (err instanceof FatalError) throw err.error;
+      if (err instanceof FeedpipeError && OPTION_CODES.has(err.code)) throw err;
+      result.status = "failed";
+      result.exported = 0;
+      result.error = errorInfo(err);
+      if (processed) {
+        // What was read before the failure (none of it exported).
+        result.records = processed.report().records;
+      }
+      return result;
+    }
+  };
+
+  try {
+    for (const feed of feeds) {
+      const r = await pullOne(feed);
+      results.push(r);
+      if (r.output) outputs.push(r.output);
+      options.onFeedDone?.(r);
+    }
+    if (main) {
+      if (mainStarted) {
+        await main.write(mainWriter!.footer());
+        await main.commit();
+        if (options.output !== "-") outputs.push(options.output);
+      } else {
+        await main.abort();
+      }
+    }
+  } catch (err) {
+    await main?.abort().catch(() => undefined);
+    throw err;
+  } finally {
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  return {
+    publisherId: options.publisherId,
+    feeds: results,
+    exported: results.reduce((n, r) => n + r.exported, 0),
+    rejected: results.reduce((n, r) => n + r.rejected, 0),
+    failedFeeds: results.filter((r) => r.status === "failed").length,
+    outputs,
+    format,
+  };
+}
