@@ -1,14 +1,120 @@
-// PLACEHOLDER: replaced by the owner of this command. Registers the name so the CLI compiles.
-import type { Command } from "commander";
+/**
+ * `feedpipe convert <source> -o OUT`: map and check a feed, write the valid normalised products as
+ * CSV, TSV, NDJSON, JSON or Google-style RSS XML (by extension or --to), atomically: the output is
+ * a temporary file renamed into place on success; a fatal error mid-run removes it, so no
+ * complete-looking file is left. CSV/TSV cells that a spreadsheet would run as a formula are
+ * escaped unless --raw-cells.
+ *
+ * Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (the valid ones are
+ * still written), 2 fatal.
+ */
+import { type Command, Option } from "commander";
+import { PRODUCT_FIELDS } from "../../../schemas/product.js";
 import { FeedpipeError } from "../../core/errors.js";
-import type { CliContext } from "../context.js";
+import { loadPipeline, productRow } from "../../core/pipeline.js";
+import { formatReportText } from "../../core/report.js";
+import type { OutputFormat, Row } from "../../formats/types.js";
+import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
+import { type Output, openOutput } from "../../io/output.js";
+import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
+import {
+  addPipelineOptions,
+  type PipelineFlags,
+  pipelineOptions,
+  runChecked,
+  withinMaxInvalid,
+} from "./validate.js";
 
-export function registerConvert(program: Command, _ctx: CliContext): void {
-  program
+interface ConvertFlags extends PipelineFlags {
+  output: string;
+  to?: OutputFormat | undefined;
+  rawCells?: boolean | undefined;
+  title?: string | undefined;
+}
+
+export function registerConvert(program: Command, ctx: CliContext): void {
+  const cmd = program
     .command("convert")
-    .description("(not built yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new FeedpipeError("USAGE", "feedpipe convert is not built yet");
+    .argument("<source>", "feed file, - for stdin, or an http(s) URL")
+    .description("map + validate a feed and write the valid products in the network's fields")
+    .requiredOption("-o, --output <file>", "output file (- for stdout); written atomically")
+    .addOption(
+      new Option("--to <format>", "output format (default: from the output file's extension)").choices([
+        ...OUTPUT_FORMATS,
+      ]),
+    )
+    .option(
+      "--raw-cells",
+      "CSV/TSV: do not escape cells starting with = + - @ (formula injection protection)",
+    )
+    .option("--title <text>", "XML: channel title");
+  addPipelineOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  $ feedpipe convert catalog.csv -o products.csv
+  $ feedpipe convert feed.xml -o products.ndjson --rejects rejects.ndjson
+  $ feedpipe convert products_export.csv -o feed.xml --base-url https://shop.example --currency EUR
+  $ feedpipe convert export.csv --mapping mapping.yaml -o - --to json | jq length
+
+Columns: ${PRODUCT_FIELDS.join(", ")}.
+Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (valid ones written), 2 fatal.`,
+  );
+  cmd.action(async (source: string, flags: ConvertFlags) => {
+    const format = flags.to ?? formatFromPath(flags.output);
+    if (format === undefined) {
+      throw new FeedpipeError(
+        "USAGE",
+        flags.output === "-"
+          ? `convert -o - needs --to (${OUTPUT_FORMATS.join(", ")})`
+          : `cannot tell the output format from "${flags.output}": use a .csv, .tsv, .ndjson, .json or .xml name, or pass --to`,
+      );
+    }
+    if (flags.rejects !== undefined && flags.rejects === flags.output) {
+      throw new FeedpipeError("USAGE", "--rejects and --output must be different files");
+    }
+    const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
+    const writer = createWriter(format, {
+      columns: [...PRODUCT_FIELDS],
+      protectFormulas: flags.rawCells !== true,
+      title: flags.title,
     });
+    let output: Output | undefined;
+    let written = 0;
+    try {
+      const run = await runChecked(ctx, source, pipeline, flags, "convert", async (batch) => {
+        if (output === undefined) {
+          output = await openOutput(flags.output, { stdout: ctx.io.stdout });
+          await output.write(writer.header());
+        }
+        const rows: Row[] = [];
+        for (const c of batch) if (c.product !== undefined) rows.push(productRow(c.product));
+        if (rows.length > 0) {
+          const text = writer.batch(rows);
+          if (text) await output.write(text);
+          written += rows.length;
+        }
+      });
+      if (output === undefined) {
+        output = await openOutput(flags.output, { stdout: ctx.io.stdout });
+        await output.write(writer.header());
+      }
+      await output.write(writer.footer());
+      await output.commit();
+      if (run.rejects) await run.rejects.commit();
+      const report = run.processed.report();
+      const ok = withinMaxInvalid(report, flags.maxInvalid);
+      if (flags.quiet !== true || !ok) {
+        const where = flags.output === "-" ? "stdout" : flags.output;
+        const details = [`output        ${written} products written to ${where} (${format})`];
+        if (run.rejects) details.push(`rejects       ${run.rejects.count} written to ${run.rejects.path}`);
+        ctx.err(formatReportText(report, { title: `feedpipe convert ${report.source}`, details }));
+      }
+      ctx.exitCode = ok ? EXIT_OK : EXIT_INVALID;
+    } catch (err) {
+      await (output as Output | undefined)?.abort();
+      throw err;
+    }
+  });
 }

@@ -1,14 +1,199 @@
-// PLACEHOLDER: replaced by the owner of this command. Registers the name so the CLI compiles.
-import type { Command } from "commander";
-import { FeedpipeError } from "../../core/errors.js";
-import type { CliContext } from "../context.js";
+/**
+ * `feedpipe validate <source>`: map and check a feed; print a summary with a table of rules (or one
+ * JSON object with --report json); optionally write the rejected records to an NDJSON file.
+ *
+ * Exit codes: 0 no invalid record (or no more than --max-invalid), 1 invalid records, 2 fatal.
+ */
+import { type Command, InvalidArgumentError, Option } from "commander";
+import {
+  loadPipeline,
+  type Pipeline,
+  type PipelineOptions,
+  type ProcessedFeed,
+  type RunReport,
+} from "../../core/pipeline.js";
+import { openRejects, type RejectsWriter } from "../../core/rejects.js";
+import { formatReportText } from "../../core/report.js";
+import { type Feed, openFeed } from "../../formats/index.js";
+import { PRESET_NAMES } from "../../../transforms/index.js";
+import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
+import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
+import { createProgress, type Progress, progressEnabled } from "../progress.js";
 
-export function registerValidate(program: Command, _ctx: CliContext): void {
-  program
+/** `--max-invalid`: a count (`10`) or a percentage of the records read (`2.5%`). */
+export interface MaxInvalid {
+  count?: number | undefined;
+  percent?: number | undefined;
+}
+
+export function parseMaxInvalid(value: string): MaxInvalid {
+  const t = value.trim();
+  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
+  if (pct) {
+    const p = Number(pct[1]);
+    if (p <= 100) return { percent: p };
+  } else if (/^\d+$/.test(t)) return { count: Number(t) };
+  throw new InvalidArgumentError(
+    `Invalid option --max-invalid: expected a number of records (10) or a percentage (2.5%), got "${value}"`,
+  );
+}
+
+/** Whether the invalid records stay within the allowance (no allowance: none may be invalid). */
+export function withinMaxInvalid(
+  r: Pick<RunReport, "invalid" | "records">,
+  max: MaxInvalid | undefined,
+): boolean {
+  if (r.invalid === 0) return true;
+  if (!max) return false;
+  if (max.count !== undefined) return r.invalid <= max.count;
+  if (max.percent !== undefined) return r.records > 0 && (r.invalid / r.records) * 100 <= max.percent;
+  return false;
+}
+
+/** Flags shared by validate and convert (mapping and checks). */
+export interface PipelineFlags extends InputFlags {
+  preset?: string | undefined;
+  mapping?: string | undefined;
+  decimalComma?: boolean | undefined;
+  baseUrl?: string | undefined;
+  mediaUrl?: string | undefined;
+  currency?: string | undefined;
+  dedupe?: boolean | undefined;
+  rejects?: string | undefined;
+  maxInvalid?: MaxInvalid | undefined;
+  quiet?: boolean | undefined;
+}
+
+/** Add the mapping/validation options shared by validate and convert. */
+export function addPipelineOptions(cmd: Command): Command {
+  return addInputOptions(cmd)
+    .option("--preset <name>", `source layout: auto (default) or ${PRESET_NAMES.join(", ")}`)
+    .option("--mapping <file>", "JSON or YAML mapping file for other layouts (wins over --preset)")
+    .option("--decimal-comma", "prices are written 1.234,56 / 12,50")
+    .option("--base-url <url>", "store URL for layouts without product URLs (Shopify, WooCommerce, Magento)")
+    .option(
+      "--media-url <url>",
+      "base URL of relative image paths (Magento; default <base-url>/media/catalog/product)",
+    )
+    .option("--currency <code>", "currency for layouts that do not state one (Shopify, WooCommerce, Magento)")
+    .option("--no-dedupe", "do not reject later occurrences of a SKU")
+    .option("--rejects <file>", "write every rejected record (issues + original fields) as NDJSON")
+    .option(
+      "--max-invalid <n|n%>",
+      "exit 0 while at most this many (or this % of) records are invalid",
+      parseMaxInvalid,
+    )
+    .option("-q, --quiet", "no progress output");
+}
+
+export function pipelineOptions(flags: PipelineFlags): PipelineOptions {
+  return {
+    preset: flags.preset,
+    mapping: flags.mapping,
+    decimalComma: flags.decimalComma === true,
+    dedupe: flags.dedupe !== false,
+    baseUrl: flags.baseUrl,
+    mediaBaseUrl: flags.mediaUrl,
+    currency: flags.currency,
+  };
+}
+
+/** A run of the pipeline over one source with progress, rejects file and cleanup on failure. */
+export interface CheckedRun {
+  feed: Feed;
+  processed: ProcessedFeed;
+  rejects: RejectsWriter | undefined;
+  progress: Progress;
+}
+
+/**
+ * Open the feed and start the pipeline (the mapping file and options were checked before: `pipeline`
+ * comes from loadPipeline). `onBatch` sees each batch; on any failure the rejects file is aborted.
+ */
+export async function runChecked(
+  ctx: CliContext,
+  source: string,
+  pipeline: Pipeline,
+  flags: PipelineFlags,
+  label: string,
+  onBatch: (batch: Parameters<RejectsWriter["add"]>[0]) => Promise<void> | void,
+): Promise<CheckedRun> {
+  let pendingBytes = 0;
+  const feed = await openFeed(source, {
+    ...feedOptions(flags),
+    stdin: ctx.io.stdin as NodeJS.ReadableStream,
+    onBytes: (n) => {
+      pendingBytes += n;
+    },
+  });
+  const processed = await pipeline.process(feed);
+  const rejects = flags.rejects ? await openRejects(flags.rejects, { stdout: ctx.io.stdout }) : undefined;
+  const progress = createProgress({
+    stream: ctx.io.stderr,
+    enabled: progressEnabled(ctx.io, flags.quiet === true),
+    total: feed.size,
+    unit: "bytes",
+    label,
+  });
+  try {
+    for await (const batch of processed.records) {
+      progress.update({ records: batch.length, bytes: pendingBytes });
+      pendingBytes = 0;
+      if (rejects) await rejects.add(batch);
+      await onBatch(batch);
+    }
+    progress.done();
+  } catch (err) {
+    progress.done();
+    await rejects?.abort();
+    throw err;
+  }
+  return { feed, processed, rejects, progress };
+}
+
+interface ValidateFlags extends PipelineFlags {
+  report: "text" | "json";
+}
+
+export function registerValidate(program: Command, ctx: CliContext): void {
+  const cmd = program
     .command("validate")
-    .description("(not built yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new FeedpipeError("USAGE", "feedpipe validate is not built yet");
-    });
+    .argument("<source>", "feed file, - for stdin, or an http(s) URL (gzip/zip and charsets are detected)")
+    .description("map a feed to network products and check every record against the product rules")
+    .addOption(new Option("--report <kind>", "summary style").choices(["text", "json"]).default("text"));
+  addPipelineOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  $ feedpipe validate catalog.csv
+  $ feedpipe validate feed.xml.gz --report json > report.json
+  $ feedpipe validate products_export.csv --preset shopify --base-url https://shop.example --currency EUR
+  $ feedpipe validate export.csv --mapping mapping.yaml --rejects rejects.ndjson --max-invalid 2%
+  $ curl -s https://shop.example/feed.tsv | feedpipe validate - --decimal-comma
+
+Presets: auto (default: picked from the header or XML element names), ${PRESET_NAMES.join(", ")}.
+Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records, 2 fatal error.`,
+  );
+  cmd.action(async (source: string, flags: ValidateFlags) => {
+    const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
+    const run = await runChecked(ctx, source, pipeline, flags, "validate", () => undefined);
+    if (run.rejects) await run.rejects.commit();
+    const report = run.processed.report();
+    const ok = withinMaxInvalid(report, flags.maxInvalid);
+    if (flags.report === "json") {
+      const out: RunReport & { rejectsFile?: string; ok: boolean } = { ...report, ok };
+      if (run.rejects) out.rejectsFile = run.rejects.path;
+      ctx.out(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+      const details: string[] = [];
+      if (run.rejects) details.push(`rejects       ${run.rejects.count} written to ${run.rejects.path}`);
+      let text = formatReportText(report, { title: `feedpipe validate ${report.source}`, details });
+      if (report.invalid > 0 && flags.maxInvalid) {
+        text += `  ${ok ? "within" : "over"} --max-invalid (${report.invalid} invalid of ${report.records})\n`;
+      }
+      ctx.out(text);
+    }
+    ctx.exitCode = ok ? EXIT_OK : EXIT_INVALID;
+  });
 }

@@ -1,0 +1,400 @@
+/**
+ * The map + validate stage: SourceRecord batches in, CheckedRecord batches out, with a run report.
+ *
+ *   feed.records ─► [reader problem? → invalid] ─► preset hook (inheritance, not-a-product rows)
+ *                ─► mapping (preset or mapping file) ─► compiled validator ─► duplicate SKU check
+ *
+ * Everything per record is a synchronous loop over a batch (no per-record async or stream hops).
+ * Every record is accounted for: `valid + invalid + skipped = records` (skipped only for rows a
+ * preset recognises as not products; they are counted by reason in the report, not yielded).
+ *
+ * Memory: the duplicate check keeps a Set of every SKU seen (fine up to millions of products:
+ * roughly 50-100 bytes per SKU). Preset hooks keep what their docs say (Shopify: one product's
+ * first row; WooCommerce / Magento: parent fields, O(parents)).
+ */
+import { z } from "zod";
+import { isCurrencyCode } from "../../schemas/normalize.js";
+import { PRODUCT_FIELDS, type Product } from "../../schemas/product.js";
+import { compileValidator } from "../../schemas/validate.js";
+import {
+  type Candidate,
+  createRecordMapper,
+  detectPreset,
+  getPreset,
+  isBlankRecord,
+  type LoadedMapping,
+  layoutUnknown,
+  loadMappingFile,
+  type Preset,
+  type PresetOptions,
+  type RecordMapper,
+  Skip,
+} from "../../transforms/index.js";
+import type { Feed } from "../formats/index.js";
+import { FeedpipeError } from "./errors.js";
+import type { Fields, Issue, RecordBatch, SourceRecord } from "./record.js";
+import { ReportBuilder, type RunReport } from "./report.js";
+
+export type { RuleExample, RuleSummary, RunReport, SkipSummary } from "./report.js";
+
+export interface PipelineOptions {
+  /** Preset name or "auto" (default). */
+  preset?: string | undefined;
+  /** Path of a JSON/YAML mapping file (wins over the preset; it may name a preset to extend). */
+  mapping?: string | undefined;
+  /** Prices are written `1.234,56`. */
+  decimalComma?: boolean | undefined;
+  /** DUPLICATE_SKU detection (default true). */
+  dedupe?: boolean | undefined;
+  /** Store base URL for layouts without product URLs (Shopify, WooCommerce, Magento). */
+  baseUrl?: string | undefined;
+  /** Base URL for relative image paths (Magento; default `<baseUrl>/media/catalog/product`). */
+  mediaBaseUrl?: string | undefined;
+  /** Currency for layouts that do not state one (Shopify, WooCommerce, Magento), e.g. EUR. */
+  currency?: string | undefined;
+}
+
+export interface CheckedRecord {
+  source: string;
+  index: number;
+  line?: number | undefined;
+  offset?: number | undefined;
+  sku: string | undefined;
+  /** Set iff valid (no error-severity issue). */
+  product: Product | undefined;
+  /** Errors and warnings. */
+  issues: Issue[];
+  /** The original source fields (for the rejects file). */
+  fields: Fields;
+  /** Raw text of a record the reader could not parse. */
+  raw?: string | undefined;
+}
+
+export interface ProcessedFeed {
+  /** The preset (or `mapping:<file>`) actually used. */
+  preset: string;
+  /** Batches of checked records, same order as the source (skipped non-product rows are not yielded). */
+  records: AsyncIterable<CheckedRecord[]>;
+  /** Counts so far; complete once `records` is drained. */
+  report(): RunReport;
+}
+
+const urlOption = (name: string) =>
+  z
+    .string({ error: `Invalid option ${name}: expected an absolute http(s) URL` })
+    .refine((s) => /^https?:\/\/[^\s/]+/i.test(s), {
+      error: (i) =>
+        `Invalid option ${name}: expected an absolute http(s) URL such as https://shop.example, got ${JSON.stringify(i.input)}`,
+    });
+
+const optionsSchema = z.strictObject({
+  preset: z.string({ error: "Invalid option preset: expected a preset name" }).optional(),
+  mapping: z
+    .string({ error: "Invalid option mapping: expected a file path" })
+    .min(1, "Invalid option mapping: expected a file path")
+    .optional(),
+  decimalComma: z.boolean({ error: "Invalid option decimalComma: expected true or false" }).optional(),
+  dedupe: z.boolean({ error: "Invalid option dedupe: expected true or false" }).optional(),
+  baseUrl: urlOption("baseUrl").optional(),
+  mediaBaseUrl: urlOption("mediaBaseUrl").optional(),
+  currency: z
+    .string({ error: "Invalid option currency: expected an ISO 4217 code such as EUR" })
+    .refine((c) => isCurrencyCode(c.trim().toUpperCase()), {
+      error: (i) =>
+        `Invalid option currency: expected an ISO 4217 code such as EUR, got ${JSON.stringify(i.input)}`,
+    })
+    .optional(),
+});
+
+export interface ResolvedPipelineOptions {
+  preset: string;
+  mapping: string | undefined;
+  decimalComma: boolean;
+  dedupe: boolean;
+  presetOptions: PresetOptions;
+}
+
+/** Check options once, before any I/O (INVALID_OPTION / PRESET_UNKNOWN). */
+export function resolvePipelineOptions(options: PipelineOptions = {}): ResolvedPipelineOptions {
+  const r = optionsSchema.safeParse(options);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    const message =
+      i.code === "unrecognized_keys"
+        ? `Invalid option ${i.keys.join(", ")}: expected one of ${Object.keys(optionsSchema.shape).join(", ")}`
+        : i.message;
+    throw new FeedpipeError("INVALID_OPTION", message);
+  }
+  const o = r.data;
+  const preset = (o.preset ?? "auto").trim().toLowerCase();
+  if (preset !== "auto") getPreset(preset); // PRESET_UNKNOWN before any I/O
+  return {
+    preset,
+    mapping: o.mapping,
+    decimalComma: o.decimalComma === true,
+    dedupe: o.dedupe !== false,
+    presetOptions: {
+      baseUrl: o.baseUrl?.replace(/\/+$/, ""),
+      mediaBaseUrl: o.mediaBaseUrl?.replace(/\/+$/, ""),
+      currency: o.currency?.trim().toUpperCase(),
+    },
+  };
+}
+
+/** A checked configuration, ready to process feeds (one run per `process` call). */
+export interface Pipeline {
+  readonly options: ResolvedPipelineOptions;
+  readonly mapping: LoadedMapping | undefined;
+  process(feed: Feed): Promise<ProcessedFeed>;
+}
+
+/**
+ * Resolve options and load + check the mapping file. Call before opening the input: a bad option
+ * or mapping file fails here (INVALID_OPTION, PRESET_UNKNOWN, MAPPING_INVALID, IO_NOT_FOUND).
+ */
+export async function loadPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  const resolved = resolvePipelineOptions(options);
+  const mapping = resolved.mapping ? await loadMappingFile(resolved.mapping) : undefined;
+  return {
+    options: resolved,
+    mapping,
+    process: (feed) => startRun(feed, resolved, mapping),
+  };
+}
+
+/** Map and validate a feed. Equivalent to `(await loadPipeline(options)).process(feed)`. */
+export async function processFeed(
+  feed: Feed,
+  options: PipelineOptions | Pipeline = {},
+): Promise<ProcessedFeed> {
+  const pipeline = isPipeline(options) ? options : await loadPipeline(options);
+  return pipeline.process(feed);
+}
+
+function isPipeline(x: PipelineOptions | Pipeline): x is Pipeline {
+  return typeof (x as Pipeline).process === "function";
+}
+
+/** Blank rows the reader skipped, when it reports them (readers attach `stats` to their stream). */
+function readerBlankRows(feed: Feed): number {
+  const f = feed as Feed & { stats?: { blankRows?: number } };
+  const r = feed.records as { stats?: { blankRows?: number } };
+  return f.stats?.blankRows ?? r.stats?.blankRows ?? 0;
+}
+
+/** Keys of the first record that can tell the layout (CSV: the header). */
+function keysOf(rec: SourceRecord): string[] {
+  return Object.keys(rec.fields);
+}
+
+function skuText(v: string | number | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const t = typeof v === "number" ? String(v) : v.trim();
+  return t === "" ? undefined : t;
+}
+
+interface Chosen {
+  name: string;
+  chosen: RunReport["presetChosen"];
+  preset: Preset | undefined;
+}
+
+function choose(
+  feed: Feed,
+  options: ResolvedPipelineOptions,
+  mapping: LoadedMapping | undefined,
+  keys: string[] | undefined,
+): Chosen {
+  if (mapping) {
+    const preset = mapping.preset ? getPreset(mapping.preset) : undefined;
+    return { name: `mapping:${mapping.file}`, chosen: "mapping", preset };
+  }
+  if (options.preset !== "auto")
+    return { name: options.preset, chosen: "option", preset: getPreset(options.preset) };
+  if (keys === undefined) return { name: "none", chosen: "none", preset: undefined };
+  const d = detectPreset(keys);
+  if (!d) throw layoutUnknown(feed.name, keys);
+  return { name: d.preset.name, chosen: "auto", preset: d.preset };
+}
+
+async function startRun(
+  feed: Feed,
+  options: ResolvedPipelineOptions,
+  mapping: LoadedMapping | undefined,
+): Promise<ProcessedFeed> {
+  const it = feed.records[Symbol.asyncIterator]();
+  // Read ahead until a clean record shows the layout (usually the first record of the first batch).
+  const pending: RecordBatch[] = [];
+  let keys: string[] | undefined;
+  let ended = false;
+  while (keys === undefined) {
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    pending.push(next.value);
+    const clean = next.value.find((r) => !r.problem && !isBlankRecord(r.fields));
+    if (clean) keys = keysOf(clean);
+  }
+
+  const layoutKeys = feed.stats?.columns ?? keys;
+  let chosen: Chosen;
+  try {
+    chosen = choose(feed, options, mapping, layoutKeys);
+  } catch (err) {
+    if (!ended) await it.return?.();
+    throw err;
+  }
+  const presetOptions: PresetOptions = { ...options.presetOptions };
+  if (mapping) {
+    presetOptions.baseUrl ??= mapping.options.baseUrl;
+    presetOptions.mediaBaseUrl ??= mapping.options.mediaBaseUrl;
+    presetOptions.currency ??= mapping.options.currency;
+  }
+  const mapper: RecordMapper | undefined =
+    chosen.preset || mapping
+      ? createRecordMapper(chosen.preset, mapping, presetOptions, layoutKeys)
+      : undefined;
+  const validate = compileValidator({
+    decimalComma: options.decimalComma || mapping?.options.decimalComma === true,
+    priceWithCurrency:
+      chosen.preset?.validate?.priceWithCurrency === true || mapping?.options.priceWithCurrency === true,
+    stripHtmlDescription: chosen.preset?.validate?.stripHtmlDescription === true,
+  });
+
+  const report = new ReportBuilder({
+    source: feed.name,
+    format: describeFormat(feed),
+    preset: chosen.name,
+    presetChosen: chosen.chosen,
+  });
+  addHints(report, chosen.preset, presetOptions);
+  const seen = options.dedupe ? new Set<string>() : undefined;
+  let blankSeen = 0;
+
+  const check = (batch: RecordBatch): CheckedRecord[] => {
+    const out: CheckedRecord[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const rec = batch[i]!;
+      if (rec.problem) {
+        const c = checked(rec, undefined, undefined, [rec.problem]);
+        report.add(c);
+        out.push(c);
+        continue;
+      }
+      if (isBlankRecord(rec.fields)) {
+        blankSeen++;
+        continue;
+      }
+      const issues: Issue[] = [];
+      const mapped: Candidate | Skip = mapper ? mapper(rec.fields, issues) : {};
+      if (mapped instanceof Skip) {
+        report.skip(rec, mapped.code, mapped.message, mapped.sku);
+        continue;
+      }
+      const v = validate(mapped);
+      const all = issues.length === 0 ? v.issues : issues.concat(v.issues);
+      let product = v.product;
+      const sku = product?.sku ?? skuText(mapped.sku);
+      if (seen !== undefined && sku !== undefined) {
+        if (seen.has(sku)) {
+          all.push({
+            code: "DUPLICATE_SKU",
+            severity: "error",
+            field: "sku",
+            message: `sku ${sku} appears more than once in this feed (this is a later occurrence)`,
+            value: sku,
+          });
+          product = undefined;
+        } else seen.add(sku);
+      }
+      const c = checked(rec, sku, product, all);
+      report.add(c);
+      out.push(c);
+    }
+    return out;
+  };
+
+  async function* run(): AsyncGenerator<CheckedRecord[]> {
+    try {
+      for (const b of pending.splice(0)) {
+        const out = check(b);
+        if (out.length) yield out;
+      }
+      if (!ended) {
+        while (true) {
+          const next = await it.next();
+          if (next.done) break;
+          const out = check(next.value);
+          if (out.length) yield out;
+        }
+      }
+    } finally {
+      // Early exit by the consumer: let the reader release its source.
+      if (!ended) await it.return?.();
+    }
+  }
+
+  return {
+    preset: chosen.name,
+    records: run(),
+    report: () => {
+      const r = report.snapshot();
+      r.blankRows = blankSeen + readerBlankRows(feed);
+      return r;
+    },
+  };
+}
+
+function checked(
+  rec: SourceRecord,
+  sku: string | undefined,
+  product: Product | undefined,
+  issues: Issue[],
+): CheckedRecord {
+  const c: CheckedRecord = { source: rec.source, index: rec.index, sku, product, issues, fields: rec.fields };
+  if (rec.line !== undefined) c.line = rec.line;
+  if (rec.offset !== undefined) c.offset = rec.offset;
+  if (rec.raw !== undefined) c.raw = rec.raw;
+  return c;
+}
+
+function describeFormat(feed: Feed): string {
+  const parts: string[] = [feed.format];
+  if (feed.format === "csv" && feed.delimiter !== undefined && feed.delimiter !== ",") {
+    parts.push(feed.delimiter === "\t" ? "tab-delimited" : `delimiter ${JSON.stringify(feed.delimiter)}`);
+  }
+  if (feed.format === "xml" && feed.recordTag) parts.push(`<${feed.recordTag}> records`);
+  if (feed.format === "json" && feed.jsonPath) parts.push(`array at ${feed.jsonPath}`);
+  if (feed.compression && feed.compression !== "none") parts.push(String(feed.compression));
+  if (feed.encoding && !/^utf-?8$/i.test(feed.encoding)) parts.push(feed.encoding);
+  return parts.length === 1 ? parts[0]! : `${parts[0]} (${parts.slice(1).join(", ")})`;
+}
+
+function addHints(report: ReportBuilder, preset: Preset | undefined, o: PresetOptions): void {
+  const title = preset?.title ?? "this layout";
+  report.hint((_r, missing) => {
+    const n = missing.get("url") ?? 0;
+    if (n === 0 || o.baseUrl || !preset?.needs?.baseUrl) return undefined;
+    return `url is missing in ${n} records: a ${title} has no product URLs; pass --base-url https://your-shop.example`;
+  });
+  report.hint((_r, missing) => {
+    const n = missing.get("currency") ?? 0;
+    if (n === 0 || o.currency || !preset?.needs?.currency) return undefined;
+    return `currency is missing in ${n} records: a ${title} does not state it; pass --currency EUR (or your store's currency)`;
+  });
+  report.hint((r) => {
+    const n = r.rules
+      .find((x) => x.code === "PRICE_INVALID")
+      ?.examples.some((e) => /decimal comma/.test(e.message));
+    return n ? "prices look like they use a decimal comma (12,50): try --decimal-comma" : undefined;
+  });
+}
+
+/** The product as a flat row in PRODUCT_FIELDS order (for writers). */
+export function productRow(p: Product): Record<string, string | number | undefined> {
+  const row: Record<string, string | number | undefined> = {};
+  for (const f of PRODUCT_FIELDS) row[f] = p[f];
+  return row;
+}

@@ -1,0 +1,132 @@
+/**
+ * Declarative mappings: target product field → source field(s), a constant or a template, plus a
+ * small pipeline of transforms. Presets and mapping files share this shape; both are compiled once
+ * into one plain function `(fields) → candidate` that runs synchronously per record.
+ */
+import { PRODUCT_FIELDS, type Product } from "../schemas/product.js";
+import type { Fields } from "../src/core/record.js";
+import { compileTemplate } from "./template.js";
+import { compileTransforms, type MapState, type TransformSpec } from "./transforms.js";
+import { compilePath, type Getter, keyIndex, toValue, type Value } from "./value.js";
+
+export type ProductField = keyof Product;
+
+/** Computed field (presets only, not mapping files): a function of the whole record. */
+export type ComputeFn = (fields: Fields) => Value;
+
+export type FieldSpec =
+  | string
+  | readonly string[]
+  | { from: string | readonly string[]; transforms?: readonly TransformSpec[] | undefined }
+  | { const: string | number; transforms?: readonly TransformSpec[] | undefined }
+  | { template: string; transforms?: readonly TransformSpec[] | undefined }
+  | { compute: ComputeFn; transforms?: readonly TransformSpec[] | undefined };
+
+export interface MappingOptions {
+  /** Prices are written `1.234,56` (passed on to the price rule). */
+  decimalComma?: boolean | undefined;
+}
+
+export interface MappingSpec {
+  fields: Partial<Record<ProductField, FieldSpec>>;
+  options?: MappingOptions | undefined;
+}
+
+/** What a mapping makes of one record: product fields still as text (or numbers), before the rules. */
+export type Candidate = Partial<Record<ProductField, string | number>>;
+
+export type Mapper = (fields: Fields) => Candidate;
+
+/** Whether a field name is one of the product's fields. */
+export function isProductField(name: string): name is ProductField {
+  return (PRODUCT_FIELDS as readonly string[]).includes(name);
+}
+
+function nonBlank(v: Value): Value {
+  if (typeof v === "string" && v.trim() === "") return undefined;
+  return v;
+}
+
+/**
+ * Resolve a source name against the header: the exact spelling when present, otherwise a
+ * case-insensitive match (`handle` for `Handle`), otherwise as written (XML records vary per item).
+ */
+export function makeResolver(keys: Iterable<string> | undefined): (name: string) => string {
+  if (!keys) return (n) => n;
+  const exact = new Set(keys);
+  const index = keyIndex(exact);
+  return (n) => (exact.has(n) ? n : (index.get(n.trim().toLowerCase()) ?? n));
+}
+
+function isList(v: unknown): v is readonly string[] {
+  return Array.isArray(v);
+}
+
+type FieldFn = (fields: Fields, state: MapState) => Value;
+
+function compileSource(from: string | readonly string[], resolve: (n: string) => string): FieldFn {
+  const names = typeof from === "string" ? [from] : from;
+  const getters: Getter[] = names.map((n) => compilePath(resolve(n)));
+  if (getters.length === 1) {
+    const g = getters[0]!;
+    return (f) => nonBlank(toValue(g(f)));
+  }
+  return (f) => {
+    for (const g of getters) {
+      const v = nonBlank(toValue(g(f)));
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  };
+}
+
+/** Compile one field spec. */
+export function compileField(spec: FieldSpec, resolve: (n: string) => string = (n) => n): FieldFn {
+  let base: FieldFn;
+  let transforms: readonly TransformSpec[] | undefined;
+  if (typeof spec === "string" || isList(spec)) {
+    base = compileSource(spec, resolve);
+  } else if ("from" in spec) {
+    base = compileSource(spec.from, resolve);
+    transforms = spec.transforms;
+  } else if ("const" in spec) {
+    const c = spec.const;
+    base = () => c;
+    transforms = spec.transforms;
+  } else if ("template" in spec) {
+    const t = compileTemplate(spec.template, { resolve });
+    base = (f) => t(f);
+    transforms = spec.transforms;
+  } else {
+    const fn = spec.compute;
+    base = (f) => nonBlank(fn(f));
+    transforms = spec.transforms;
+  }
+  const tf = compileTransforms(transforms);
+  if (!tf) return base;
+  return (f, state) => nonBlank(tf(base(f, state), f, state));
+}
+
+/**
+ * Compile a mapping into one function. `keys` (the header, or the first record's keys) lets source
+ * names match case-insensitively. When a price was split (`349.00 EUR`) and no currency field gives
+ * a value, the currency from the price text is used.
+ */
+export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapper {
+  const resolve = makeResolver(keys);
+  const entries: [ProductField, FieldFn][] = [];
+  for (const field of PRODUCT_FIELDS) {
+    const s = spec.fields[field];
+    if (s !== undefined) entries.push([field, compileField(s, resolve)]);
+  }
+  return (fields) => {
+    const state: MapState = { splitCurrency: undefined };
+    const out: Candidate = {};
+    for (const [name, fn] of entries) {
+      const v = fn(fields, state);
+      if (v !== undefined) out[name] = v;
+    }
+    if (out.currency === undefined && state.splitCurrency !== undefined) out.currency = state.splitCurrency;
+    return out;
+  };
+}
