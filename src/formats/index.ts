@@ -6,7 +6,7 @@ import type { FieldValue, RecordStream, SourceRecord } from "../core/record.js";
 import { decode, peekText } from "../io/decode.js";
 import { type Compression, decompress } from "../io/decompress.js";
 import { counted, type OpenSourceOptions, openSource } from "../io/source.js";
-import { readCsv } from "./csv.js";
+import { type ReaderStats, readCsv } from "./csv.js";
 import { readJson } from "./json.js";
 import { readNdjson } from "./ndjson.js";
 import { sniffFormat, xmlElementNames } from "./sniff.js";
@@ -38,6 +38,8 @@ export interface Feed {
   recordTag?: string | undefined;
   jsonPath?: string | undefined;
   records: RecordStream;
+  /** The reader's counters (blank rows skipped, CSV columns, ...); final once `records` has ended. */
+  stats?: ReaderStats | undefined;
 }
 
 const SNIFF_CHARS = 64 * 1024;
@@ -101,7 +103,7 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
     encoding: text.encoding,
     format,
   };
-  let records: RecordStream;
+  let records: RecordStream & { stats?: ReaderStats | undefined };
   switch (format) {
     case "csv": {
       const delimiter =
@@ -146,5 +148,5 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
         `Invalid option format: expected csv, xml, json or ndjson, got ${String(format)}`,
       );
   }
-  return { ...feed, records: markInvalidBytes(records, text.state, text.encoding) };
+  return { ...feed, stats: records.stats, records: markInvalidBytes(records, text.state, text.encoding) };
 }

@@ -1,0 +1,357 @@
+/**
+ * CSV/TSV reader on csv-parse 6, used as a push engine: each decoded text chunk is written to the
+ * parser, records arrive synchronously through `on_record` (which returns null, so nothing goes
+ * through csv-parse's object-mode stream), and the records collected for that chunk leave as one
+ * batch. The first row is the header; every later row becomes a record whose fields map header
+ * name → cell text (all strings).
+ *
+ * Bad rows are data: a ragged row (too few or too many cells) is a record with a CSV_RAGGED_ROW
+ * problem, a row over the size cap a record with RECORD_TOO_LARGE. Blank rows are skipped and
+ * counted in the reader's stats. Only a quote that is never closed (or a "record" so large that it
+ * can only be one) stops the run, with FEED_CSV_MALFORMED, after every record before it was yielded.
+ */
+import { type CsvError, parse } from "csv-parse";
+import { FeedpipeError } from "../core/errors.js";
+import { clip, type Fields, type RecordBatch, type RecordStream, type SourceRecord } from "../core/record.js";
+import type { CsvReaderOptions, ReaderOptions } from "./types.js";
+
+/**
+ * Counters a reader keeps while it runs. They grow as batches are yielded and are final once the
+ * stream has ended. Readers return their stream with the counters attached as `stats`
+ * (`const records = readCsv(text, opts); for await (...) ...; records.stats.blankRows`).
+ */
+export interface ReaderStats {
+  /** Records yielded: clean ones plus ones with a `problem`. */
+  records: number;
+  /** Of those, records the reader itself gave a `problem` (ragged, malformed, too large, ...). */
+  problems: number;
+  /** Blank rows (CSV: empty line or only empty cells) or blank lines (NDJSON) skipped. 0 for JSON. */
+  blankRows: number;
+  /** CSV: the column names used as field keys (trimmed, BOM stripped, made unique), header order. */
+  columns?: string[] | undefined;
+}
+
+/** A record stream with its reader's counters. */
+export type ReaderStream = RecordStream & { readonly stats: ReaderStats };
+
+/** A Reader (see ./types.ts) whose stream carries ReaderStats. */
+export type StatsReader<O extends ReaderOptions = ReaderOptions> = (
+  text: AsyncIterable<string>,
+  options: O,
+) => ReaderStream;
+
+export function newReaderStats(): ReaderStats {
+  return { records: 0, problems: 0, blankRows: 0 };
+}
+
+/** Attach stats to a generator of batches (the generator object itself is the stream). */
+export function withStats(gen: AsyncGenerator<RecordBatch>, stats: ReaderStats): ReaderStream {
+  return Object.assign(gen, { stats });
+}
+
+/** Shared option checks (fail before any I/O, csv-parse's normalize_options style). */
+export function checkReaderOptions(options: ReaderOptions): void {
+  if (typeof options.source !== "string") {
+    throw new FeedpipeError(
+      "INVALID_OPTION",
+      `Invalid option source: expected a string, got ${typeof options.source}`,
+    );
+  }
+  const max = options.maxRecordBytes;
+  if (typeof max !== "number" || !Number.isInteger(max) || max <= 0) {
+    throw new FeedpipeError(
+      "INVALID_OPTION",
+      `Invalid option maxRecordBytes: expected a positive integer, got ${JSON.stringify(max)}`,
+    );
+  }
+}
+
+/** Column names for a header row: trimmed, BOM stripped, blank or repeated names → `col_N`. */
+export function headerNames(cells: readonly string[]): string[] {
+  const trimmed = cells.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, "") : c).trim());
+  const used = new Set<string>();
+  const firstUse = new Set<string>();
+  // Names that appear once (or first) keep their name; a blank or later duplicate gets col_N.
+  const out = trimmed.map((name) => {
+    if (name === "" || firstUse.has(name)) return undefined;
+    firstUse.add(name);
+    used.add(name);
+    return name;
+  });
+  return out.map((name, i) => {
+    if (name !== undefined) return name;
+    let candidate = `col_${i + 1}`;
+    for (let k = 2; used.has(candidate); k++) candidate = `col_${i + 1}_${k}`;
+    used.add(candidate);
+    return candidate;
+  });
+}
+
+/** Line breaks inside cell text (CRLF counts once): how many physical lines a record adds. */
+function lineBreaks(cells: readonly string[]): number {
+  let n = 0;
+  for (const cell of cells) {
+    if (cell.indexOf("\n") === -1 && cell.indexOf("\r") === -1) continue;
+    for (let i = 0; i < cell.length; i++) {
+      const c = cell.charCodeAt(i);
+      if (c === 10) n++;
+      else if (c === 13) {
+        n++;
+        if (cell.charCodeAt(i + 1) === 10) i++;
+      }
+    }
+  }
+  return n;
+}
+
+function isBlankRow(cells: readonly string[]): boolean {
+  for (const cell of cells) if (cell.length > 0 && cell.trim() !== "") return false;
+  return true;
+}
+
+/**
+ * A record larger than this is not a row but a quote that swallowed the rest of the file; it stops
+ * the run (memory stays bounded). Rows between maxRecordBytes and this size become RECORD_TOO_LARGE
+ * records. (csv-parse's own max_record_size cannot skip a record without losing the rows after it.)
+ */
+function hardCap(maxRecordBytes: number): number {
+  return Math.max(maxRecordBytes * 4, 16 * 1024 * 1024);
+}
+
+function checkCsvOptions(options: CsvReaderOptions): string {
+  checkReaderOptions(options);
+  const { delimiter } = options;
+  const quote = options.quote ?? '"';
+  if (typeof delimiter !== "string" || delimiter.length === 0 || /[\r\n]/.test(delimiter)) {
+    throw new FeedpipeError(
+      "INVALID_OPTION",
+      `Invalid option delimiter: expected a non-empty string without line breaks, got ${JSON.stringify(delimiter)}`,
+    );
+  }
+  if (typeof quote !== "string" || quote.length !== 1 || quote === delimiter || /[\r\n]/.test(quote)) {
+    throw new FeedpipeError(
+      "INVALID_OPTION",
+      `Invalid option quote: expected one character other than the delimiter, got ${JSON.stringify(quote)}`,
+    );
+  }
+  return quote;
+}
+
+/** Write one chunk; resolves with csv-parse's error instead of rejecting (records come first). */
+function writeChunk(parser: ReturnType<typeof parse>, chunk: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    parser.write(chunk, (err) => resolve(err ?? undefined));
+  });
+}
+
+function endParser(parser: ReturnType<typeof parse>): Promise<unknown> {
+  return new Promise((resolve) => {
+    parser.end((err?: unknown) => resolve(err ?? undefined));
+  });
+}
+
+/**
+ * Read CSV/TSV text. Records: `fields` header → cell, `line` = physical line where the record
+ * starts (a quoted cell with line breaks makes a record span lines), `index` = 1-based data-row
+ * ordinal. Stats: blank rows skipped, the column names.
+ */
+export const readCsv: StatsReader<CsvReaderOptions> = (text, options) => {
+  const quote = checkCsvOptions(options);
+  const stats = newReaderStats();
+  return withStats(csvBatches(text, options, quote, stats), stats);
+};
+
+async function* csvBatches(
+  text: AsyncIterable<string>,
+  options: CsvReaderOptions,
+  quote: string,
+  stats: ReaderStats,
+): AsyncGenerator<RecordBatch> {
+  const { source, delimiter, maxRecordBytes } = options;
+  let batch: SourceRecord[] = [];
+  let columns: string[] | undefined;
+  let width = 0;
+  let extraKey = "_extra";
+  let index = 0;
+  // Line bookkeeping. csv-parse's own `info.lines` counts a CRLF inside a quoted cell twice, so the
+  // reader keeps its own count: `nextLine` is the physical line where the next row starts.
+  let nextLine = 1;
+  let prevEnd = 0;
+  let seenEmpty = 0;
+  let fatal: FeedpipeError | undefined;
+  let lastChar = -1;
+
+  const emit = (r: SourceRecord): void => {
+    stats.records++;
+    if (r.problem) stats.problems++;
+    batch.push(r);
+  };
+
+  const onRecord = (cells: string[], info: { lines: number; empty_lines: number }): null => {
+    const emptyDelta = info.empty_lines - seenEmpty;
+    seenEmpty = info.empty_lines;
+    stats.blankRows += emptyDelta;
+    const line = nextLine + emptyDelta;
+    // Lines this row took by csv-parse's count; more than one means line breaks inside cells.
+    const span = info.lines - prevEnd - emptyDelta;
+    prevEnd = info.lines;
+    nextLine = line + 1 + (span > 1 ? lineBreaks(cells) : 0);
+
+    if (columns === undefined) {
+      columns = headerNames(cells);
+      width = columns.length;
+      while (columns.includes(extraKey)) extraKey = `_${extraKey}`;
+      stats.columns = columns;
+      return null;
+    }
+    const n = cells.length;
+    const f0 = cells[0];
+    if (f0 === undefined || f0 === "" || f0.charCodeAt(0) <= 32 || f0.charCodeAt(f0.length - 1) <= 32) {
+      if (isBlankRow(cells)) {
+        stats.blankRows++;
+        return null;
+      }
+    }
+    index++;
+    let size = n - 1;
+    for (let i = 0; i < n; i++) size += cells[i]!.length;
+    if (size > maxRecordBytes) {
+      emit({
+        source,
+        index,
+        line,
+        fields: {},
+        problem: {
+          code: "RECORD_TOO_LARGE",
+          severity: "error",
+          message: `row is ${size} characters long, over the limit of ${maxRecordBytes}`,
+        },
+      });
+      return null;
+    }
+    const fields: Fields = {};
+    const m = Math.min(n, width);
+    for (let i = 0; i < m; i++) fields[columns[i]!] = cells[i]!;
+    const record: SourceRecord = { source, index, line, fields };
+    if (n !== width) {
+      if (n > width) fields[extraKey] = cells.slice(width);
+      record.problem = {
+        code: "CSV_RAGGED_ROW",
+        severity: "error",
+        message: `expected ${width} columns, got ${n}`,
+      };
+      record.raw = clip(cells.join(delimiter));
+    }
+    emit(record);
+    return null;
+  };
+
+  const onSkip = (err: CsvError | undefined): undefined => {
+    const line = nextLine;
+    if (err?.code === "CSV_QUOTE_NOT_CLOSED") {
+      throw new FeedpipeError(
+        "FEED_CSV_MALFORMED",
+        `${source}: the row starting at line ${line} has a quote (${quote}) that is never closed; ` +
+          `the file ends inside it (records before line ${line} were read)`,
+        { cause: err, context: { source, line } },
+      );
+    }
+    if (err?.code === "CSV_MAX_RECORD_SIZE") {
+      throw new FeedpipeError(
+        "FEED_CSV_MALFORMED",
+        `${source}: the row starting at line ${line} runs past ${hardCap(maxRecordBytes)} characters; ` +
+          `most likely a quote (${quote}) that is never closed`,
+        { cause: err, context: { source, line } },
+      );
+    }
+    // Any other error csv-parse can skip: keep the row as a problem record, never drop it.
+    const cells = (err as { record?: unknown } | undefined)?.record;
+    const csvLines = (err as { lines?: unknown } | undefined)?.lines;
+    index++;
+    emit({
+      source,
+      index,
+      line,
+      fields: {},
+      problem: {
+        code: "CSV_MALFORMED_ROW",
+        severity: "error",
+        message: err?.message ?? "row could not be parsed",
+      },
+      raw: Array.isArray(cells) ? clip(cells.join(delimiter)) : undefined,
+    });
+    if (typeof csvLines === "number" && csvLines >= prevEnd) {
+      prevEnd = csvLines;
+      nextLine = Math.max(nextLine + 1, csvLines + 1);
+    } else nextLine++;
+    return undefined;
+  };
+
+  const parser = parse({
+    delimiter,
+    quote,
+    escape: quote,
+    bom: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    record_delimiter: ["\r\n", "\n", "\r"],
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    max_record_size: hardCap(maxRecordBytes),
+    on_skip: onSkip,
+    on_record: onRecord,
+  });
+  // Errors are taken from the write/end callbacks; this keeps the stream's 'error' event handled.
+  parser.on("error", () => {});
+
+  const failure = (err: unknown): FeedpipeError => {
+    if (err instanceof FeedpipeError) return err;
+    const e = err as { code?: string; message?: string };
+    return new FeedpipeError(
+      "FEED_CSV_MALFORMED",
+      `${source}: CSV could not be parsed near line ${nextLine}: ${e.message ?? String(err)}`,
+      { cause: err, context: { source, line: nextLine } },
+    );
+  };
+
+  // csv-parse works on UTF-8 bytes: a surrogate pair cut between two chunks would become two U+FFFD,
+  // so a trailing high surrogate waits for the next chunk.
+  let high = "";
+  const chunks = async function* (): AsyncGenerator<string> {
+    for await (const piece of text) {
+      let chunk = high === "" ? piece : high + piece;
+      high = "";
+      const last = chunk.charCodeAt(chunk.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        high = chunk.slice(-1);
+        chunk = chunk.slice(0, -1);
+      }
+      if (chunk.length > 0) yield chunk;
+    }
+    if (high !== "") yield high;
+  };
+  for await (const chunk of chunks()) {
+    lastChar = chunk.charCodeAt(chunk.length - 1);
+    const err = await writeChunk(parser, chunk);
+    if (batch.length > 0) {
+      const out = batch;
+      batch = [];
+      yield out;
+    }
+    if (err !== undefined) {
+      fatal = failure(err);
+      break;
+    }
+  }
+  if (fatal === undefined) {
+    const err = await endParser(parser);
+    if (err !== undefined) fatal = failure(err);
+    else {
+      // Blank lines after the last row (csv-parse counts one more when the text ends in a line break).
+      const trailing = parser.info.empty_lines - seenEmpty - (lastChar === 10 || lastChar === 13 ? 1 : 0);
+      if (trailing > 0) stats.blankRows += trailing;
+    }
+  } else parser.destroy();
+  if (batch.length > 0) yield batch;
+  if (fatal !== undefined) throw fatal;
+}
