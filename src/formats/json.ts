@@ -249,10 +249,11 @@ class JsonScanner {
   }
 
   private pathError(what: string): FeedpipeError {
-    const name = this.path.length === 0 ? "a top-level array" : `"${this.path.join(".")}"`;
+    const subject =
+      this.path.length === 0 ? "the top-level value" : `the record array "${this.path.join(".")}"`;
     return new FeedpipeError(
       "FEED_JSON_PATH_NOT_FOUND",
-      `${this.source}: the record array ${name} ${what}; pass --json-path with the dot path of the array that holds the products`,
+      `${this.source}: ${subject} ${what}; pass --json-path with the dot path of the array that holds the products`,
       { context: { source: this.source, jsonPath: this.path.join(".") } },
     );
   }
@@ -289,7 +290,10 @@ class JsonScanner {
             this.close(false);
             continue;
           }
-          if (top?.target) return this.startElement(i, c);
+          if (top?.target) {
+            if (c === 93 || c === 125 || c === 44 || c === 58) throw this.unexpected(s, i);
+            return this.startElement(i, c);
+          }
           this.startValue(s, i, c);
           if (this.mode !== M_GRAMMAR) return i;
           continue;
@@ -329,6 +333,8 @@ class JsonScanner {
   }
 
   private startValue(s: string, i: number, c: number): void {
+    const scalar = c === 45 || (c >= 48 && c <= 57) || c === 116 || c === 102 || c === 110;
+    if (!scalar && c !== 91 && c !== 123 && c !== 34) throw this.unexpected(s, i);
     if (c === 91) {
       // '['
       if (!this.found && this.nextOnPath >= 0 && this.nextOnPath < this.path.length) {
@@ -365,17 +371,13 @@ class JsonScanner {
       this.startToken(i, false);
       return;
     }
-    if (c === 45 || (c >= 48 && c <= 57) || c === 116 || c === 102 || c === 110) {
-      this.mode = M_SCALAR;
-      this.parts = [];
-      this.partsLen = 0;
-      this.segStart = i;
-      this.tokStart = this.base + i;
-      this.tokLine = this.line;
-      this.tokCol = this.tokStart - this.lineStart + 1;
-      return;
-    }
-    throw this.unexpected(s, i);
+    this.mode = M_SCALAR;
+    this.parts = [];
+    this.partsLen = 0;
+    this.segStart = i;
+    this.tokStart = this.base + i;
+    this.tokLine = this.line;
+    this.tokCol = this.tokStart - this.lineStart + 1;
   }
 
   private close(obj: boolean): void {
@@ -522,21 +524,20 @@ class JsonScanner {
       return i;
     }
     let depth = this.depth;
-    let carried = i === 0 ? this.bsRun : 0;
     if (this.fresh) {
       // Step over the opening bracket or quote.
       this.fresh = false;
       i++;
-      carried = 0;
     }
     while (i < n) {
       if (this.inStr) {
+        // Backslashes carried over only count for a string that continues from the previous chunk.
+        const carried = i === 0 ? this.bsRun : 0;
         const q = stringEnd(s, i, carried);
         if (q === -1) {
           this.bsRun = trailingRun(s, i, carried);
           break;
         }
-        carried = 0;
         this.inStr = false;
         i = q + 1;
         if (this.kind === K_STRING) {
