@@ -143,7 +143,7 @@ describe("feedpipe pull partnerize", () => {
     expect(r.out).toContain("pulled 3 of 3 Partnerize feeds for partner 1l1007802");
     expect(r.out).toMatch(/10l176\/1011l10 .*csv\+gzip, preset awin: 8 products, 7 exported, 1 rejected/);
     expect(r.out).toMatch(
-      /10l177\/1011l11 .*csv, preset google-merchant: 8 products, 7 exported, 1 rejected/,
+      /10l177\/1011l11 .*tsv, preset google-merchant: 8 products, 7 exported, 1 rejected/,
     );
     expect(r.out).toMatch(
       /10l178\/1011l12 .*xml, preset google-merchant: 8 products, 7 exported, 1 rejected/,
@@ -167,9 +167,9 @@ describe("feedpipe pull partnerize", () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain("pulled 3 of 5 Partnerize feeds");
     expect(r.out).toMatch(
-      /10l179\/1011l13 Truncated download \(Broken Brand\): FAILED.*\[FEED_GZIP_TRUNCATED\]/,
+      /10l179\/1011l13\s+Truncated download \(Broken Brand\): FAILED after reading [\d,]+ records, none exported \[FEED_GZIP_TRUNCATED\]/,
     );
-    expect(r.out).toMatch(/10l179\/1011l14 Missing file \(Broken Brand\): FAILED \[HTTP_STATUS\] .*404/);
+    expect(r.out).toMatch(/10l179\/1011l14\s+Missing file \(Broken Brand\): FAILED \[HTTP_STATUS\] .*404/);
     expect(r.out).toContain("exported 21 products; 3 rejected; 2 feeds failed");
     const rows = readFileSync(out, "utf8")
       .trimEnd()
@@ -325,7 +325,7 @@ describe("feedpipe pull partnerize", () => {
       join(dir, "n.csv"),
     ]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("[USAGE] No feed nope is available to partner 1l1007802");
+    expect(r.err).toContain("[USAGE]: No feed nope is available to partner 1l1007802");
     expect(r.err).toContain("10l176/1011l10");
     expect(existsSync(join(dir, "n.csv"))).toBe(false);
   });

@@ -435,7 +435,8 @@ function buildCatalog(options: PartnerizeSandboxOptions): {
   seeds.forEach((c, ci) => {
     c.feeds.forEach((f, fi) => {
       const random = seededRandom((options.seed ?? 7) * 1000 + ci * 10 + fi);
-      const products = makeProducts(c, count, random);
+      // The truncated feed is large enough that records are read before the gzip data ends.
+      const products = makeProducts(c, f.layout === "truncated-gzip" ? Math.max(count, 3000) : count, random);
       const path = FILES + f.filename;
       const entry: SandboxCatalogFeed = {
         campaignId: c.campaignId,

@@ -30,6 +30,9 @@ interface PullFlags {
   to?: OutputFormat | undefined;
   preset?: string | undefined;
   mapping?: string | undefined;
+  currency?: string | undefined;
+  baseUrl?: string | undefined;
+  decimalComma?: boolean | undefined;
   json?: boolean | undefined;
   quiet?: boolean | undefined;
   config?: string | undefined;
@@ -48,7 +51,7 @@ function feedLine(r: FeedPullResult): string {
   const id = `${r.campaignId}/${r.feedId}`;
   const what = `${r.name}${r.campaignTitle ? ` (${r.campaignTitle})` : ""}`;
   if (r.status === "failed") {
-    const read = r.records > 0 ? ` after reading ${formatCount(r.records)} records` : "";
+    const read = r.records > 0 ? ` after reading ${formatCount(r.records)} records, none exported` : "";
     return `  ${id}  ${what}: FAILED${read} [${r.error?.code ?? "?"}] ${r.error?.message ?? ""}\n`;
   }
   const kind = `${r.format ?? "?"}${r.compression && r.compression !== "none" ? `+${r.compression}` : ""}`;
@@ -105,6 +108,9 @@ export function registerPullPartnerize(parent: Command, ctx: CliContext): void {
     )
     .option("--preset <name>", "mapping preset for every feed (default: detected per feed)")
     .option("--mapping <file>", "mapping file for every feed (wins over --preset)")
+    .option("--currency <code>", "currency for layouts that do not state one (Shopify, WooCommerce, Magento)")
+    .option("--base-url <url>", "store URL for layouts without product URLs (Shopify, WooCommerce, Magento)")
+    .option("--decimal-comma", "prices are written 1.234,56 / 12,50")
     .option("--json", "print the run summary as JSON on stdout")
     .option("-q, --quiet", "no progress or retry notices on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
@@ -171,6 +177,11 @@ Examples:
         format,
         preset: flags.preset,
         mapping: flags.mapping,
+        pipeline: {
+          currency: flags.currency,
+          baseUrl: flags.baseUrl,
+          decimalComma: flags.decimalComma === true,
+        },
         timeoutMs: flags.timeout,
         stdout: ctx.io.stdout,
         onFeedStart: (feed, info) => {

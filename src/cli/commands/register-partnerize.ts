@@ -33,6 +33,9 @@ interface RegisterFlags {
   check?: boolean | undefined;
   preset?: string | undefined;
   mapping?: string | undefined;
+  currency?: string | undefined;
+  baseUrl?: string | undefined;
+  decimalComma?: boolean | undefined;
   maxInvalid?: number | undefined;
   json?: boolean | undefined;
   quiet?: boolean | undefined;
@@ -117,6 +120,15 @@ export function registerRegisterPartnerize(parent: Command, ctx: CliContext): vo
     .option("--preset <name>", "--check: mapping preset (default auto)")
     .option("--mapping <file>", "--check: mapping file (wins over --preset)")
     .option(
+      "--currency <code>",
+      "--check: currency for layouts that do not state one (Shopify, WooCommerce, Magento)",
+    )
+    .option(
+      "--base-url <url>",
+      "--check: store URL for layouts without product URLs (Shopify, WooCommerce, Magento)",
+    )
+    .option("--decimal-comma", "--check: prices are written 1.234,56 / 12,50")
+    .option(
       "--max-invalid <percent>",
       `--check: refuse above this percentage of invalid products (default ${DEFAULT_MAX_INVALID_PERCENT})`,
       numberOption("--max-invalid", 0, 100),
@@ -168,6 +180,11 @@ Examples:
         check = await checkFeed(location, {
           preset: flags.preset,
           mapping: flags.mapping,
+          pipeline: {
+            currency: flags.currency,
+            baseUrl: flags.baseUrl,
+            decimalComma: flags.decimalComma === true,
+          },
           maxInvalidPercent: flags.maxInvalid,
           timeoutMs: flags.timeout,
           headers: client.downloadHeaders(location),

@@ -2,7 +2,7 @@
  * `register --check`: stream the feed at a location through ingest → map → validate and decide
  * whether it is fit to register (readable, and not mostly invalid).
  */
-import { processFeed, type RunReport } from "../../core/pipeline.js";
+import { type PipelineOptions, processFeed, type RunReport } from "../../core/pipeline.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
 import { openFeed } from "../../formats/index.js";
 import { DEFAULT_MAX_INVALID_PERCENT } from "./present.js";
@@ -10,6 +10,8 @@ import { DEFAULT_MAX_INVALID_PERCENT } from "./present.js";
 export interface FeedCheckOptions {
   preset?: string | undefined;
   mapping?: string | undefined;
+  /** Other pipeline options (currency, baseUrl, decimalComma, dedupe). */
+  pipeline?: Omit<PipelineOptions, "preset" | "mapping"> | undefined;
   /** Refuse when more than this percentage of records is invalid (default 50). */
   maxInvalidPercent?: number | undefined;
   timeoutMs?: number | undefined;
@@ -63,7 +65,11 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
       signal: options.signal,
     });
     format = feed.format;
-    const processed = await processFeed(feed, { preset: options.preset, mapping: options.mapping });
+    const processed = await processFeed(feed, {
+      ...options.pipeline,
+      preset: options.preset,
+      mapping: options.mapping,
+    });
     preset = processed.preset;
     for await (const _batch of processed.records) {
       // drain: the report counts as records pass

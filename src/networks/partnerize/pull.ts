@@ -24,7 +24,12 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { PRODUCT_FIELDS, type Product } from "../../../schemas/product.js";
 import { FeedpipeError, NetworkError, redactUrl } from "../../core/errors.js";
-import { loadPipeline, processFeed, type RunReport } from "../../core/pipeline.js";
+import {
+  loadPipeline,
+  type PipelineOptions,
+  type ProcessedFeed,
+  type RunReport,
+} from "../../core/pipeline.js";
 import { withRetry } from "../../core/retry.js";
 import { openFeed } from "../../formats/index.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
@@ -59,6 +64,8 @@ export interface PartnerizePullOptions {
   format: OutputFormat;
   preset?: string | undefined;
   mapping?: string | undefined;
+  /** Other pipeline options for every feed (currency, baseUrl, decimalComma, dedupe). */
+  pipeline?: Omit<PipelineOptions, "preset" | "mapping"> | undefined;
   /** Download timeout (ms). */
   timeoutMs?: number | undefined;
   /** Stream for the `-` output. */
@@ -230,9 +237,12 @@ function isOpenFailure(err: unknown): boolean {
 export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promise<PartnerizePullResult> {
   const format = options.format;
   const columns = PARTNERIZE_PULL_COLUMNS;
-  const pipelineOptions = { preset: options.preset, mapping: options.mapping };
-  // Bad presets and mapping files fail here, before any download.
-  await loadPipeline(pipelineOptions);
+  // Bad options, presets and mapping files fail here, before any request.
+  const pipeline = await loadPipeline({
+    ...options.pipeline,
+    preset: options.preset,
+    mapping: options.mapping,
+  });
 
   const feeds = await selectPartnerizeFeeds(
     options.client,
@@ -357,7 +367,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
     }
 
     let sink: FeedSink | undefined;
-    let processed: Awaited<ReturnType<typeof processFeed>> | undefined;
+    let processed: ProcessedFeed | undefined;
     try {
       let opened: Awaited<ReturnType<typeof openFeed>> | undefined;
       let lastError: unknown;
@@ -385,7 +395,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
       if (!opened) throw lastError;
       result.format = opened.format === "csv" && opened.delimiter === "\t" ? "tsv" : opened.format;
       result.compression = opened.compression;
-      processed = await processFeed(opened, pipelineOptions);
+      processed = await pipeline.process(opened);
       result.preset = processed.preset;
       try {
         sink = await sinkFor(feed);
