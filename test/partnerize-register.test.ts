@@ -253,10 +253,44 @@ describe("feedpipe register partnerize", () => {
       location,
       "--check",
       "--max-invalid",
-      "90",
+      "90%",
     ]);
     expect(lenient.code).toBe(0);
     expect(lenient.out).toContain("created Partnerize feed");
+
+    // A count works too (as for validate --max-invalid): 4 invalid > 3 allowed.
+    const counted = await cli([
+      "register",
+      "partnerize",
+      "--campaign-id",
+      "10l177",
+      "--location",
+      location,
+      "--check",
+      "--max-invalid",
+      "3",
+    ]);
+    expect(counted.code).toBe(1);
+    expect(counted.err).toContain("not registered: 4 products are invalid (more than 3 allowed)");
+  });
+
+  it("--check with an unknown preset fails before any request (exit 2)", async () => {
+    const before = pz.requests.length;
+    const location = `${sandbox.origin}/files/partnerize/maison-fr.tsv`;
+    const r = await cli([
+      "register",
+      "partnerize",
+      "--campaign-id",
+      "10l178",
+      "--location",
+      location,
+      "--check",
+      "--preset",
+      "nosuch",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("[PRESET_UNKNOWN]");
+    expect(pz.requests.length).toBe(before);
   });
 
   it("--check refuses an unreadable feed (exit 1)", async () => {

@@ -330,6 +330,23 @@ describe("feedpipe pull partnerize", () => {
     expect(existsSync(join(dir, "n.csv"))).toBe(false);
   });
 
+  it("an unknown preset fails before any request (exit 2)", async () => {
+    const before = pz.requests.length;
+    const r = await cli([
+      "pull",
+      "partnerize",
+      "--publisher-id",
+      PUBLISHER,
+      "-o",
+      join(dir, "q.csv"),
+      "--preset",
+      "nosuch",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("[PRESET_UNKNOWN]");
+    expect(pz.requests.length).toBe(before);
+  });
+
   it("another partner's id is an auth failure (exit 2)", async () => {
     const r = await cli(["pull", "partnerize", "--publisher-id", "1l42", "-o", join(dir, "p.csv")]);
     expect(r.code).toBe(2);

@@ -5,8 +5,8 @@
  * The campaign's feeds are listed first: a feed with the same location is updated (locations are
  * unique and cannot change), otherwise a new feed is created. `--inactive` sends `active: "n"`
  * (Partnerize has no delete). `--check` first streams the feed at the location through
- * ingest → map → validate and refuses (exit 1) when it is unreadable or more than `--max-invalid`
- * percent (default 50) of its products are invalid.
+ * ingest → map → validate and refuses (exit 1) when it is unreadable or more of its products are
+ * invalid than `--max-invalid` allows (a count `10` or a percentage `2.5%`; default 50%).
  *
  * Exit codes: 0 registered; 1 refused by --check; 2 fatal (usage, config, auth, API error).
  */
@@ -22,7 +22,8 @@ import {
   retryMessage,
 } from "../../networks/partnerize/present.js";
 import { type CliContext, EXIT_INVALID } from "../context.js";
-import { intOption, numberOption } from "../options.js";
+import { intOption } from "../options.js";
+import { type MaxInvalid, parseMaxInvalid } from "./validate.js";
 
 interface RegisterFlags {
   campaignId: string;
@@ -36,7 +37,7 @@ interface RegisterFlags {
   currency?: string | undefined;
   baseUrl?: string | undefined;
   decimalComma?: boolean | undefined;
-  maxInvalid?: number | undefined;
+  maxInvalid?: MaxInvalid | undefined;
   json?: boolean | undefined;
   quiet?: boolean | undefined;
   config?: string | undefined;
@@ -129,9 +130,9 @@ export function registerRegisterPartnerize(parent: Command, ctx: CliContext): vo
     )
     .option("--decimal-comma", "--check: prices are written 1.234,56 / 12,50")
     .option(
-      "--max-invalid <percent>",
-      `--check: refuse above this percentage of invalid products (default ${DEFAULT_MAX_INVALID_PERCENT})`,
-      numberOption("--max-invalid", 0, 100),
+      "--max-invalid <n|n%>",
+      `--check: refuse when more products than this (or this % of them) are invalid (default ${DEFAULT_MAX_INVALID_PERCENT}%)`,
+      parseMaxInvalid,
     )
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "no retry notices on stderr")
@@ -185,7 +186,7 @@ Examples:
             baseUrl: flags.baseUrl,
             decimalComma: flags.decimalComma === true,
           },
-          maxInvalidPercent: flags.maxInvalid,
+          maxInvalid: flags.maxInvalid,
           timeoutMs: flags.timeout,
           headers: client.downloadHeaders(location),
         });

@@ -2,7 +2,7 @@
  * `register --check`: stream the feed at a location through ingest → map → validate and decide
  * whether it is fit to register (readable, and not mostly invalid).
  */
-import { type PipelineOptions, processFeed, type RunReport } from "../../core/pipeline.js";
+import { loadPipeline, type PipelineOptions, type RunReport } from "../../core/pipeline.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
 import { openFeed } from "../../formats/index.js";
 import { DEFAULT_MAX_INVALID_PERCENT } from "./present.js";
@@ -12,12 +12,20 @@ export interface FeedCheckOptions {
   mapping?: string | undefined;
   /** Other pipeline options (currency, baseUrl, decimalComma, dedupe). */
   pipeline?: Omit<PipelineOptions, "preset" | "mapping"> | undefined;
-  /** Refuse when more than this percentage of records is invalid (default 50). */
-  maxInvalidPercent?: number | undefined;
+  /**
+   * Refuse when more records than this are invalid: a count, or a percentage of the records read
+   * (the same allowance as `validate --max-invalid`). Default: 50%.
+   */
+  maxInvalid?: MaxInvalidAllowance | undefined;
   timeoutMs?: number | undefined;
   /** Headers for the download (none for a brand's own host). */
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
+}
+
+export interface MaxInvalidAllowance {
+  count?: number | undefined;
+  percent?: number | undefined;
 }
 
 export interface FeedCheckResult {
@@ -32,7 +40,7 @@ export interface FeedCheckResult {
   valid: number;
   invalid: number;
   invalidPercent: number;
-  maxInvalidPercent: number;
+  maxInvalid: MaxInvalidAllowance;
   /** The most frequent error rules (code and count). */
   topErrors: { code: string; count: number }[];
 }
@@ -53,8 +61,14 @@ function topErrors(report: RunReport): { code: string; count: number }[] {
  * preset, a broken mapping file) still throw, before any I/O where the pipeline can tell.
  */
 export async function checkFeed(location: string, options: FeedCheckOptions = {}): Promise<FeedCheckResult> {
-  const maxInvalidPercent = options.maxInvalidPercent ?? DEFAULT_MAX_INVALID_PERCENT;
-  const empty = { records: 0, valid: 0, invalid: 0, invalidPercent: 0, maxInvalidPercent, topErrors: [] };
+  const maxInvalid = options.maxInvalid ?? { percent: DEFAULT_MAX_INVALID_PERCENT };
+  const empty = { records: 0, valid: 0, invalid: 0, invalidPercent: 0, maxInvalid, topErrors: [] };
+  // Bad options, presets and mapping files fail here, before the download.
+  const pipeline = await loadPipeline({
+    ...options.pipeline,
+    preset: options.preset,
+    mapping: options.mapping,
+  });
   let format: string | undefined;
   let report: RunReport;
   let preset: string | undefined;
@@ -65,11 +79,7 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
       signal: options.signal,
     });
     format = feed.format;
-    const processed = await processFeed(feed, {
-      ...options.pipeline,
-      preset: options.preset,
-      mapping: options.mapping,
-    });
+    const processed = await pipeline.process(feed);
     preset = processed.preset;
     for await (const _batch of processed.records) {
       // drain: the report counts as records pass
@@ -97,15 +107,21 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
     valid: report.valid,
     invalid: report.invalid,
     invalidPercent: Math.round(invalidPercent * 10) / 10,
-    maxInvalidPercent,
+    maxInvalid,
     topErrors: topErrors(report),
   };
   if (report.records === 0) {
     result.ok = false;
     result.reason = `the feed at ${redactUrl(location)} has no products`;
-  } else if (invalidPercent > maxInvalidPercent) {
+  } else if (maxInvalid.count !== undefined && report.invalid > maxInvalid.count) {
     result.ok = false;
-    result.reason = `${result.invalidPercent}% of the products are invalid (more than ${maxInvalidPercent}%)`;
+    result.reason = `${report.invalid} products are invalid (more than ${maxInvalid.count} allowed)`;
+  } else if (
+    maxInvalid.count === undefined &&
+    invalidPercent > (maxInvalid.percent ?? DEFAULT_MAX_INVALID_PERCENT)
+  ) {
+    result.ok = false;
+    result.reason = `${result.invalidPercent}% of the products are invalid (more than ${maxInvalid.percent ?? DEFAULT_MAX_INVALID_PERCENT}%)`;
   }
   return result;
 }
