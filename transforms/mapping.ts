@@ -42,8 +42,17 @@ export function isProductField(name: string): name is ProductField {
   return (PRODUCT_FIELDS as readonly string[]).includes(name);
 }
 
+/** Blank text test without allocating for the common case (text not starting with whitespace). */
+function isBlankText(s: string): boolean {
+  return (
+    s.length === 0 ||
+    (s.charCodeAt(0) <= 32 && s.trim() === "") ||
+    (s.charCodeAt(0) === 0xa0 && s.trim() === "")
+  );
+}
+
 function nonBlank(v: Value): Value {
-  if (typeof v === "string" && v.trim() === "") return undefined;
+  if (typeof v === "string" && isBlankText(v)) return undefined;
   return v;
 }
 
@@ -69,11 +78,16 @@ function compileSource(from: string | readonly string[], resolve: (n: string) =>
   const getters: Getter[] = names.map((n) => compilePath(resolve(n)));
   if (getters.length === 1) {
     const g = getters[0]!;
-    return (f) => nonBlank(toValue(g(f)));
+    return (f) => {
+      const raw = g(f);
+      if (typeof raw === "string") return isBlankText(raw) ? undefined : raw;
+      return nonBlank(toValue(raw));
+    };
   }
   return (f) => {
     for (const g of getters) {
-      const v = nonBlank(toValue(g(f)));
+      const raw = g(f);
+      const v = typeof raw === "string" ? (isBlankText(raw) ? undefined : raw) : nonBlank(toValue(raw));
       if (v !== undefined) return v;
     }
     return undefined;

@@ -99,7 +99,8 @@ export function toText(v: Value): string | undefined {
 /** Whether a value is missing or blank text. */
 export function isBlank(v: FieldValue | undefined): boolean {
   if (v === undefined || v === null) return true;
-  if (typeof v === "string") return v.trim() === "";
+  if (typeof v === "string")
+    return v.length === 0 || (v.charCodeAt(0) <= 32 || v.charCodeAt(0) === 0xa0 ? v.trim() === "" : false);
   if (Array.isArray(v)) return v.every(isBlank);
   return false;
 }

@@ -1,13 +1,14 @@
 /**
  * Google Merchant Center feeds: RSS 2.0 items and Atom entries with `g:`-prefixed elements, and the
  * tab/comma-separated layout with the same attribute names unprefixed (`id, title, link,
- * image_link, price, ...`). Price text such as `349.00 EUR` is split into amount and currency; when
- * `sale_price` is present it becomes the price and the regular price becomes `old_price`.
+ * image_link, price, ...`). Price text such as `349.00 EUR` is split into amount and currency (by the
+ * validator's price-with-currency option, which also fills the currency and reports a mismatch
+ * between price and old_price); when `sale_price` is present it becomes the price and the regular
+ * price becomes `old_price`.
  */
 import type { Fields } from "../../src/core/record.js";
 import type { MappingSpec } from "../mapping.js";
 import type { Preset, PresetOptions } from "../preset.js";
-import { splitPrice } from "../transforms.js";
 import { firstText } from "./util.js";
 
 /** Both spellings of a Google attribute: `g:price` (XML) and `price` (TSV/CSV). */
@@ -25,24 +26,16 @@ export function googleStyleMapping(options: PresetOptions, extra: { image?: stri
     fields: {
       sku: g("id"),
       name: g("title"),
-      description: g("description"),
+      description: [...g("description"), "summary"],
       url: g("link"),
       image: [...g("image_link"), ...(extra.image ?? [])],
-      price: { compute: price, transforms: ["split_price"] },
-      old_price: {
-        compute: (f) => (firstText(f, SALE) !== undefined ? firstText(f, PRICE) : undefined),
-        transforms: ["split_price"],
-      },
-      currency: {
-        compute: (f) => {
-          const p = price(f);
-          return (
-            (p !== undefined ? splitPrice(p)?.currency : undefined) ??
-            firstText(f, g("currency")) ??
-            options.currency
-          );
-        },
-      },
+      // Price texts keep their currency ("349.00 EUR"): the validator (priceWithCurrency) splits
+      // them, fills the currency from them and reports a price/old_price currency mismatch.
+      price: { compute: price },
+      old_price: { compute: (f) => (firstText(f, SALE) !== undefined ? firstText(f, PRICE) : undefined) },
+      currency: options.currency
+        ? { from: g("currency"), transforms: [{ default: options.currency }] }
+        : { from: g("currency") },
       category: [...g("product_type"), ...g("google_product_category")],
       brand: g("brand"),
       gtin: g("gtin"),

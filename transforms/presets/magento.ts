@@ -9,7 +9,8 @@
  *   products. Grouped products without a price are skipped the same way (`MAGENTO_GROUPED_PARENT`).
  * - Rows with a `store_view_code` are per-store-view overrides of the default row (translations,
  *   prices), not more products: skipped (`MAGENTO_STORE_VIEW_ROW`).
- * - A variation that comes after its parent inherits the parent's blank fields, and when it is not
+ * - A variation that comes after its parent inherits the parent's blank fields and the attributes
+ *   it does not set itself (`additional_attributes`: manufacturer ...), and when it is not
  *   visible individually its URL is the parent's. Parents may come anywhere, so their fields are
  *   kept by child SKU: memory is O(variations of the parents seen). (Magento's own exports list
  *   children before their parent; those keep their own fields.)
@@ -106,6 +107,16 @@ function prepare(_o: PresetOptions): Prepare {
     if (parent === undefined) return fields;
     parentOf.delete(sku!); // each child is seen once; keeps the map shrinking
     const merged = inherit(fields, parent, (k) => OWN.has(k));
+    // Attributes the child does not set itself (manufacturer, brand ...) come from the parent.
+    const own = parseAttributeList(text(fields, "additional_attributes"));
+    const extra: string[] = [];
+    for (const [k, v] of parseAttributeList(text(parent, "additional_attributes"))) {
+      if (!own.has(k) && !["has_options", "required_options"].includes(k)) extra.push(`${k}=${v}`);
+    }
+    if (extra.length > 0) {
+      const mine = text(fields, "additional_attributes");
+      merged.additional_attributes = mine ? `${mine},${extra.join(",")}` : extra.join(",");
+    }
     const hidden = text(fields, "visibility")?.toLowerCase() === "not visible individually";
     const pkey = text(parent, "url_key");
     if (hidden && pkey !== undefined) merged[PARENT_URL_KEY] = pkey;

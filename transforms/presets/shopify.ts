@@ -44,12 +44,21 @@ function availability(f: Fields): string | undefined {
 function prepare(_o: PresetOptions): Prepare {
   let handle: string | undefined;
   let parent: Fields | undefined;
-  return (fields) => {
+  return (fields, issues) => {
     const h = text(fields, "Handle");
     if (h === undefined || h !== handle || parent === undefined) {
       // First row of a product (or a row without a handle): it is the product row itself.
       handle = h;
       parent = fields;
+      if (h !== undefined && text(fields, "Title") === undefined) {
+        issues.push({
+          code: "SHOPIFY_ORPHAN_VARIANT",
+          severity: "warning",
+          field: "Handle",
+          message: `row of product "${h}" does not follow its product row (Title is blank): keep each product's rows together`,
+          value: h,
+        });
+      }
       return fields;
     }
     const hasVariant =
