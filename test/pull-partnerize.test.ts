@@ -171,6 +171,7 @@ describe("feedpipe pull partnerize", () => {
     );
     expect(r.out).toMatch(/10l179\/1011l14\s+Missing file \(Broken Brand\): FAILED \[HTTP_STATUS\] .*404/);
     expect(r.out).toContain("exported 21 products; 3 rejected; 2 feeds failed");
+    expect(r.out).not.toContain("records read so far were kept");
     const rows = readFileSync(out, "utf8")
       .trimEnd()
       .split("\n")

@@ -73,13 +73,11 @@ function summary(result: PartnerizePullResult, output: string, perFeed: boolean)
     output !== "-" && result.outputs.length === 0
       ? "nothing written"
       : perFeed
-        ? `${output} (one file per feed)`
-        : output === "-"
-          ? "stdout"
-          : output;
+        ? `${output} (one ${result.format} file per feed)`
+        : `${output === "-" ? "stdout" : output} (${result.format})`;
   let text =
     `pulled ${ok} of ${result.feeds.length} Partnerize feed${result.feeds.length === 1 ? "" : "s"} ` +
-    `for partner ${result.publisherId} → ${where} (${result.format})\n`;
+    `for partner ${result.publisherId} → ${where}\n`;
   for (const r of result.feeds) text += feedLine(r);
   text += `exported ${formatCount(result.exported)} products; ${formatCount(result.rejected)} rejected`;
   text +=

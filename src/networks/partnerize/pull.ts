@@ -225,7 +225,10 @@ function rejectionSummary(report: RunReport): FeedPullResult["rejections"] {
 }
 
 function errorInfo(err: unknown): { code: string; message: string } {
-  if (err instanceof FeedpipeError) return { code: err.code, message: err.message };
+  if (err instanceof FeedpipeError) {
+    // A failed feed exports nothing, whatever the reader kept: drop the reader's note saying otherwise.
+    return { code: err.code, message: err.message.replace(/;\s*records read so far were kept\.?$/, "") };
+  }
   return { code: "UNEXPECTED", message: err instanceof Error ? err.message : String(err) };
 }
 
