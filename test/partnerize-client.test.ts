@@ -241,6 +241,52 @@ describe("PartnerizeClient against the sandbox", () => {
     expect(err.context).toMatchObject({ status: 400, apiType: "Validation Fail" });
   });
 
+  it("the sandbox keeps to the documented contract: feeds envelope, fixed locations", async () => {
+    const auth = { authorization: `Basic ${Buffer.from(`${APP_KEY}:${USER_KEY}`).toString("base64")}` };
+    const json = { ...auth, "content-type": "application/json" };
+    const url = `${sandbox.origin}/campaign/10l176/feed`;
+    // A bare item without the {"feeds": [...]} envelope is refused.
+    const bare = await fetch(url, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ location: "https://x.example/a.csv" }),
+    });
+    expect(bare.status).toBe(400);
+    expect(await bare.json()).toMatchObject({ error: { type: "Validation Fail", fields: ["feeds"] } });
+    // The location of a feed cannot be changed by an update.
+    const moved = await fetch(url, {
+      method: "PUT",
+      headers: json,
+      body: JSON.stringify({
+        feeds: [{ feed_id: "1011l10", location: "https://elsewhere.example/feed.csv" }],
+      }),
+    });
+    expect(moved.status).toBe(400);
+    expect(((await moved.json()) as { error: { message: string } }).error.message).toContain(
+      "cannot be changed",
+    );
+    // An update may name the feed by its location instead of its id; the .json suffix is accepted.
+    const byLocation = await fetch(`${url}.json`, {
+      method: "PUT",
+      headers: json,
+      body: JSON.stringify({
+        feeds: [{ location: `${sandbox.origin}/files/partnerize/trailhead-us.csv`, fetch_frequency: 1800 }],
+      }),
+    });
+    expect(byLocation.status).toBe(200);
+    expect(await byLocation.json()).toMatchObject({
+      feeds: [{ feed: { action: "update", feed_id: "1011l10", fetch_frequency: "1800" } }],
+    });
+    // No delete in the API.
+    const del = await fetch(url, { method: "DELETE", headers: auth });
+    expect(del.status).toBe(405);
+    // No credentials: 401 in the v1 envelope.
+    const anon = await fetch(url);
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get("www-authenticate")).toContain("Basic");
+    expect(await anon.json()).toMatchObject({ error: { type: "401" } });
+  });
+
   it("an unknown campaign is a coded API error with the server's message", async () => {
     const err = await caught(client().listCampaignFeeds("nope"));
     expect(err.code).toBe("NET_API_ERROR");
