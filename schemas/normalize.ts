@@ -251,12 +251,9 @@ export function normalizeAvailability(value: string): Availability | undefined {
   const direct = DIRECT_AVAILABILITY.get(value);
   if (direct !== undefined) return direct;
   let key = value.trim().toLowerCase();
-  if (key.indexOf("schema.org") !== -1) key = key.replace(SCHEMA_ORG_PREFIX, "");
-  key = key.replace(AVAILABILITY_SEPARATORS, "");
-  const found = AVAILABILITY.get(key);
-  if (found !== undefined) return found;
   if (STOCK_COUNT.test(key)) return Number(key) > 0 ? "in_stock" : "out_of_stock";
-  return undefined;
+  if (key.indexOf("schema.org") !== -1) key = key.replace(SCHEMA_ORG_PREFIX, "");
+  return AVAILABILITY.get(key.replace(AVAILABILITY_SEPARATORS, ""));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,8 +280,8 @@ const PLAIN_COMMA = /^\d+(?:,\d+)?$/;
 const GROUPED_DOT = /^(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f']\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$/;
 /** Thousands grouped by `.` (or a space or `'`), decimal comma. */
 const GROUPED_COMMA = /^(?:\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ \u00a0\u202f']\d{3})+|\d+)(?:,\d+)?$|^,\d+$/;
-const CODE_BEFORE = /^([A-Za-z]{3})\s*(.*)$/;
-const CODE_AFTER = /^(.*?)\s*([A-Za-z]{3})$/;
+const CODE_BEFORE = /^([A-Za-z]{3})(?![A-Za-z])\s*(.*)$/;
+const CODE_AFTER = /^(.*?)\s*(?<![A-Za-z])([A-Za-z]{3})$/;
 /** Currency symbols, optionally with a short letter prefix (`US$`, `CA$`, `R$`, `S/`). */
 const SYMBOL_BEFORE = /^(?:[A-Za-z]{1,3})?[$€£¥₹₩₽₺₪₫฿₴₦₱₲₵₡₭₮₸₼₾¢]\s*|^S\/\s*/;
 const SYMBOL_AFTER = /\s*[$€£¥₹₩₽₺₪₫฿₴₦₱₲₵₡₭₮₸₼₾¢]$/;
@@ -305,7 +302,9 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
     return Number.isFinite(value) ? { ok: true, amount: value, currency: undefined } : NOT_A_NUMBER;
   }
   const decimalComma = options.decimalComma === true;
-  let text = value.trim();
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  let text = first > 32 && first < 127 && last > 32 && last < 127 ? value : value.trim();
   // Fast path: the common clean case.
   if (decimalComma ? PLAIN_COMMA.test(text) : PLAIN_DOT.test(text)) {
     return { ok: true, amount: Number(decimalComma ? text.replace(",", ".") : text), currency: undefined };

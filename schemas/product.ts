@@ -16,9 +16,12 @@ import { LIMITS } from "./rules.js";
 export const AVAILABILITY_VALUES = ["in_stock", "out_of_stock", "preorder", "backorder"] as const;
 export type Availability = (typeof AVAILABILITY_VALUES)[number];
 
-/** Absolute http(s) URL without whitespace or control characters (the validator uses the same regex). */
+/**
+ * Absolute http(s) URL without whitespace or control characters (the validator uses the same regex).
+ * Case-insensitive by character classes, not the `i` flag, so the JSON Schema `pattern` means the same.
+ */
 export const HTTP_URL_PATTERN =
-  /^https?:\/\/(?:[^\s/?#@\\\x00-\x1f\x7f]+@)?(?:\[[0-9a-f:.]+\]|[a-z0-9\u00a1-\uffff_](?:[a-z0-9\u00a1-\uffff._-]*[a-z0-9\u00a1-\uffff])?)(?::\d{1,5})?(?:[/?#][^\s\x00-\x1f\x7f]*)?$/i;
+  /^[hH][tT][tT][pP][sS]?:\/\/(?:[^\s/?#@\\\x00-\x1f\x7f]+@)?(?:\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9\u00a1-\uffff_](?:[a-zA-Z0-9\u00a1-\uffff._-]*[a-zA-Z0-9\u00a1-\uffff])?)(?::\d{1,5})?(?:[/?#][^\s\x00-\x1f\x7f]*)?$/;
 
 export const GTIN_PATTERN = /^(?:\d{8}|\d{12,14})$/;
 

@@ -12,6 +12,7 @@ import type { Issue } from "../src/core/record.js";
 import { isCurrencyCode, WITHDRAWN_CURRENCIES } from "./currencies.js";
 import {
   checkGtin,
+  type GtinCode,
   decodeEntities,
   HTML_TAG_TEST,
   normalizeAvailability,
@@ -89,31 +90,54 @@ function describeType(v: unknown): string {
   return typeof v;
 }
 
-/** Raw value to trimmed text; undefined when absent or blank. */
-function rawText(v: string | number | null | undefined): string | undefined {
+/**
+ * Raw value to trimmed text; undefined when absent or blank. Values outside the declared type
+ * (a boolean or an object from a loose mapping) become text too, so they fail visibly instead of
+ * crashing or vanishing.
+ */
+function rawText(v: unknown): string | undefined {
+  if (typeof v === "string") {
+    // Fast path: printable ASCII at both ends means there is nothing to trim.
+    const first = v.charCodeAt(0);
+    const last = v.charCodeAt(v.length - 1);
+    if (first > 32 && first < 127 && last > 32 && last < 127) return v;
+    const t = v.trim();
+    return t === "" ? undefined : t;
+  }
   if (v === undefined || v === null) return undefined;
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : undefined;
-  const t = v.trim();
-  return t === "" ? undefined : t;
+  if (typeof v === "number") return Number.isNaN(v) ? undefined : String(v);
+  if (typeof v === "object") return rawText(JSON.stringify(v));
+  return rawText(String(v));
 }
 
-function isBlank(v: string | number | null | undefined): boolean {
-  return v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+/** A price value: a number as it is (NaN and Infinity are then invalid), anything else as trimmed text. */
+function rawPrice(v: unknown): string | number | undefined {
+  return typeof v === "number" ? v : rawText(v);
 }
 
 function issue(code: RuleCode, field: ProductField, message: string, value: unknown): Issue {
   return { code, severity: RULES[code].severity, field, message, value };
 }
 
-const GTIN_MESSAGES: Record<string, (v: string) => string> = {
+function missing(field: ProductField, value: unknown): Issue {
+  return issue("REQUIRED_MISSING", field, `Required field ${field} is missing or empty`, value);
+}
+
+const GTIN_MESSAGES: Record<GtinCode, (v: string) => string> = {
   GTIN_SCIENTIFIC: (v) =>
     `gtin "${v}" is in scientific notation: a spreadsheet mangled the barcode and its digits cannot be recovered; re-export the column as text`,
-  GTIN_NOT_NUMERIC: (v) => `gtin "${v}" must contain only digits (spaces and dashes are allowed)`,
-  GTIN_LENGTH: (v) => `gtin "${v}" has ${v.length} digits; a GTIN has 8, 12, 13 or 14 (leading zeros lost?)`,
+  GTIN_NOT_NUMERIC: (v) =>
+    /^\d+\.0+$/.test(v)
+      ? `gtin "${v}" was exported as a decimal number; export the column as text`
+      : `gtin "${v}" must contain only digits (spaces and dashes are allowed)`,
+  GTIN_LENGTH: (v) =>
+    v.length === 10
+      ? `gtin "${v}" has 10 digits (an ISBN-10?); a GTIN has 8, 12, 13 or 14 digits (use the ISBN-13)`
+      : `gtin "${v}" has ${v.length} digits; a GTIN has 8, 12, 13 or 14 (leading zeros lost?)`,
   GTIN_ALL_ZEROS: (v) => `gtin "${v}" is all zeros, a placeholder rather than a barcode`,
   GTIN_CHECK_DIGIT: (v) => `gtin "${v}" has a wrong check digit (GS1 mod-10)`,
   GTIN_RESTRICTED: (v) =>
-    `gtin "${v}" uses a GS1 restricted-circulation prefix (store-internal or variable-weight number), not a trade item GTIN`,
+    `gtin "${v}" uses a GS1 restricted-circulation prefix (store-internal, variable-weight or company-internal number), not a trade item GTIN`,
   GTIN_COUPON: (v) => `gtin "${v}" uses a GS1 coupon prefix, not a trade item GTIN`,
 };
 
@@ -128,6 +152,13 @@ function urlProblem(field: "url" | "image", url: string): string {
   }
   if (scheme === null) return `${field} is not an absolute URL (no http:// or https://)`;
   return `${field} is not a valid http(s) URL`;
+}
+
+function currencyMessage(code: string, field: string): string {
+  const replaced = WITHDRAWN_CURRENCIES[code];
+  const where = field === "currency" ? "currency" : `the currency in ${field}`;
+  if (replaced !== undefined) return `${where} ${code} is a withdrawn ISO 4217 code; use ${replaced}`;
+  return `${where} "${code}" is not an ISO 4217 currency code (e.g. USD, EUR, GBP)`;
 }
 
 /**
@@ -145,101 +176,67 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     issues: Issue[],
   ): { amount: number; currency: string | undefined } | undefined {
     const parsed: PriceParse = parsePrice(raw, priceOptions);
+    if (parsed.ok && parsed.amount >= 0) return parsed;
     const code: RuleCode = field === "price" ? "PRICE_INVALID" : "OLD_PRICE_INVALID";
-    if (!parsed.ok) {
-      issues.push(
-        issue(code, field, `${field} ${JSON.stringify(raw)} is not a valid price: ${parsed.reason}`, raw),
-      );
-      return undefined;
-    }
-    if (parsed.amount < 0) {
-      issues.push(issue(code, field, `${field} ${JSON.stringify(raw)} is negative`, raw));
-      return undefined;
-    }
-    return parsed;
+    const why = parsed.ok ? "is negative" : `is not a valid price: ${parsed.reason}`;
+    issues.push(issue(code, field, `${field} ${JSON.stringify(raw)} ${why}`, raw));
+    return undefined;
   }
 
   return function validate(c: CandidateProduct): ValidationResult {
     const issues: Issue[] = [];
-    let errors = 0;
 
     // sku: an identifier, trimmed only.
     const sku = rawText(c.sku);
-    if (sku === undefined)
-      issues.push(issue("REQUIRED_MISSING", "sku", "Required field sku is missing or empty", c.sku));
+    if (sku === undefined) issues.push(missing("sku", c.sku));
     else if (sku.length > LIMITS.sku) {
-      issues.push(
-        issue(
-          "SKU_TOO_LONG",
-          "sku",
-          `sku has ${sku.length} characters; Google and CJ accept at most ${LIMITS.sku}`,
-          sku,
-        ),
-      );
+      const message = `sku has ${sku.length} characters; Google and CJ accept at most ${LIMITS.sku}`;
+      issues.push(issue("SKU_TOO_LONG", "sku", message, sku));
     }
 
     // name
     let name = rawText(c.name);
-    if (name !== undefined) {
-      name = normalizeText(decodeEntities(name));
-      if (name === "") name = undefined;
-    }
-    if (name === undefined) {
-      issues.push(issue("REQUIRED_MISSING", "name", "Required field name is missing or empty", c.name));
-    } else {
+    if (name !== undefined) name = normalizeText(decodeEntities(name)) || undefined;
+    if (name === undefined) issues.push(missing("name", c.name));
+    else {
       if (name.length > LIMITS.name) {
-        issues.push(
-          issue(
-            "NAME_TOO_LONG",
-            "name",
-            `name has ${name.length} characters; keep it to ${LIMITS.name}`,
-            name,
-          ),
-        );
+        const message = `name has ${name.length} characters; keep it to ${LIMITS.name}`;
+        issues.push(issue("NAME_TOO_LONG", "name", message, name));
       }
       if (name.indexOf("<") !== -1 && HTML_TAG_TEST.test(name)) {
         issues.push(issue("NAME_HTML", "name", "name contains HTML tags; use plain text", name));
       }
     }
 
-    // url, image
+    // url, image: trimmed, never rewritten.
     const url = rawText(c.url);
-    if (url === undefined)
-      issues.push(issue("REQUIRED_MISSING", "url", "Required field url is missing or empty", c.url));
+    if (url === undefined) issues.push(missing("url", c.url));
     else {
       if (url.length > LIMITS.url) {
-        issues.push(
-          issue("URL_TOO_LONG", "url", `url has ${url.length} characters; the limit is ${LIMITS.url}`, url),
-        );
+        const message = `url has ${url.length} characters; the limit is ${LIMITS.url}`;
+        issues.push(issue("URL_TOO_LONG", "url", message, url));
       }
       if (!HTTP_URL_PATTERN.test(url)) issues.push(issue("URL_INVALID", "url", urlProblem("url", url), url));
     }
     const image = rawText(c.image);
-    if (image === undefined) {
-      issues.push(issue("REQUIRED_MISSING", "image", "Required field image is missing or empty", c.image));
-    } else {
+    if (image === undefined) issues.push(missing("image", c.image));
+    else {
       if (image.length > LIMITS.url) {
-        issues.push(
-          issue(
-            "URL_TOO_LONG",
-            "image",
-            `image has ${image.length} characters; the limit is ${LIMITS.url}`,
-            image,
-          ),
-        );
+        const message = `image has ${image.length} characters; the limit is ${LIMITS.url}`;
+        issues.push(issue("URL_TOO_LONG", "image", message, image));
       }
       if (!HTTP_URL_PATTERN.test(image)) {
         issues.push(issue("IMAGE_URL_INVALID", "image", urlProblem("image", image), image));
       }
     }
 
-    // price, currency (old_price is checked with them: it shares the currency)
+    // price, currency, old_price: checked together, they share the currency.
     let price: number | undefined;
     let priceCurrency: string | undefined;
-    if (isBlank(c.price)) {
-      issues.push(issue("REQUIRED_MISSING", "price", "Required field price is missing or empty", c.price));
-    } else {
-      const p = checkPrice("price", c.price as string | number, issues);
+    const priceValue = rawPrice(c.price);
+    if (priceValue === undefined) issues.push(missing("price", c.price));
+    else {
+      const p = checkPrice("price", priceValue, issues);
       if (p !== undefined) {
         price = p.amount;
         priceCurrency = p.currency;
@@ -247,8 +244,9 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     }
     let oldPrice: number | undefined;
     let oldPriceCurrency: string | undefined;
-    if (!isBlank(c.old_price)) {
-      const p = checkPrice("old_price", c.old_price as string | number, issues);
+    const oldPriceValue = rawPrice(c.old_price);
+    if (oldPriceValue !== undefined) {
+      const p = checkPrice("old_price", oldPriceValue, issues);
       if (p !== undefined) {
         oldPrice = p.amount;
         oldPriceCurrency = p.currency;
@@ -257,60 +255,41 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
 
     const currencyText = rawText(c.currency);
     let currency = currencyText === undefined ? undefined : normalizeCurrency(currencyText);
+    let currencyOk = false;
     if (currency === undefined) {
+      // An empty currency field is filled from the price text (priceWithCurrency).
       currency = priceCurrency ?? oldPriceCurrency;
-      if (currency === undefined) {
-        issues.push(
-          issue("REQUIRED_MISSING", "currency", "Required field currency is missing or empty", c.currency),
-        );
-      } else if (!isCurrencyCode(currency)) {
+      if (currency === undefined) issues.push(missing("currency", c.currency));
+      else if (!isCurrencyCode(currency)) {
         const field = priceCurrency !== undefined ? "price" : "old_price";
         issues.push(issue("CURRENCY_INVALID", field, currencyMessage(currency, field), c[field]));
-      }
+      } else currencyOk = true;
     } else if (!isCurrencyCode(currency)) {
       issues.push(issue("CURRENCY_INVALID", "currency", currencyMessage(currency, "currency"), c.currency));
-    }
-    if (currency !== undefined) {
+    } else currencyOk = true;
+    // A mismatch is reported against a valid currency only (an invalid one is reported already).
+    if (currencyOk) {
       if (priceCurrency !== undefined && priceCurrency !== currency) {
-        issues.push(
-          issue(
-            "PRICE_CURRENCY_MISMATCH",
-            "price",
-            `price is in ${priceCurrency} but currency is ${currency}`,
-            c.price,
-          ),
-        );
+        const message = `price is in ${priceCurrency} but currency is ${currency}`;
+        issues.push(issue("PRICE_CURRENCY_MISMATCH", "price", message, c.price));
       }
       if (oldPriceCurrency !== undefined && oldPriceCurrency !== currency) {
-        issues.push(
-          issue(
-            "PRICE_CURRENCY_MISMATCH",
-            "old_price",
-            `old_price is in ${oldPriceCurrency} but currency is ${currency}`,
-            c.old_price,
-          ),
-        );
+        const message = `old_price is in ${oldPriceCurrency} but currency is ${currency}`;
+        issues.push(issue("PRICE_CURRENCY_MISMATCH", "old_price", message, c.old_price));
       }
     }
 
-    // description
+    // description: HTML stripped on request; HTML kept as HTML keeps its entities (they are markup).
     let description = rawText(c.description);
     if (description !== undefined) {
       if (stripDescription) description = stripHtml(description);
       else if (description.indexOf("<") !== -1 && HTML_TAG_TEST.test(description)) {
-        // Kept as HTML: its entities are markup, so they stay encoded.
         description = normalizeMultiline(description);
       } else description = normalizeMultiline(decodeEntities(description));
       if (description === "") description = undefined;
       else if (description.length > LIMITS.description) {
-        issues.push(
-          issue(
-            "DESCRIPTION_TOO_LONG",
-            "description",
-            `description has ${description.length} characters; the limit is ${LIMITS.description}`,
-            `${description.slice(0, 200)}…`,
-          ),
-        );
+        const message = `description has ${description.length} characters; the limit is ${LIMITS.description}`;
+        issues.push(issue("DESCRIPTION_TOO_LONG", "description", message, `${description.slice(0, 200)}…`));
       }
     }
 
@@ -318,25 +297,19 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     if (category !== undefined) category = normalizeText(decodeEntities(category)) || undefined;
 
     if (price !== undefined && oldPrice !== undefined && oldPrice < price) {
-      issues.push(
-        issue(
-          "OLD_PRICE_LOWER",
-          "old_price",
-          `old_price ${oldPrice} is lower than price ${price}; old_price should be the regular (higher) price`,
-          c.old_price,
-        ),
-      );
+      const message = `old_price ${oldPrice} is lower than price ${price}; old_price should be the regular (higher) price`;
+      issues.push(issue("OLD_PRICE_LOWER", "old_price", message, c.old_price));
     }
 
     let brand = rawText(c.brand);
     if (brand !== undefined) brand = normalizeText(decodeEntities(brand)) || undefined;
 
-    // gtin
+    // gtin: separators removed, digits kept as given.
     let gtin = rawText(c.gtin);
     if (gtin !== undefined) {
       const g = checkGtin(gtin);
       if (g.code !== undefined) {
-        const message = GTIN_MESSAGES[g.code]?.(g.code === "GTIN_SCIENTIFIC" ? gtin : g.normalized) ?? g.code;
+        const message = GTIN_MESSAGES[g.code](g.code === "GTIN_SCIENTIFIC" ? gtin : g.normalized);
         issues.push(issue(g.code, "gtin", message, c.gtin));
       }
       gtin = g.normalized;
@@ -349,20 +322,16 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     let availability = rawText(c.availability);
     if (availability !== undefined) {
       const a = normalizeAvailability(availability);
-      if (a === undefined) {
-        issues.push(
-          issue(
-            "AVAILABILITY_UNKNOWN",
-            "availability",
-            `availability "${availability}" is not one of in_stock, out_of_stock, preorder, backorder`,
-            c.availability,
-          ),
-        );
-      } else availability = a;
+      if (a !== undefined) availability = a;
+      else {
+        const message = `availability "${availability}" is not one of in_stock, out_of_stock, preorder, backorder`;
+        issues.push(issue("AVAILABILITY_UNKNOWN", "availability", message, c.availability));
+      }
     }
 
-    for (let i = 0; i < issues.length; i++) if ((issues[i] as Issue).severity === "error") errors++;
-    if (errors > 0) return { product: undefined, issues };
+    for (let i = 0; i < issues.length; i++) {
+      if ((issues[i] as Issue).severity === "error") return { product: undefined, issues };
+    }
 
     const product: Product = {
       sku: sku as string,
@@ -383,23 +352,39 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
   };
 }
 
-function currencyMessage(code: string, field: string): string {
-  const replaced = WITHDRAWN_CURRENCIES[code];
-  const where = field === "currency" ? "currency" : `the currency in ${field}`;
-  if (replaced !== undefined) return `${where} ${code} is a withdrawn ISO 4217 code; use ${replaced}`;
-  return `${where} "${code}" is not an ISO 4217 currency code (e.g. USD, EUR, GBP)`;
+/** Compiled validators for the eight plain combinations of the three boolean options. */
+const compiled: ((c: CandidateProduct) => ValidationResult)[] = [];
+
+/** 0-7 for options that are exactly known keys with boolean/undefined values; -1 otherwise. */
+function optionsKey(o: ValidateOptions): number {
+  let key = 0;
+  for (const k in o) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined && typeof v !== "boolean") return -1;
+    if (k === "decimalComma") key |= v === true ? 1 : 0;
+    else if (k === "priceWithCurrency") key |= v === true ? 2 : 0;
+    else if (k === "stripHtmlDescription") key |= v === true ? 4 : 0;
+    else return -1;
+  }
+  return key;
 }
 
-let defaultValidator: ((c: CandidateProduct) => ValidationResult) | undefined;
-
 /**
- * Normalise then check one candidate. For many records call {@link compileValidator} once and
- * reuse the function; this convenience resolves the options on every call (except when none given).
+ * Normalise then check one candidate. The validator for each option combination is compiled once
+ * and cached, so calling this in a loop is fine; {@link compileValidator} is the explicit form.
+ * Throws FeedpipeError INVALID_OPTION on bad options.
  */
 export function validateCandidate(c: CandidateProduct, options?: ValidateOptions): ValidationResult {
-  if (options === undefined) {
-    defaultValidator ??= compileValidator();
-    return defaultValidator(c);
+  const key = options === undefined ? 0 : optionsKey(options);
+  if (key < 0) return compileValidator(options)(c);
+  let v = compiled[key];
+  if (v === undefined) {
+    v = compileValidator({
+      decimalComma: (key & 1) !== 0,
+      priceWithCurrency: (key & 2) !== 0,
+      stripHtmlDescription: (key & 4) !== 0,
+    });
+    compiled[key] = v;
   }
-  return compileValidator(options)(c);
+  return v(c);
 }

@@ -277,6 +277,32 @@ describe("validateCandidate", () => {
     expect(r.product).toMatchObject({ sku: "12345", mpn: "99", price: 12.5 });
   });
 
+  it("values outside the declared types fail visibly instead of crashing", () => {
+    const loose = { ...good, price: true, gtin: { v: 1 }, brand: false } as unknown as CandidateProduct;
+    const r = validateCandidate(loose);
+    expect(r.issues.map((i) => i.code)).toEqual(["PRICE_INVALID", "GTIN_NOT_NUMERIC"]);
+    expect(validateCandidate({ ...good, price: Number.POSITIVE_INFINITY }).issues[0]?.code).toBe(
+      "PRICE_INVALID",
+    );
+  });
+
+  it("an invalid currency is not also reported as a mismatch", () => {
+    expect(
+      codes(
+        { ...good, price: "15 USD", currency: "US Dollar", old_price: undefined },
+        { priceWithCurrency: true },
+      ),
+    ).toEqual(["CURRENCY_INVALID"]);
+  });
+
+  it("GTIN messages explain likely causes", () => {
+    const msg = (gtin: string) => validateCandidate({ ...good, gtin }).issues[0]?.message;
+    expect(msg("4006381333931.0")).toMatch(/decimal number/);
+    expect(msg("0306406152")).toMatch(/ISBN-10/);
+    expect(msg("36000291452")).toMatch(/leading zeros/);
+    expect(msg("4006381333932")).toMatch(/check digit/);
+  });
+
   it("issues come in field order with message and value", () => {
     const r = validateCandidate({ ...good, sku: "", url: "nope", price: "x", gtin: "123" });
     expect(r.issues.map((i) => [i.code, i.field])).toEqual([

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { parsePrice } from "../schemas/normalize.js";
+
+const ok = (amount: number, currency?: string) => ({ ok: true, amount, currency });
+
+describe("parsePrice (decimal point, the default)", () => {
+  it.each<[string | number, number]>([
+    ["1234.56", 1234.56],
+    ["1234", 1234],
+    ["0", 0],
+    ["0.99", 0.99],
+    [".99", 0.99],
+    ["1,234.56", 1234.56],
+    ["1,234,567.8", 1234567.8],
+    ["1,234", 1234],
+    ["1 234.56", 1234.56],
+    ["1'234.50", 1234.5],
+    ["$12.50", 12.5],
+    ["$ 12.50", 12.5],
+    ["US$12.50", 12.5],
+    ["12.50 €", 12.5],
+    ["£1,000", 1000],
+    ["¥1200", 1200],
+    ["  49.95  ", 49.95],
+    ["-3.00", -3],
+    ["-$3.00", -3],
+    [12.5, 12.5],
+    [0, 0],
+  ])("%j -> %d", (text, amount) => {
+    expect(parsePrice(text)).toEqual(ok(amount));
+  });
+
+  it.each([
+    "",
+    "abc",
+    "12.50.30",
+    "1,23.45",
+    "12,5",
+    "12,50",
+    "1.234,56",
+    "15.00 USD",
+    "USD 15",
+    "1e5",
+    "--1",
+    "Free",
+    "$",
+  ])("%j is refused", (text) => {
+    expect(parsePrice(text).ok).toBe(false);
+  });
+
+  it("says why, pointing at the option that would help", () => {
+    expect(parsePrice("12,50")).toEqual({
+      ok: false,
+      reason: "looks like it uses a decimal comma; turn on the decimal-comma option",
+    });
+    expect(parsePrice("1.234,56")).toMatchObject({ reason: expect.stringMatching(/decimal-comma/) });
+    expect(parsePrice("15.00 USD")).toMatchObject({ reason: expect.stringMatching(/price-with-currency/) });
+    expect(parsePrice("abc")).toEqual({ ok: false, reason: "not a number" });
+    expect(parsePrice(Number.POSITIVE_INFINITY).ok).toBe(false);
+  });
+});
+
+describe("parsePrice with decimalComma", () => {
+  const dc = { decimalComma: true };
+  it.each<[string, number]>([
+    ["1.234,56", 1234.56],
+    ["1234,56", 1234.56],
+    ["12,50", 12.5],
+    ["12,5", 12.5],
+    ["12", 12],
+    ["1.234", 1234],
+    ["1.234.567,89", 1234567.89],
+    ["1 234,56", 1234.56],
+    ["1\u00a0234,56", 1234.56],
+    ["12,50 €", 12.5],
+    ["€ 12,50", 12.5],
+    [",99", 0.99],
+  ])("%j -> %d", (text, amount) => {
+    expect(parsePrice(text, dc)).toEqual(ok(amount));
+  });
+
+  it.each(["12.50", "1,234.56", "1.23,4.5", "abc"])("%j is refused", (text) => {
+    expect(parsePrice(text, dc).ok).toBe(false);
+  });
+
+  it("points at the option when the text uses a decimal point", () => {
+    expect(parsePrice("1,234.56", dc)).toMatchObject({ reason: expect.stringMatching(/decimal point/) });
+  });
+});
+
+describe("parsePrice with withCurrency", () => {
+  const wc = { withCurrency: true };
+  it.each<[string, number, string | undefined]>([
+    ["15.00 USD", 15, "USD"],
+    ["15.00USD", 15, "USD"],
+    ["USD 15.00", 15, "USD"],
+    ["usd 15", 15, "USD"],
+    ["1,234.56 EUR", 1234.56, "EUR"],
+    ["$15.00 USD", 15, "USD"],
+    ["15.00", 15, undefined],
+    ["15.00 XYZ", 15, "XYZ"],
+  ])("%j -> %d %s", (text, amount, currency) => {
+    expect(parsePrice(text, wc)).toEqual(ok(amount, currency));
+  });
+
+  it("combines with decimalComma", () => {
+    expect(parsePrice("1.234,56 EUR", { ...wc, decimalComma: true })).toEqual(ok(1234.56, "EUR"));
+    expect(parsePrice("EUR 12,50", { ...wc, decimalComma: true })).toEqual(ok(12.5, "EUR"));
+  });
+
+  it.each(["USD", "15.00 US", "15.00 DOLLARS", "abc USD"])("%j is refused", (text) => {
+    expect(parsePrice(text, wc).ok).toBe(false);
+  });
+});
