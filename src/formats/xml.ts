@@ -8,8 +8,9 @@
  *   element's own attributes are `@name` keys beside them (`<product id="1">` → `{"@id": "1", ...}`).
  * - Element names keep their prefix: `<g:price>` → `"g:price"`; RSS/Atom core names are plain
  *   (`title`, `link`, `description`, `summary`, `id`).
- * - Text-only element → string (trimmed; the five XML entities and numeric references decoded;
- *   CDATA merged into the text). Empty element (`<x/>`, `<x></x>`) → `""`. Every value is a
+ * - Text-only element → string (trimmed, CDATA included; the five XML entities and numeric
+ *   references decoded, other `&name;` such as `&nbsp;` kept as written; CDATA merged into the
+ *   text, its markup kept verbatim). Empty element (`<x/>`, `<x></x>`) → `""`. Every value is a
  *   string: nothing becomes a number, so GTINs keep their leading zeros.
  * - Element with attributes or children → object: children by name, its own text under `"#text"`,
  *   attributes as `"@name"`: Atom `<link href="u"/>` → `{"@href": "u"}`,
