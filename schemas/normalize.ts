@@ -307,7 +307,8 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
   let text = first > 32 && first < 127 && last > 32 && last < 127 ? value : value.trim();
   // Fast path: the common clean case.
   if (decimalComma ? PLAIN_COMMA.test(text) : PLAIN_DOT.test(text)) {
-    return { ok: true, amount: Number(decimalComma ? text.replace(",", ".") : text), currency: undefined };
+    const amount = Number(decimalComma ? text.replace(",", ".") : text);
+    return Number.isFinite(amount) ? { ok: true, amount, currency: undefined } : NOT_A_NUMBER;
   }
   if (text === "") return { ok: false, reason: "empty" };
   let currency: string | undefined;

@@ -57,6 +57,9 @@ describe("parsePrice (decimal point, the default)", () => {
     expect(parsePrice("15.00 USD")).toMatchObject({ reason: expect.stringMatching(/price-with-currency/) });
     expect(parsePrice("abc")).toEqual({ ok: false, reason: "not a number" });
     expect(parsePrice(Number.POSITIVE_INFINITY).ok).toBe(false);
+    expect(parsePrice("9".repeat(400)).ok).toBe(false);
+    expect(parsePrice(`${"9".repeat(400)},5`, { decimalComma: true }).ok).toBe(false);
+    expect(parsePrice(`$${"9".repeat(400)}.5`).ok).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
-import { REQUIRED_PRODUCT_FIELDS } from "../schemas/product.js";
+import { PRODUCT_FIELDS, productSchema, REQUIRED_PRODUCT_FIELDS } from "../schemas/product.js";
 import { RULE_CODES, RULES } from "../schemas/rules.js";
 import { type CandidateProduct, compileValidator, validateCandidate } from "../schemas/validate.js";
 
@@ -334,5 +335,78 @@ describe("compileValidator", () => {
     } catch (e) {
       expect((e as FeedpipeError).code).toBe("INVALID_OPTION");
     }
+  });
+});
+
+describe("property: any input", () => {
+  const value = fc.oneof(
+    fc.string(),
+    fc.string({ unit: fc.constantFrom(..."0123456789 .,-$€EeUSD"), maxLength: 20 }),
+    fc.constantFrom(
+      "https://shop.example.com/p/1",
+      "4006381333931",
+      "USD",
+      "usd",
+      "in stock",
+      "<b>x</b>",
+      "&amp;",
+    ),
+    fc.double(),
+    fc.integer(),
+    fc.constant(null),
+    fc.constant(undefined),
+  );
+  // Each field: mostly a good value, sometimes anything at all.
+  const candidate = fc.record(
+    Object.fromEntries(
+      PRODUCT_FIELDS.map((f) => [
+        f,
+        fc.oneof({ arbitrary: fc.constant(good[f]), weight: 4 }, { arbitrary: value, weight: 1 }),
+      ]),
+    ),
+    { requiredKeys: [] },
+  );
+
+  it("never throws; product is set iff no error, and then it satisfies productSchema", () => {
+    let valid = 0;
+    for (const options of [{}, { decimalComma: true, priceWithCurrency: true, stripHtmlDescription: true }]) {
+      const validate = compileValidator(options);
+      fc.assert(
+        fc.property(candidate, (c) => {
+          const r = validate(c as CandidateProduct);
+          const hasError = r.issues.some((i) => i.severity === "error");
+          expect(r.product === undefined).toBe(hasError);
+          for (const i of r.issues) expect(RULE_CODES).toContain(i.code);
+          if (r.product !== undefined) {
+            valid++;
+            expect(productSchema.safeParse(r.product).success).toBe(true);
+          }
+        }),
+        { seed: 7, numRuns: 3000 },
+      );
+    }
+    expect(valid).toBeGreaterThan(0);
+  });
+
+  it("a valid product passes again unchanged (normalisation is idempotent)", () => {
+    const validate = compileValidator({ stripHtmlDescription: true });
+    fc.assert(
+      fc.property(
+        fc.record({
+          name: fc.string({ minLength: 1 }),
+          description: fc.string(),
+          brand: fc.string(),
+          category: fc.string(),
+          availability: fc.constantFrom("in stock", "InStock", "sold out", "PreOrder", "back-order", "odd"),
+        }),
+        (extra) => {
+          const first = validate({ ...good, ...extra });
+          if (first.product === undefined) return;
+          const again = validate(first.product);
+          expect(again.product).toEqual(first.product);
+        },
+      ),
+      { seed: 7, numRuns: 2000 },
+    );
   });
 });
