@@ -1,0 +1,279 @@
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/cli/run.js";
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(
+  argv: string[],
+  opts: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {},
+): Promise<Captured> {
+  let out = "";
+  let err = "";
+  const code = await run(argv, {
+    stdout: {
+      write: (s: string) => {
+        out += s;
+        return true;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        err += s;
+        return true;
+      },
+      isTTY: opts.tty,
+    },
+    stdin: Readable.from([Buffer.from(opts.stdin ?? "")]),
+    env: opts.env ?? {},
+  });
+  return { code, out, err };
+}
+
+const tmp = () => mkdtemp(join(tmpdir(), "fp-validate-"));
+
+describe("feedpipe validate", () => {
+  it("exit 0 and a summary for a clean feed (preset and format detected)", async () => {
+    const r = await cli(["validate", "../shared/samples/google-merchant-apparel.tsv"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(/format\s+csv \(tab-delimited\)/);
+    expect(r.out).toMatch(/preset\s+google-merchant \(detected\)/);
+    expect(r.out).toMatch(/records read\s+22/);
+    expect(r.out).toMatch(/valid\s+22/);
+    expect(r.out).toMatch(/rejected\s+0/);
+  });
+
+  it("exit 1 with a table of rules: code, severity, count, first examples with line and SKU", async () => {
+    const r = await cli(["validate", "samples/catalog.csv"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/records read\s+31/);
+    expect(r.out).toMatch(/valid\s+24/);
+    expect(r.out).toMatch(/rejected\s+7/);
+    expect(r.out).toMatch(/warnings\s+2/);
+    expect(r.out).toMatch(/rule\s+severity\s+count\s+first examples/);
+    expect(r.out).toMatch(
+      /GTIN_CHECK_DIGIT\s+error\s+1\s+line 5 sku NR-1004: gtin "4023450000045" has a wrong check digit/,
+    );
+    expect(r.out).toMatch(/DUPLICATE_SKU\s+error\s+1\s+line 20 sku NR-1005/);
+    expect(r.out).toMatch(/OLD_PRICE_LOWER\s+warning\s+1\s+line 24 sku NR-1022/);
+    expect(r.out).toMatch(/hint: .*--decimal-comma/);
+  });
+
+  it("--report json prints exactly one JSON object with the report", async () => {
+    const r = await cli(["validate", "samples/catalog.csv", "--report", "json"]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out);
+    expect(report).toMatchObject({
+      source: "samples/catalog.csv",
+      preset: "partnerboost",
+      records: 31,
+      valid: 24,
+      invalid: 7,
+      warnings: 2,
+      ok: false,
+    });
+    expect(report.valid + report.invalid).toBe(report.records);
+    expect(report.rules).toHaveLength(9);
+    for (const rule of report.rules) {
+      expect(Object.keys(rule).sort()).toEqual(["code", "count", "examples", "severity"]);
+      expect(["error", "warning"]).toContain(rule.severity);
+      for (const e of rule.examples) {
+        expect(typeof e.line).toBe("number");
+        expect(typeof e.message).toBe("string");
+      }
+    }
+    expect(report.rules.find((x: { code: string }) => x.code === "REQUIRED_MISSING")).toEqual({
+      code: "REQUIRED_MISSING",
+      severity: "error",
+      count: 1,
+      examples: [
+        {
+          line: 11,
+          index: 10,
+          sku: "NR-1010",
+          field: "image",
+          message: "Required field image is missing or empty",
+        },
+      ],
+    });
+  });
+
+  it("--rejects writes every rejected record with its line, issues and original fields", async () => {
+    const dir = await tmp();
+    const file = join(dir, "rejects.ndjson");
+    const r = await cli(["validate", "samples/catalog.csv", "--rejects", file, "--report", "json"]);
+    expect(r.code).toBe(1);
+    const lines = (await readFile(file, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(JSON.parse(r.out).invalid);
+    expect(JSON.parse(r.out).rejectsFile).toBe(file);
+    expect(lines.map((l) => l.line)).toEqual([5, 8, 11, 14, 17, 20, 26]);
+    expect(lines[1]).toEqual({
+      line: 8,
+      index: 7,
+      source: "samples/catalog.csv",
+      sku: "NR-1007",
+      issues: [
+        {
+          code: "PRICE_INVALID",
+          severity: "error",
+          field: "price",
+          message:
+            'price "12,50" is not a valid price: looks like it uses a decimal comma; turn on the decimal-comma option',
+          value: "12,50",
+        },
+      ],
+      fields: expect.objectContaining({ sku: "NR-1007", price: "12,50", name: "Cascade Rain Shell" }),
+    });
+    expect(Object.keys(lines[1].fields)).toHaveLength(13);
+    expect(await readdir(dir)).toEqual(["rejects.ndjson"]);
+  });
+
+  it("--max-invalid allows a count or a percentage of the records", async () => {
+    expect((await cli(["validate", "samples/catalog.csv", "--max-invalid", "7"])).code).toBe(0);
+    expect((await cli(["validate", "samples/catalog.csv", "--max-invalid", "6"])).code).toBe(1);
+    expect((await cli(["validate", "samples/catalog.csv", "--max-invalid", "25%"])).code).toBe(0);
+    const over = await cli(["validate", "samples/catalog.csv", "--max-invalid", "20%"]);
+    expect(over.code).toBe(1);
+    expect(over.out).toMatch(/over --max-invalid \(7 invalid of 31\)/);
+    const bad = await cli(["validate", "samples/catalog.csv", "--max-invalid", "lots"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(
+      /Invalid option --max-invalid: expected a number of records \(10\) or a percentage \(2\.5%\), got "lots"/,
+    );
+  });
+
+  it("reads stdin with -", async () => {
+    const csv =
+      "sku,name,url,image,price,currency\nA,Alpha,https://s.example/a,https://s.example/a.jpg,12,50,EUR\n";
+    const bad = await cli(["validate", "-", "--report", "json"], { stdin: csv });
+    expect(JSON.parse(bad.out)).toMatchObject({ source: "stdin", records: 1, invalid: 1 });
+    const ok =
+      "sku;name;url;image;price;currency\nA;Alpha;https://s.example/a;https://s.example/a.jpg;12,50;EUR\n";
+    const r = await cli(["validate", "-", "--decimal-comma", "--report", "json"], { stdin: ok });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ records: 1, valid: 1 });
+  });
+
+  it("shop exports take --preset, --base-url and --currency; skipped rows are shown", async () => {
+    const r = await cli([
+      "validate",
+      "samples/shopify.csv",
+      "--preset",
+      "shopify",
+      "--base-url",
+      "https://shop.example",
+      "--currency",
+      "EUR",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/preset\s+shopify\n/);
+    expect(r.out).toMatch(/skipped\s+3\s+\(not products/);
+    expect(r.out).toMatch(/SHOPIFY_IMAGE_ROW 3 e\.g\. line 6/);
+    expect(r.out).not.toMatch(/hint: url is missing/);
+  });
+
+  it("a mapping file maps nested JSON", async () => {
+    const r = await cli([
+      "validate",
+      "../shared/samples/google-shopping-api-products.json",
+      "--mapping",
+      "test/fixtures/mapping/google-shopping-api.yaml",
+      "--report",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({
+      preset: "mapping:test/fixtures/mapping/google-shopping-api.yaml",
+      records: 25,
+      valid: 25,
+    });
+  });
+
+  it("exit 2 on fatal errors, with a coded message and no stack trace", async () => {
+    const missing = await cli(["validate", "nope/missing.csv"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^feedpipe: error \[IO_NOT_FOUND\]/);
+    expect(missing.out).toBe("");
+
+    // the mapping file is checked before the input is opened
+    const mapping = await cli([
+      "validate",
+      "nope/missing.csv",
+      "--mapping",
+      "test/fixtures/mapping/bad-fields.json",
+    ]);
+    expect(mapping.code).toBe(2);
+    expect(mapping.err).toMatch(
+      /\[MAPPING_INVALID\]: Mapping file test\/fixtures\/mapping\/bad-fields\.json is invalid/,
+    );
+    expect(mapping.err).toMatch(/fields\.sku2: unknown target field/);
+
+    const preset = await cli(["validate", "samples/catalog.csv", "--preset", "etsy"]);
+    expect(preset.code).toBe(2);
+    expect(preset.err).toMatch(/\[PRESET_UNKNOWN\]/);
+
+    const layout = await cli([
+      "validate",
+      "../shared/samples/google-shopping-api-products.json",
+      "--report",
+      "json",
+    ]);
+    expect(layout.code).toBe(2);
+    expect(layout.out).toBe("");
+    expect(layout.err).toMatch(/\[LAYOUT_UNKNOWN\].*columns seen: "kind", "id", "selfLink", "product"/);
+    expect(layout.err).toMatch(/--mapping FILE/);
+
+    const usage = await cli(["validate", "samples/catalog.csv", "--report", "xml"]);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toMatch(/--report/);
+
+    const currency = await cli(["validate", "samples/catalog.csv", "--currency", "EURO"]);
+    expect(currency.code).toBe(2);
+    expect(currency.err).toMatch(/\[INVALID_OPTION\]: Invalid option currency/);
+    for (const r of [missing, mapping, preset, layout, currency]) expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("no progress output when stderr is not a terminal, in CI, or with --quiet", async () => {
+    expect((await cli(["validate", "samples/catalog.csv"], { tty: true, env: { CI: "true" } })).err).toBe("");
+    expect((await cli(["validate", "samples/catalog.csv", "--quiet"], { tty: true })).err).toBe("");
+    expect((await cli(["validate", "samples/catalog.csv"])).err).toBe("");
+  });
+
+  it("--help shows examples", async () => {
+    const r = await cli(["validate", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Examples:\n\s+\$ feedpipe validate catalog\.csv/);
+    expect(r.out).toMatch(/--max-invalid <n\|n%>/);
+    expect(r.out).toMatch(/Exit codes: 0/);
+  });
+});
+
+describe("feedpipe schema", () => {
+  it("prints the fields and rules, or the JSON Schema with --json", async () => {
+    const text = await cli(["schema"]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/sku\s+string\s+required/);
+    expect(text.out).toMatch(/old_price\s+number\s+optional/);
+    expect(text.out).toMatch(/GTIN_CHECK_DIGIT\s+error/);
+    const json = await cli(["schema", "--json"]);
+    expect(json.code).toBe(0);
+    const schema = JSON.parse(json.out);
+    expect(schema.type).toBe("object");
+    expect(schema.required).toEqual(
+      expect.arrayContaining(["sku", "name", "url", "image", "price", "currency"]),
+    );
+    expect(Object.keys(schema.properties)).toContain("availability");
+    expect((await cli(["schema", "--help"])).out).toMatch(/Examples:/);
+  });
+});
