@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -183,6 +183,39 @@ describe("feedpipe validate", () => {
     expect(r.out).not.toMatch(/hint: url is missing/);
   });
 
+  it("--preset with a mapping file that names no preset extends that preset", async () => {
+    const dir = await tmp();
+    const file = join(dir, "overrides.yaml");
+    await writeFile(
+      file,
+      "fields:\n  url: {template: 'https://shop.example/products/{Handle}'}\n  currency: {const: EUR}\n",
+    );
+    const r = await cli([
+      "validate",
+      "samples/shopify.csv",
+      "--preset",
+      "shopify",
+      "--mapping",
+      file,
+      "--report",
+      "json",
+    ]);
+    expect(JSON.parse(r.out)).toMatchObject({
+      preset: `mapping:${file}`,
+      records: 12,
+      valid: 6,
+      invalid: 3,
+      skipped: 3,
+    });
+  });
+
+  it("--rejects - is refused: stdout carries the report", async () => {
+    const r = await cli(["validate", "samples/catalog.csv", "--rejects", "-"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[USAGE\]: validate prints its report on stdout/);
+    expect(r.out).toBe("");
+  });
+
   it("a mapping file maps nested JSON", async () => {
     const r = await cli([
       "validate",
@@ -256,6 +289,7 @@ describe("feedpipe validate", () => {
     expect(r.out).toMatch(/Examples:\n\s+\$ feedpipe validate catalog\.csv/);
     expect(r.out).toMatch(/--max-invalid <n\|n%>/);
     expect(r.out).toMatch(/Exit codes: 0/);
+    expect(r.out).toMatch(/transforms: trim, lower, upper, strip_html/);
   });
 });
 

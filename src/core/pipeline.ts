@@ -40,7 +40,10 @@ export type { RuleExample, RuleSummary, RunReport, SkipSummary } from "./report.
 export interface PipelineOptions {
   /** Preset name or "auto" (default). */
   preset?: string | undefined;
-  /** Path of a JSON/YAML mapping file (wins over the preset; it may name a preset to extend). */
+  /**
+   * Path of a JSON/YAML mapping file. It wins over the preset's fields; the preset it names (or an
+   * explicit `preset`) is extended: its other fields and its per-record hook still apply.
+   */
   mapping?: string | undefined;
   /** Prices are written `1.234,56`. */
   decimalComma?: boolean | undefined;
@@ -206,7 +209,9 @@ function choose(
   keys: string[] | undefined,
 ): Chosen {
   if (mapping) {
-    const preset = mapping.preset ? getPreset(mapping.preset) : undefined;
+    // The file may extend a preset; an explicit --preset is the base when the file names none.
+    const base = mapping.preset ?? (options.preset !== "auto" ? options.preset : undefined);
+    const preset = base ? getPreset(base) : undefined;
     return { name: `mapping:${mapping.file}`, chosen: "mapping", preset };
   }
   if (options.preset !== "auto")

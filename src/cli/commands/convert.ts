@@ -72,7 +72,12 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       );
     }
     if (flags.rejects !== undefined && flags.rejects === flags.output) {
-      throw new FeedpipeError("USAGE", "--rejects and --output must be different files");
+      throw new FeedpipeError(
+        "USAGE",
+        flags.output === "-"
+          ? "--rejects - and -o - would both write to stdout"
+          : "--rejects and --output must be different files",
+      );
     }
     const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
     const writer = createWriter(format, {

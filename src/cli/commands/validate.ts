@@ -12,10 +12,11 @@ import {
   type ProcessedFeed,
   type RunReport,
 } from "../../core/pipeline.js";
+import { FeedpipeError } from "../../core/errors.js";
 import { openRejects, type RejectsWriter } from "../../core/rejects.js";
 import { formatReportText } from "../../core/report.js";
 import { type Feed, openFeed } from "../../formats/index.js";
-import { PRESET_NAMES } from "../../../transforms/index.js";
+import { PRESET_NAMES, TRANSFORM_NAMES } from "../../../transforms/index.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
 import { createProgress, type Progress, progressEnabled } from "../progress.js";
@@ -173,9 +174,21 @@ Examples:
   $ curl -s https://shop.example/feed.tsv | feedpipe validate - --decimal-comma
 
 Presets: auto (default: picked from the header or XML element names), ${PRESET_NAMES.join(", ")}.
+Mapping file (JSON or YAML) for other layouts; "preset" (optional) extends a preset:
+  {"fields": {"sku": "Variant SKU", "name": {"from": "Title", "transforms": ["trim", "strip_html"]},
+   "brand": {"const": "Acme"}, "mpn": {"template": "{Handle}-{Option1 Value}"},
+   "price": {"from": "Price", "transforms": [{"number": {"locale": "de"}}]},
+   "image": "product.images[0].link"}, "options": {"currency": "EUR"}}
+  transforms: ${TRANSFORM_NAMES.join(", ")}
 Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records, 2 fatal error.`,
   );
   cmd.action(async (source: string, flags: ValidateFlags) => {
+    if (flags.rejects === "-") {
+      throw new FeedpipeError(
+        "USAGE",
+        "validate prints its report on stdout: give --rejects a file name, not -",
+      );
+    }
     const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
     const run = await runChecked(ctx, source, pipeline, flags, "validate", () => undefined);
     if (run.rejects) await run.rejects.commit();
