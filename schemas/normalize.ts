@@ -174,27 +174,38 @@ export function decodeEntities(text: string): string {
 
 const HTML_DROP =
   /<!--[\s\S]*?(?:-->|$)|<(script|style|noscript|template)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)|<!\[CDATA\[|\]\]>/gi;
+// Tag bodies are matched with [^<>]* (not [^>]*) so an unclosed `<a` costs one scan to the next
+// `<`, never a scan to the end of the text per `<`: the cost stays linear on hostile input.
 const HTML_PARAGRAPH =
-  /<\/?(?:p|h[1-6]|ul|ol|dl|table|blockquote|pre|section|article|header|footer|figure|hr)\b[^>]*>/gi;
-const HTML_BR = /<br\b[^>]*>/gi;
-/** A run of line-level tags (`</li><li>`) is one line break. */
-const HTML_LINE = /(?:\s*<\/?(?:div|li|tr|dt|dd|address|caption)\b[^>]*>)+\s*/gi;
+  /<\/?(?:p|h[1-6]|ul|ol|dl|table|blockquote|pre|section|article|header|footer|figure|hr)\b[^<>]*>/gi;
+const HTML_BR = /<br\b[^<>]*>/gi;
+/** A run of line-level tags (`</li> <li>`) is one line break. */
+const HTML_LINE =
+  /<\/?(?:div|li|tr|dt|dd|address|caption)\b[^<>]*>(?: ?<\/?(?:div|li|tr|dt|dd|address|caption)\b[^<>]*>)*/gi;
 const HTML_CELL = /<\/(?:td|th)\s*>/gi;
-const HTML_TAG = /<\/?[a-zA-Z][^>]*>|<![^>]*>|<\?[^>]*>/g;
+const HTML_TAG = /<\/?[a-zA-Z][^<>]*>|<![^<>]*>|<\?[^<>]*>/g;
+const HTML_WHITESPACE = /\s+/g;
 
 /** True when the text looks like it contains HTML tags. */
-export const HTML_TAG_TEST = /<\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?\/?>/;
+export const HTML_TAG_TEST = /<\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?\/?>/;
+
+/** True when the text has a tag, a comment or a CDATA section. */
+export function looksLikeHtml(text: string): boolean {
+  return text.indexOf("<") !== -1 && (HTML_TAG_TEST.test(text) || text.indexOf("<!") !== -1);
+}
 
 /**
- * Turn an HTML fragment into plain text: scripts, styles and comments go; paragraphs and headings
- * become blank-line breaks; `<br>`, `<div>`, `<li>` and table rows become line breaks; table cells
- * a space; all other tags are removed, keeping their text. Entities are then decoded and the
- * whitespace tidied (see {@link normalizeMultiline}).
+ * Turn an HTML fragment into plain text: scripts, styles and comments go; whitespace in the source
+ * (newlines included) collapses as a browser does; paragraphs and headings become blank-line
+ * breaks; `<br>`, `<div>`, `<li>` and table rows become line breaks; table cells a space; all other
+ * tags are removed, keeping their text. Entities are then decoded and the lines tidied (see
+ * {@link normalizeMultiline}). Text without tags is treated as plain text (its line breaks stay).
  */
 export function stripHtml(html: string): string {
-  if (html.indexOf("<") === -1) return normalizeMultiline(decodeEntities(html));
+  if (!looksLikeHtml(html)) return normalizeMultiline(decodeEntities(html));
   const text = html
     .replace(HTML_DROP, "")
+    .replace(HTML_WHITESPACE, " ")
     .replace(HTML_LINE, "\n")
     .replace(HTML_BR, "\n")
     .replace(HTML_PARAGRAPH, "\n\n")
@@ -288,6 +299,9 @@ const SYMBOL_AFTER = /\s*[$€£¥₹₩₽₺₪₫฿₴₦₱₲₵₡₭₮�
 const LOOKS_DECIMAL_COMMA = /^\d{1,3}(?:\.\d{3})*,\d+$|^\d+,\d{1,2}$/;
 const LOOKS_DECIMAL_DOT = /^\d{1,3}(?:,\d{3})*\.\d+$|^\d+\.\d{1,2}$/;
 
+/** Longer price text is refused before any regex runs on it (keeps parsing linear). */
+const MAX_PRICE_TEXT = 64;
+
 const NOT_A_NUMBER: PriceParse = { ok: false, reason: "not a number" };
 
 /**
@@ -311,6 +325,7 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
     return Number.isFinite(amount) ? { ok: true, amount, currency: undefined } : NOT_A_NUMBER;
   }
   if (text === "") return { ok: false, reason: "empty" };
+  if (text.length > MAX_PRICE_TEXT) return { ok: false, reason: "too long to be a price" };
   let currency: string | undefined;
   if (options.withCurrency === true) {
     const after = CODE_AFTER.exec(text);

@@ -8,13 +8,14 @@
  */
 import { z } from "zod";
 import { FeedpipeError } from "../src/core/errors.js";
-import type { Issue } from "../src/core/record.js";
+import { clip, type Issue } from "../src/core/record.js";
 import { isCurrencyCode, WITHDRAWN_CURRENCIES } from "./currencies.js";
 import {
   checkGtin,
   type GtinCode,
   decodeEntities,
   HTML_TAG_TEST,
+  looksLikeHtml,
   normalizeAvailability,
   normalizeCurrency,
   normalizeMultiline,
@@ -115,6 +116,11 @@ function rawPrice(v: unknown): string | number | undefined {
   return typeof v === "number" ? v : rawText(v);
 }
 
+/** A value quoted for a message, cut to a readable length. */
+function q(v: string | number): string {
+  return JSON.stringify(typeof v === "string" ? clip(v, 100) : v);
+}
+
 function issue(code: RuleCode, field: ProductField, message: string, value: unknown): Issue {
   return { code, severity: RULES[code].severity, field, message, value };
 }
@@ -125,20 +131,20 @@ function missing(field: ProductField, value: unknown): Issue {
 
 const GTIN_MESSAGES: Record<GtinCode, (v: string) => string> = {
   GTIN_SCIENTIFIC: (v) =>
-    `gtin "${v}" is in scientific notation: a spreadsheet mangled the barcode and its digits cannot be recovered; re-export the column as text`,
+    `gtin ${q(v)} is in scientific notation: a spreadsheet mangled the barcode and its digits cannot be recovered; re-export the column as text`,
   GTIN_NOT_NUMERIC: (v) =>
     /^\d+\.0+$/.test(v)
-      ? `gtin "${v}" was exported as a decimal number; export the column as text`
-      : `gtin "${v}" must contain only digits (spaces and dashes are allowed)`,
+      ? `gtin ${q(v)} was exported as a decimal number; export the column as text`
+      : `gtin ${q(v)} must contain only digits (spaces and dashes are allowed)`,
   GTIN_LENGTH: (v) =>
     v.length === 10
-      ? `gtin "${v}" has 10 digits (an ISBN-10?); a GTIN has 8, 12, 13 or 14 digits (use the ISBN-13)`
-      : `gtin "${v}" has ${v.length} digits; a GTIN has 8, 12, 13 or 14 (leading zeros lost?)`,
-  GTIN_ALL_ZEROS: (v) => `gtin "${v}" is all zeros, a placeholder rather than a barcode`,
-  GTIN_CHECK_DIGIT: (v) => `gtin "${v}" has a wrong check digit (GS1 mod-10)`,
+      ? `gtin ${q(v)} has 10 digits (an ISBN-10?); a GTIN has 8, 12, 13 or 14 digits (use the ISBN-13)`
+      : `gtin ${q(v)} has ${v.length} digits; a GTIN has 8, 12, 13 or 14 (leading zeros lost?)`,
+  GTIN_ALL_ZEROS: (v) => `gtin ${q(v)} is all zeros, a placeholder rather than a barcode`,
+  GTIN_CHECK_DIGIT: (v) => `gtin ${q(v)} has a wrong check digit (GS1 mod-10)`,
   GTIN_RESTRICTED: (v) =>
-    `gtin "${v}" uses a GS1 restricted-circulation prefix (store-internal, variable-weight or company-internal number), not a trade item GTIN`,
-  GTIN_COUPON: (v) => `gtin "${v}" uses a GS1 coupon prefix, not a trade item GTIN`,
+    `gtin ${q(v)} uses a GS1 restricted-circulation prefix (store-internal, variable-weight or company-internal number), not a trade item GTIN`,
+  GTIN_COUPON: (v) => `gtin ${q(v)} uses a GS1 coupon prefix, not a trade item GTIN`,
 };
 
 function urlProblem(field: "url" | "image", url: string): string {
@@ -158,7 +164,7 @@ function currencyMessage(code: string, field: string): string {
   const replaced = WITHDRAWN_CURRENCIES[code];
   const where = field === "currency" ? "currency" : `the currency in ${field}`;
   if (replaced !== undefined) return `${where} ${code} is a withdrawn ISO 4217 code; use ${replaced}`;
-  return `${where} "${code}" is not an ISO 4217 currency code (e.g. USD, EUR, GBP)`;
+  return `${where} ${q(code)} is not an ISO 4217 currency code (e.g. USD, EUR, GBP)`;
 }
 
 /**
@@ -179,7 +185,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     if (parsed.ok && parsed.amount >= 0) return parsed;
     const code: RuleCode = field === "price" ? "PRICE_INVALID" : "OLD_PRICE_INVALID";
     const why = parsed.ok ? "is negative" : `is not a valid price: ${parsed.reason}`;
-    issues.push(issue(code, field, `${field} ${JSON.stringify(raw)} ${why}`, raw));
+    issues.push(issue(code, field, `${field} ${q(raw)} ${why}`, raw));
     return undefined;
   }
 
@@ -283,7 +289,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     let description = rawText(c.description);
     if (description !== undefined) {
       if (stripDescription) description = stripHtml(description);
-      else if (description.indexOf("<") !== -1 && HTML_TAG_TEST.test(description)) {
+      else if (looksLikeHtml(description)) {
         description = normalizeMultiline(description);
       } else description = normalizeMultiline(decodeEntities(description));
       if (description === "") description = undefined;
@@ -324,7 +330,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
       const a = normalizeAvailability(availability);
       if (a !== undefined) availability = a;
       else {
-        const message = `availability "${availability}" is not one of in_stock, out_of_stock, preorder, backorder`;
+        const message = `availability ${q(availability)} is not one of in_stock, out_of_stock, preorder, backorder`;
         issues.push(issue("AVAILABILITY_UNKNOWN", "availability", message, c.availability));
       }
     }

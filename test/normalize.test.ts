@@ -184,3 +184,19 @@ describe("currencies", () => {
     }
   });
 });
+
+describe("stripHtml on HTML source layout and hostile input", () => {
+  it("source newlines inside HTML are just spaces", () => {
+    expect(stripHtml("Intro\n<div>\n  A\n  still A\n</div>\n<div>B</div>")).toBe("Intro\nA still A\nB");
+    expect(stripHtml("plain\ntext, a < b")).toBe("plain\ntext, a < b");
+  });
+
+  it("stays linear on unclosed tags and long whitespace (no catastrophic backtracking)", () => {
+    // Correctness checks on large inputs: a quadratic regex would take minutes here.
+    const unclosed = "<a ".repeat(30_000);
+    expect(stripHtml(`<p>x</p>${unclosed}`).startsWith("x")).toBe(true);
+    const spaces = `<li>a${" ".repeat(100_000)}b</li>`;
+    expect(stripHtml(spaces)).toBe("a b");
+    expect(stripHtml(`<div>${"\n ".repeat(50_000)}x`)).toBe("x");
+  });
+});

@@ -304,6 +304,25 @@ describe("validateCandidate", () => {
     expect(msg("4006381333932")).toMatch(/check digit/);
   });
 
+  it("messages stay short however long the value is; the raw value is kept", () => {
+    const huge = "9".repeat(100_000);
+    const r = validateCandidate({
+      ...good,
+      gtin: huge,
+      price: `x${huge}`,
+      availability: huge,
+      currency: huge,
+    });
+    expect(r.issues.map((i) => i.code)).toEqual([
+      "PRICE_INVALID",
+      "CURRENCY_INVALID",
+      "GTIN_LENGTH",
+      "AVAILABILITY_UNKNOWN",
+    ]);
+    for (const i of r.issues) expect(i.message.length).toBeLessThan(300);
+    expect(r.issues.find((i) => i.code === "GTIN_LENGTH")?.value).toBe(huge);
+  });
+
   it("issues come in field order with message and value", () => {
     const r = validateCandidate({ ...good, sku: "", url: "nope", price: "x", gtin: "123" });
     expect(r.issues.map((i) => [i.code, i.field])).toEqual([
