@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
 import type { SourceRecord } from "../src/core/record.js";
 import { headerNames, type ReaderStream, readCsv } from "../src/formats/csv.js";
@@ -34,6 +34,9 @@ interface Result {
   error?: unknown;
 }
 
+/** The engine under test: every case runs against both tokenizers (see the describe.each below). */
+let engine: CsvReaderOptions["engine"] = "fast";
+
 async function read(
   text: string,
   options: Partial<CsvReaderOptions> = {},
@@ -43,6 +46,7 @@ async function read(
     source: "feed.csv",
     maxRecordBytes: 1 << 20,
     delimiter: ",",
+    engine,
     ...options,
   });
   const records: SourceRecord[] = [];
@@ -60,7 +64,11 @@ async function read(
 
 const CHUNKINGS = [1 << 16, 1, 2, 3, 7];
 
-describe("readCsv", () => {
+describe.each(["fast", "csv-parse"] as const)("readCsv (%s engine)", (name) => {
+  beforeAll(() => {
+    engine = name;
+  });
+
   it("reads quoted cells: embedded newlines, doubled quotes, delimiters inside quotes; lines where records start", async () => {
     for (const size of CHUNKINGS) {
       const { records, error, stream } = await read(fixture("quoted"), {}, size);

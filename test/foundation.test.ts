@@ -286,3 +286,31 @@ describe("configuration", () => {
     expect(() => loadConfig({ env: {}, cwd: dir, configPath: "c.json" })).toThrow(/c\.json/);
   });
 });
+
+describe("early sniffing", () => {
+  it("decides as soon as the head shows the format", async () => {
+    const { sniffIsDecided } = await import("../src/formats/sniff.js");
+    expect(sniffIsDecided("sku,name\n")).toBe(true);
+    expect(sniffIsDecided('"a\nb",c')).toBe(false);
+    expect(sniffIsDecided('<?xml version="1.0"?><rss><channel><item>')).toBe(true);
+    expect(sniffIsDecided('<?xml version="1.0"?><rss><channel>')).toBe(false);
+    expect(sniffIsDecided("[")).toBe(true);
+    expect(sniffIsDecided('{"items": [ {')).toBe(true);
+    expect(sniffIsDecided('{"a":1}')).toBe(false);
+  });
+
+  it("starts reading a slow source before the sniffing window fills", async () => {
+    const { openFeed } = await import("../src/formats/index.js");
+    const { PassThrough } = await import("node:stream");
+    const stdin = new PassThrough();
+    stdin.write("sku,name\nA,Alpha\n");
+    const feed = await openFeed("-", { stdin });
+    expect(feed.format).toBe("csv");
+    const it = feed.records[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value?.[0]?.fields).toEqual({ sku: "A", name: "Alpha" });
+    stdin.end("B,Beta\n");
+    const rest = await it.next();
+    expect(rest.value?.[0]?.fields).toEqual({ sku: "B", name: "Beta" });
+  });
+});

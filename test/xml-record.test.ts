@@ -103,6 +103,21 @@ describe("XML record parser", () => {
     if (!r.ok) expect(r.error).toContain(message);
   });
 
+  it("treats elements named like Object.prototype members as data", () => {
+    const f = ours(
+      "<item><toString>a</toString><constructor>b</constructor><constructor>c</constructor><__proto__>d</__proto__></item>",
+    ) as Record<string, unknown>;
+    expect(Object.hasOwn(f, "toString") && f.toString).toBe("a");
+    expect(f.constructor).toEqual(["b", "c"]);
+    expect(Object.getOwnPropertyDescriptor(f, "__proto__")?.value).toBe("d");
+    expect(Object.getPrototypeOf(f)).toBe(Object.prototype);
+  });
+
+  it("reports duplicate attributes", () => {
+    const r = parseXmlRecord('<item><a x="1" x="2">v</a></item>');
+    expect(r.ok).toBe(false);
+  });
+
   it("does not expand DTD entities", () => {
     expect(ours("<item><t>&lol9;</t></item>")).toEqual({ t: "&lol9;" });
   });

@@ -13,6 +13,7 @@
 import { type CsvError, parse } from "csv-parse";
 import { FeedpipeError } from "../core/errors.js";
 import { clip, type Fields, type RecordBatch, type RecordStream, type SourceRecord } from "../core/record.js";
+import { CsvEngine, type CsvRow, CsvRowTooLargeError, CsvUnclosedQuoteError } from "./csv-engine.js";
 import type { CsvReaderOptions, ReaderOptions } from "./types.js";
 
 /**
@@ -158,8 +159,138 @@ function endParser(parser: ReturnType<typeof parse>): Promise<unknown> {
 export const readCsv: StatsReader<CsvReaderOptions> = (text, options) => {
   const quote = checkCsvOptions(options);
   const stats = newReaderStats();
-  return withStats(csvBatches(text, options, quote, stats), stats);
+  const engine = options.engine ?? (options.delimiter.length === 1 ? "fast" : "csv-parse");
+  const batches =
+    engine === "fast" ? engineBatches(text, options, quote, stats) : csvBatches(text, options, quote, stats);
+  return withStats(batches, stats);
 };
+
+/**
+ * The default engine: feedpipe's own tokenizer (src/formats/csv-engine.ts), about 3x csv-parse's
+ * speed here, with the same record semantics as the csv-parse path below (both pass the same
+ * edge-case suite). csv-parse stays for multi-character delimiters and as `engine: "csv-parse"`.
+ */
+async function* engineBatches(
+  text: AsyncIterable<string>,
+  options: CsvReaderOptions,
+  quote: string,
+  stats: ReaderStats,
+): AsyncGenerator<RecordBatch> {
+  const { source, delimiter, maxRecordBytes } = options;
+  const engine = new CsvEngine({ delimiter, quote, maxRowChars: hardCap(maxRecordBytes) });
+  let columns: string[] | undefined;
+  let width = 0;
+  let extraKey = "_extra";
+  let index = 0;
+  let rows: CsvRow[] = [];
+  let first = true;
+
+  const toRecords = (): RecordBatch => {
+    const batch: RecordBatch = [];
+    for (const row of rows) {
+      const cells = row.cells;
+      if (row.blank || isBlankRow(cells)) {
+        stats.blankRows++;
+        continue;
+      }
+      if (columns === undefined) {
+        columns = headerNames(cells);
+        width = columns.length;
+        while (columns.includes(extraKey)) extraKey = `_${extraKey}`;
+        stats.columns = columns;
+        continue;
+      }
+      index++;
+      const line = row.line;
+      const n = cells.length;
+      if (row.length > maxRecordBytes) {
+        let size = n - 1;
+        for (let i = 0; i < n; i++) size += cells[i]!.length;
+        if (size > maxRecordBytes) {
+          stats.records++;
+          stats.problems++;
+          batch.push({
+            source,
+            index,
+            line,
+            fields: {},
+            problem: {
+              code: "RECORD_TOO_LARGE",
+              severity: "error",
+              message: `row is ${size} characters long, over the limit of ${maxRecordBytes}`,
+            },
+          });
+          continue;
+        }
+      }
+      const fields: Fields = {};
+      const m = n < width ? n : width;
+      for (let i = 0; i < m; i++) fields[columns[i]!] = cells[i]!;
+      const record: SourceRecord = { source, index, line, fields };
+      if (n !== width) {
+        if (n > width) fields[extraKey] = cells.slice(width);
+        record.problem = {
+          code: "CSV_RAGGED_ROW",
+          severity: "error",
+          message: `expected ${width} columns, got ${n}`,
+        };
+        record.raw = clip(cells.join(delimiter));
+        stats.problems++;
+      }
+      stats.records++;
+      batch.push(record);
+    }
+    rows = [];
+    return batch;
+  };
+
+  const fail = (err: unknown): FeedpipeError => {
+    if (err instanceof CsvUnclosedQuoteError) {
+      return new FeedpipeError(
+        "FEED_CSV_MALFORMED",
+        `${source}: the row starting at line ${err.line} has a quote (${quote}) that is never closed; ` +
+          `the file ends inside it (records before line ${err.line} were read)`,
+        { cause: err, context: { source, line: err.line } },
+      );
+    }
+    if (err instanceof CsvRowTooLargeError) {
+      return new FeedpipeError(
+        "FEED_CSV_MALFORMED",
+        `${source}: the row starting at line ${err.line} runs past ${err.chars} characters; ` +
+          `most likely a quote (${quote}) that is never closed`,
+        { cause: err, context: { source, line: err.line } },
+      );
+    }
+    return err as Error as FeedpipeError;
+  };
+
+  for await (let chunk of text) {
+    if (first) {
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+      first = false;
+    }
+    try {
+      engine.push(chunk, rows);
+    } catch (err) {
+      const batch = toRecords();
+      if (batch.length > 0) yield batch;
+      throw fail(err);
+    }
+    if (rows.length > 0) {
+      const batch = toRecords();
+      if (batch.length > 0) yield batch;
+    }
+  }
+  try {
+    engine.end(rows);
+  } catch (err) {
+    const batch = toRecords();
+    if (batch.length > 0) yield batch;
+    throw fail(err);
+  }
+  const batch = toRecords();
+  if (batch.length > 0) yield batch;
+}
 
 async function* csvBatches(
   text: AsyncIterable<string>,

@@ -9,7 +9,7 @@ import { counted, type OpenSourceOptions, openSource } from "../io/source.js";
 import { type ReaderStats, readCsv } from "./csv.js";
 import { readJson } from "./json.js";
 import { readNdjson } from "./ndjson.js";
-import { sniffFormat, xmlElementNames } from "./sniff.js";
+import { sniffFormat, sniffIsDecided, xmlElementNames } from "./sniff.js";
 import type { InputFormat } from "./types.js";
 import { readXml } from "./xml.js";
 
@@ -86,7 +86,7 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
   const raw = options.onBytes ? counted(src.chunks, options.onBytes) : src.chunks;
   const unpacked = await decompress(raw, src.name);
   const text = await decode(unpacked.chunks, src.name, { encoding: options.encoding });
-  const { head, all } = await peekText(text.chunks, SNIFF_CHARS);
+  const { head, all } = await peekText(text.chunks, SNIFF_CHARS, sniffIsDecided);
   if (head.replace(/^\uFEFF/, "").trim() === "") {
     throw new FeedpipeError("FEED_EMPTY", `${src.name} is empty: there are no records to read`, {
       context: { source: src.name },

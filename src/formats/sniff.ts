@@ -140,3 +140,18 @@ export function sniffFormat(head: string): Sniffed {
   }
   return { format: "csv", delimiter: sniffDelimiter(t) };
 }
+
+/**
+ * Is this head enough to decide the format (and delimiter, record tag or JSON path)? Lets the
+ * ingest start on a slow source without waiting for a full sniffing window.
+ */
+export function sniffIsDecided(head: string): boolean {
+  const t = head.replace(/^\uFEFF/, "").trimStart();
+  if (t === "") return false;
+  if (t.startsWith("<"))
+    return /<(?:\w+:)?(?:item|entry)[\s>/]/.test(t) || (sniffRecordTag(t) !== undefined && t.length > 4096);
+  if (t.startsWith("[")) return true;
+  if (t.startsWith("{")) return sniffJsonArrayPath(t) !== undefined || t.split("\n", 3).length >= 3;
+  // CSV: the header line is complete (outside quotes).
+  return firstLogicalLine(t).length < t.length;
+}

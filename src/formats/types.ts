@@ -15,6 +15,8 @@ export interface CsvReaderOptions extends ReaderOptions {
   delimiter: string;
   /** Quote character (default `"`). */
   quote?: string | undefined;
+  /** Tokenizer: feedpipe's fast engine (default for one-character delimiters) or csv-parse. */
+  engine?: "fast" | "csv-parse" | undefined;
 }
 
 export interface XmlReaderOptions extends ReaderOptions {

@@ -38,10 +38,17 @@ interface Frame {
 function addChild(frame: Frame, name: string, value: FieldValue): void {
   frame.obj ??= {};
   const obj = frame.obj;
-  const prev = obj[name];
-  if (prev === undefined) obj[name] = value;
+  // Own properties only: an element named `toString` or `__proto__` is data like any other.
+  const prev = Object.hasOwn(obj, name) ? obj[name] : undefined;
+  if (prev === undefined) setOwn(obj, name, value);
   else if (Array.isArray(prev)) prev.push(value);
-  else obj[name] = [prev, value];
+  else setOwn(obj, name, [prev, value]);
+}
+
+function setOwn(obj: Record<string, FieldValue>, name: string, value: FieldValue): void {
+  if (name === "__proto__")
+    Object.defineProperty(obj, name, { value, enumerable: true, writable: true, configurable: true });
+  else obj[name] = value;
 }
 
 function closeValue(frame: Frame): FieldValue {
@@ -160,7 +167,9 @@ export function parseXmlRecord(s: string): XmlRecordResult {
       const close = s.indexOf(quote, q + 1);
       if (close < 0) return { ok: false, error: `unterminated attribute ${attr} in <${name}>` };
       attrs ??= {};
-      attrs[`@${attr}`] = decodeEntities(s.slice(q + 1, close)).trim();
+      const key = `@${attr}`;
+      if (Object.hasOwn(attrs, key)) return { ok: false, error: `duplicate attribute ${attr} in <${name}>` };
+      attrs[key] = decodeEntities(s.slice(q + 1, close)).trim();
       i = close + 1;
     }
     pos = i;

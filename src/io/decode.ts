@@ -68,7 +68,12 @@ export async function decode(
   name: string,
   options: DecodeOptions = {},
 ): Promise<DecodedText> {
-  const { head, all } = await peekBytes(chunks, 256);
+  // 256 bytes cover a BOM and an XML declaration; stop earlier once the declaration (if any) is seen.
+  const { head, all } = await peekBytes(chunks, 256, (taken, length) => {
+    if (length < 5) return false;
+    const start = (taken.length === 1 ? taken[0]! : Buffer.concat(taken)).toString("latin1");
+    return !/^(?:\xEF\xBB\xBF)?\s*<\?xml/.test(start) || start.includes("?>");
+  });
   const bom = sniffBom(head);
   let encoding: string;
   if (bom) encoding = bom.encoding;
@@ -93,15 +98,19 @@ export async function decode(
   return { encoding, bom: bom !== undefined, chunks: text(), state };
 }
 
-/** Peek decoded text: at least `min` characters (or all), returning the head and everything again. */
+/**
+ * Peek decoded text: up to `min` characters (or all), returning the head and everything again.
+ * `enough(head)` may end the peek early (so a slow source's first records are not held back).
+ */
 export async function peekText(
   chunks: AsyncIterable<string>,
   min: number,
+  enough?: (head: string) => boolean,
 ): Promise<{ head: string; all: AsyncIterable<string> }> {
   const it = chunks[Symbol.asyncIterator]();
   let head = "";
   let done = false;
-  while (head.length < min) {
+  while (head.length < min && !(head.length > 0 && enough?.(head))) {
     const r = await it.next();
     if (r.done) {
       done = true;

@@ -108,12 +108,13 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
 export async function peekBytes(
   chunks: AsyncIterable<Buffer>,
   min: number,
+  enough?: (taken: Buffer[], length: number) => boolean,
 ): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
   const it = chunks[Symbol.asyncIterator]();
   const taken: Buffer[] = [];
   let length = 0;
   let done = false;
-  while (length < min) {
+  while (length < min && !(length > 0 && enough?.(taken, length))) {
     const r = await it.next();
     if (r.done) {
       done = true;
