@@ -131,6 +131,30 @@ describe("feedpipe convert", () => {
     expect((await readFile(join(dir, "data.out"), "utf8")).trimEnd().split("\n")).toHaveLength(22);
   });
 
+  it("round trip: the written RSS and CSV read back as the same products", async () => {
+    const dir = await tmp();
+    await cli(["convert", "samples/catalog.csv", "-o", join(dir, "a.ndjson")]);
+    await cli(["convert", "samples/catalog.csv", "-o", join(dir, "b.xml")]);
+    await cli(["convert", "samples/catalog.csv", "-o", join(dir, "c.csv"), "--raw-cells"]); // formula cells kept as written
+    const r1 = await cli(["convert", join(dir, "b.xml"), "-o", join(dir, "b.ndjson")]);
+    const r2 = await cli(["convert", join(dir, "c.csv"), "-o", join(dir, "c.ndjson")]);
+    expect([r1.code, r2.code]).toEqual([0, 0]);
+    expect(r1.err).toMatch(/preset\s+google-merchant \(detected\)/);
+    const load = async (f: string) =>
+      (await readFile(join(dir, f), "utf8"))
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    const a = await load("a.ndjson");
+    expect(a).toHaveLength(24);
+    expect(await load("c.ndjson")).toEqual(a);
+    // RSS has no place for an old price below the price (it is not a sale): that one is dropped.
+    const noLowOld = a.map(({ old_price, ...p }) =>
+      old_price !== undefined && old_price > p.price ? { ...p, old_price } : p,
+    );
+    expect(await load("b.ndjson")).toEqual(noLowOld);
+  });
+
   it("-o - writes to stdout (summary on stderr); --quiet keeps stderr clean", async () => {
     const r = await cli([
       "convert",
