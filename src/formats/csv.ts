@@ -224,7 +224,7 @@ async function* engineBatches(
         }
       }
       const fields: Fields = {};
-      const m = n < width ? n : width;
+      const m = Math.min(n, width);
       for (let i = 0; i < m; i++) fields[columns[i]!] = cells[i]!;
       const record: SourceRecord = { source, index, line, fields };
       if (n !== width) {
