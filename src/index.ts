@@ -1,4 +1,14 @@
-/** feedpipe's public library surface (explicit exports). */
+/**
+ * feedpipe's public library surface (explicit exports).
+ *
+ *   import { openFeed, processFeed, createWriter, openOutput, PRODUCT_FIELDS, productRow } from "feedpipe";
+ *   const feed = await openFeed("catalog.csv.gz");               // any source, format sniffed
+ *   const run = await processFeed(feed, { preset: "auto" });     // map + validate, in batches
+ *   for await (const batch of run.records) { ... }               // CheckedRecord[]: product or issues
+ *   console.log(run.report());                                   // counts by rule with examples
+ */
+
+// Record model, errors, retries, batches
 export type {
   Fields,
   FieldValue,
@@ -10,16 +20,56 @@ export type {
   SourceRecord,
 } from "./core/record.js";
 export { describeOrigin } from "./core/record.js";
-export { FeedpipeError, NetworkError, type ErrorCode } from "./core/errors.js";
-export { withRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./core/retry.js";
+export { type ErrorCode, FeedpipeError, NetworkError, redactSecrets, redactUrl } from "./core/errors.js";
+export { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from "./core/retry.js";
 export { batched, collect, flatten } from "./core/batch.js";
-export { openFeed, type Feed, type ReadFeedOptions } from "./formats/index.js";
+export { type FeedpipeConfig, loadConfig } from "./core/config.js";
+
+// Ingest: sources, decoding, formats
+export { type Feed, openFeed, type ReadFeedOptions } from "./formats/index.js";
 export { sniffFormat } from "./formats/sniff.js";
-export type { InputFormat, OutputFormat, Row, Writer } from "./formats/types.js";
-export { productSchema, PRODUCT_FIELDS, type Product } from "../schemas/product.js";
+export { readCsv, type ReaderStats } from "./formats/csv.js";
+export { readXml } from "./formats/xml.js";
+export { readJson } from "./formats/json.js";
+export { readNdjson } from "./formats/ndjson.js";
+export type { InputFormat, OutputFormat, Reader, Row, Writer, WriterOptions } from "./formats/types.js";
+
+// Map + validate
 export {
-  startSandbox,
+  type CheckedRecord,
+  loadPipeline,
+  type Pipeline,
+  type PipelineOptions,
+  type ProcessedFeed,
+  processFeed,
+  productRow,
+  type RuleSummary,
+  type RunReport,
+} from "./core/pipeline.js";
+export { formatReportText } from "./core/report.js";
+export { openRejects } from "./core/rejects.js";
+export {
+  createRecordMapper,
+  detectPreset,
+  getPreset,
+  loadMappingFile,
+  PRESETS,
+} from "../transforms/index.js";
+export * from "../schemas/index.js";
+
+// Output
+export { createWriter, formatFromPath, OUTPUT_FORMATS } from "./formats/writers/index.js";
+export { type Output, openOutput, writeRows } from "./io/output.js";
+
+// Networks
+export { authHash } from "./networks/partnerboost/auth.js";
+export * from "./networks/partnerize/index.js";
+
+// Sandbox
+export {
   type FaultOptions,
   type RunningSandbox,
   type SandboxModule,
+  startSandbox,
 } from "./sandbox/server.js";
+export { partnerizeModule } from "./sandbox/partnerize.js";
