@@ -202,7 +202,8 @@ describe("feedpipe validate", () => {
     ]);
     expect(JSON.parse(r.out)).toMatchObject({
       preset: `mapping:${file}`,
-      records: 12,
+      read: 12,
+      records: 9,
       valid: 6,
       invalid: 3,
       skipped: 3,

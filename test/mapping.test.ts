@@ -256,7 +256,7 @@ describe("mapping files", () => {
     const processed = await processFeed(feed, { mapping: file });
     const records = await collect(processed.records);
     const report = processed.report();
-    expect(report).toMatchObject({ records: 12, valid: 6, invalid: 3, skipped: 3 });
+    expect(report).toMatchObject({ read: 12, records: 9, valid: 6, invalid: 3, skipped: 3 });
     expect(records[1]?.product).toMatchObject({
       sku: "GPJ-BLK-L",
       name: "Glacier Pro Ski Jacket",

@@ -26,7 +26,8 @@ async function check(
   const processed = await processFeed(feed, options);
   const records = await collect(processed.records);
   const report = processed.report();
-  expect(report.valid + report.invalid + report.skipped).toBe(report.records);
+  expect(report.valid + report.invalid).toBe(report.records);
+  expect(report.records + report.skipped).toBe(report.read);
   expect(records.length).toBe(report.valid + report.invalid);
   const bySku = new Map<string, CheckedRecord>();
   for (const r of records) if (r.sku !== undefined && !bySku.has(r.sku)) bySku.set(r.sku, r);
@@ -119,7 +120,7 @@ describe("shopify preset", () => {
   it("variant rows inherit the product's columns; image-only rows are counted as skipped", async () => {
     const { preset, report, bySku } = await check("samples/shopify.csv", opts);
     expect(preset).toBe("shopify");
-    expect(report).toMatchObject({ records: 12, valid: 6, invalid: 3, skipped: 3 });
+    expect(report).toMatchObject({ read: 12, records: 9, valid: 6, invalid: 3, skipped: 3 });
     expect(report.skips).toEqual([expect.objectContaining({ code: "SHOPIFY_IMAGE_ROW", count: 3 })]);
     expect(report.skips[0]!.examples[0]).toMatchObject({ line: 6 });
     expect(bySku.get("GPJ-BLK-M")?.product).toMatchObject({
@@ -154,7 +155,7 @@ describe("shopify preset", () => {
 
   it("without --base-url and --currency products are rejected, with hints", async () => {
     const { report } = await check("samples/shopify.csv");
-    expect(report).toMatchObject({ records: 12, valid: 0, invalid: 9, skipped: 3 });
+    expect(report).toMatchObject({ read: 12, records: 9, valid: 0, invalid: 9, skipped: 3 });
     expect(report.hints.join("\n")).toMatch(/--base-url/);
     expect(report.hints.join("\n")).toMatch(/--currency/);
   });
@@ -186,7 +187,7 @@ describe("woocommerce preset", () => {
       currency: "USD",
     });
     expect(preset).toBe("woocommerce");
-    expect(report).toMatchObject({ records: 8, valid: 5, invalid: 1, skipped: 2 });
+    expect(report).toMatchObject({ read: 8, records: 6, valid: 5, invalid: 1, skipped: 2 });
     expect(report.skips.map((s) => s.code).sort()).toEqual(["WOO_GROUPED_PARENT", "WOO_VARIABLE_PARENT"]);
     expect(bySku.get("WOO-TEE")?.product).toMatchObject({
       price: 19.99,
@@ -232,7 +233,7 @@ describe("magento preset", () => {
   it("maps the fixture: configurable parent and store-view rows skipped, children inherit", async () => {
     const { preset, report, bySku } = await check(`${FIX}/magento/products.csv`, opts);
     expect(preset).toBe("magento");
-    expect(report).toMatchObject({ records: 6, valid: 3, invalid: 0, skipped: 3 });
+    expect(report).toMatchObject({ read: 6, records: 3, valid: 3, invalid: 0, skipped: 3 });
     expect(report.skips.map((s) => s.code).sort()).toEqual([
       "MAGENTO_CONFIGURABLE_PARENT",
       "MAGENTO_GROUPED_PARENT",
@@ -264,7 +265,14 @@ describe("magento preset", () => {
 
   it("the shared Magento sample: 147 configurable parents skipped, 1,847 children valid", async () => {
     const { report, records } = await check(`${SHARED}/magento-configurable-products.csv`, opts);
-    expect(report).toMatchObject({ preset: "magento", records: 1994, valid: 1847, invalid: 0, skipped: 147 });
+    expect(report).toMatchObject({
+      preset: "magento",
+      read: 1994,
+      records: 1847,
+      valid: 1847,
+      invalid: 0,
+      skipped: 147,
+    });
     expect(report.skips).toEqual([
       expect.objectContaining({ code: "MAGENTO_CONFIGURABLE_PARENT", count: 147 }),
     ]);
@@ -286,7 +294,7 @@ describe("magento preset", () => {
 
   it("without base URLs the sample's products are rejected (url missing, image relative)", async () => {
     const { report } = await check(`${SHARED}/magento-configurable-products.csv`);
-    expect(report).toMatchObject({ records: 1994, valid: 0, invalid: 1847, skipped: 147 });
+    expect(report).toMatchObject({ read: 1994, records: 1847, valid: 0, invalid: 1847, skipped: 147 });
     const rules = Object.fromEntries(report.rules.map((r) => [r.code, r.count]));
     expect(rules).toMatchObject({ REQUIRED_MISSING: 1847 * 2, IMAGE_URL_INVALID: 1847 });
   });

@@ -4,7 +4,8 @@
  *
  * Accounting: every record a reader yields is counted exactly once, as valid, invalid, or skipped
  * (a row the preset recognises as not a product: a Shopify image-only row, a WooCommerce variable
- * parent without a price, a Magento configurable parent). `records = valid + invalid + skipped`.
+ * parent without a price, a Magento configurable parent). `records = valid + invalid` always, and
+ * `read = records + skipped`.
  * Blank rows are counted apart (`blankRows`) and are not records.
  */
 import type { Issue, Origin, Severity } from "./record.js";
@@ -40,7 +41,9 @@ export interface RunReport {
   preset: string;
   /** How the preset was chosen. */
   presetChosen: "auto" | "option" | "mapping" | "none";
-  /** Every record read (blank rows excluded): valid + invalid + skipped. */
+  /** Every record read (blank rows excluded): records + skipped. */
+  read: number;
+  /** Product records: valid + invalid (always). */
   records: number;
   valid: number;
   invalid: number;
@@ -154,7 +157,8 @@ export class ReportBuilder {
       .map((a) => ({ code: a.code, count: a.count, examples: [...a.examples] }));
     const report: RunReport = {
       ...this.meta,
-      records: this.valid + this.invalid + this.skipped,
+      read: this.valid + this.invalid + this.skipped,
+      records: this.valid + this.invalid,
       valid: this.valid,
       invalid: this.invalid,
       skipped: this.skipped,
@@ -222,11 +226,12 @@ export function formatReportText(r: RunReport, options: TextReportOptions = {}):
   lines.push(`  format        ${r.format}`);
   lines.push(`  preset        ${r.preset}${chosen}`);
   for (const d of options.details ?? []) lines.push(`  ${d}`);
-  const n = (x: number) => padLeft(String(x), String(r.records).length);
-  lines.push(`  records read  ${n(r.records)}`);
+  const n = (x: number) => padLeft(String(x), String(r.read).length);
+  lines.push(`  records read  ${n(r.read)}`);
+  if (r.skipped > 0) lines.push(`  skipped       ${n(r.skipped)}  (not products, see below)`);
+  if (r.skipped > 0) lines.push(`  products      ${n(r.records)}`);
   lines.push(`  valid         ${n(r.valid)}`);
   lines.push(`  rejected      ${n(r.invalid)}`);
-  if (r.skipped > 0) lines.push(`  skipped       ${n(r.skipped)}  (not products, see below)`);
   lines.push(
     `  warnings      ${n(r.warnings)}${r.warnings > 0 ? `  (in ${r.recordsWithWarnings} records)` : ""}`,
   );
