@@ -1,0 +1,354 @@
+/**
+ * The push pipeline: checked records in, products delivered to a brand-side sink, sync state kept.
+ *
+ *   processFeed batches ─► invalid? → counted + reported (never sent)
+ *                       ─► unchanged since last confirmation? → skipped (delta sync; `full` sends all)
+ *                       ─► p-limit(concurrency) → sink.pushProduct → confirmed → state.confirm
+ *
+ * Backpressure: at most `concurrency` requests run and at most `2 × concurrency` products are in
+ * flight or queued; the next record is taken from the current batch (and the next batch pulled from
+ * the source) only when that queue is short. Memory is one source batch plus the queue.
+ *
+ * Outcomes per product: confirmed (sent), unchanged, failed (retries exhausted or refused by the
+ * network: reported with SKU, line and code, the run goes on). Run-stopping errors (auth failure,
+ * wrong endpoint, abort) cancel the queued and running requests, keep the confirmations that were
+ * already made, and are rethrown with the partial summary in `context.summary`.
+ *
+ * Resume: state is written only after the network confirmed a product, so a run killed at any
+ * point and run again sends exactly the products without a confirmation (plus at most the last
+ * `flushEvery` confirmations that were not yet written; the network upserts by SKU).
+ *
+ * Publish gate: before sending anything, the number of valid products is compared with the last
+ * completed run (status ok or partial) for the brand. If it fell by more than `gateThreshold`
+ * (default 0.3), the push is refused with PUBLISH_GATE unless `force`. Knowing the count needs the
+ * whole feed, so when a baseline exists (and not `force`) the source is read twice: one counting
+ * pass, then the sending pass. `source` must then be a function that opens the feed again; the CLI
+ * spools stdin to a temporary file for this. A dry run reads once and reports the gate at the end.
+ */
+import pLimit from "p-limit";
+import type { Product } from "../../schemas/product.js";
+import type { ProductSink } from "../networks/partnerboost/brand.js";
+import { productHash, type RunStatus, type SyncState } from "../sync/state.js";
+import { FeedpipeError, NetworkError } from "./errors.js";
+import type { CheckedRecord, ProcessedFeed, RunReport } from "./pipeline.js";
+
+export const DEFAULT_GATE_THRESHOLD = 0.3;
+export const DEFAULT_CONCURRENCY = 4;
+/** Failures kept in the summary (all are counted; the first ones are listed). */
+export const MAX_LISTED_FAILURES = 1000;
+
+export interface PushFailure {
+  sku: string;
+  source: string;
+  index: number;
+  line?: number | undefined;
+  code: string;
+  message: string;
+  attempts?: number | undefined;
+}
+
+export interface GateResult {
+  /** Valid products in the last completed run. */
+  previousValid: number;
+  previousRunId: number;
+  previousAt: string;
+  /** Valid products in this feed. */
+  currentValid: number;
+  /** Fraction by which the valid count fell (negative when it grew). */
+  drop: number;
+  threshold: number;
+  /** The drop is over the threshold (and `force` was not given). */
+  refused: boolean;
+  forced: boolean;
+}
+
+export interface PushProgress {
+  read: number;
+  valid: number;
+  invalid: number;
+  sent: number;
+  unchanged: number;
+  failed: number;
+  inFlight: number;
+}
+
+export interface PushSummary {
+  /** Records read (valid + invalid; rows a preset skips as not products are in `report.skipped`). */
+  read: number;
+  valid: number;
+  invalid: number;
+  /** Products confirmed by the network in this run. */
+  sent: number;
+  /** Valid products skipped because their confirmed content is unchanged. */
+  unchanged: number;
+  failed: number;
+  /** Dry run: products that would have been sent. */
+  wouldSend: number;
+  failures: PushFailure[];
+  gate?: GateResult | undefined;
+  dryRun: boolean;
+  runId?: number | undefined;
+  status: RunStatus | "dry-run";
+  report: RunReport | undefined;
+  preset: string | undefined;
+}
+
+export interface PushOptions {
+  /** The checked records, or a function that opens them (needed when the gate must count first). */
+  source: ProcessedFeed | (() => Promise<ProcessedFeed>);
+  /** Where products go (e.g. createBrandClient(...)). Not called in a dry run. */
+  client: ProductSink;
+  /** Sync state: delta sync, resume and the gate. Without it every valid product is sent. */
+  state?: SyncState | undefined;
+  brandId: string;
+  /** Requests at once (default 4). */
+  concurrency?: number | undefined;
+  /** Send every valid product, changed or not. */
+  full?: boolean | undefined;
+  /** Push even when the publish gate would refuse. */
+  force?: boolean | undefined;
+  /** Send nothing; report what would be sent through `onDryRun`. */
+  dryRun?: boolean | undefined;
+  /** Largest accepted drop of the valid count against the last completed run (default 0.3). */
+  gateThreshold?: number | undefined;
+  /** Called with running counts (after each batch and each completed product). */
+  onProgress?: ((p: PushProgress) => void) | undefined;
+  /** Each batch of the sending pass, before its products are queued (rejects files, reports). */
+  onBatch?: ((batch: CheckedRecord[]) => void | Promise<void>) | undefined;
+  /** Dry run: each product that would be sent. */
+  onDryRun?: ((product: Product, record: CheckedRecord) => void | Promise<void>) | undefined;
+  /** Each product that failed (as it happens). */
+  onFailure?: ((failure: PushFailure) => void) | undefined;
+  /** Stops the run (ABORTED); confirmations made so far are kept. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Errors that stop the whole run rather than failing one product. */
+export function isRunStopping(err: unknown): boolean {
+  if (!(err instanceof FeedpipeError)) return true;
+  if (err.code === "NET_AUTH_FAILED" || err.code === "ABORTED" || err.code.startsWith("CONFIG")) return true;
+  if (err.code === "STATE_ERROR") return true;
+  // A wrong endpoint answers every product the same way: stop instead of failing them one by one.
+  return err.code === "HTTP_STATUS" && (err.context.status === 404 || err.context.status === 405);
+}
+
+function evaluateGate(
+  state: SyncState | undefined,
+  brandId: string,
+  currentValid: number,
+  threshold: number,
+  force: boolean,
+): GateResult | undefined {
+  const last = state?.lastCompletedRun(brandId);
+  if (!last || last.valid <= 0) return undefined;
+  const drop = (last.valid - currentValid) / last.valid;
+  return {
+    previousValid: last.valid,
+    previousRunId: last.id,
+    previousAt: last.finishedAt ?? last.startedAt,
+    currentValid,
+    drop,
+    threshold,
+    refused: !force && drop > threshold,
+    forced: force && drop > threshold,
+  };
+}
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+/** The explanation shown when the gate refuses. */
+export function gateMessage(g: GateResult): string {
+  return (
+    `Publish gate: this feed has ${g.currentValid} valid product${g.currentValid === 1 ? "" : "s"}, ` +
+    `${pct(g.drop)} fewer than the ${g.previousValid} of the last completed push (run ${g.previousRunId}, ${g.previousAt}); ` +
+    `the largest allowed drop is ${pct(g.threshold)}. Nothing was sent. A sudden drop usually means a broken ` +
+    `export or the wrong file; if the catalog really shrank, push again with --force (or raise --gate).`
+  );
+}
+
+async function openSource(source: PushOptions["source"]): Promise<ProcessedFeed> {
+  return typeof source === "function" ? source() : source;
+}
+
+/** Drain a feed to count its valid products (the gate's first pass). */
+async function countValid(feed: ProcessedFeed, signal: AbortSignal): Promise<RunReport> {
+  for await (const _batch of feed.records) {
+    if (signal.aborted) break;
+  }
+  return feed.report();
+}
+
+export async function pushFeed(options: PushOptions): Promise<PushSummary> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const maxQueued = concurrency * 2;
+  const threshold = options.gateThreshold ?? DEFAULT_GATE_THRESHOLD;
+  const force = options.force === true;
+  const dryRun = options.dryRun === true;
+  const full = options.full === true;
+  const { state, brandId, client } = options;
+  if (!(threshold >= 0))
+    throw new FeedpipeError("INVALID_OPTION", "Invalid option gateThreshold: expected 0 or more");
+
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onOuterAbort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+
+  const summary: PushSummary = {
+    read: 0,
+    valid: 0,
+    invalid: 0,
+    sent: 0,
+    unchanged: 0,
+    failed: 0,
+    wouldSend: 0,
+    failures: [],
+    dryRun,
+    status: dryRun ? "dry-run" : "running",
+    report: undefined,
+    preset: undefined,
+  };
+  const counts = () => ({
+    read: summary.read,
+    valid: summary.valid,
+    invalid: summary.invalid,
+    sent: summary.sent,
+    unchanged: summary.unchanged,
+    failed: summary.failed,
+  });
+
+  try {
+    // ---- publish gate, first pass (only when there is a baseline to protect) ----
+    const needsCount = !dryRun && !force && state?.lastCompletedRun(brandId) !== undefined;
+    if (needsCount) {
+      if (typeof options.source !== "function") {
+        throw new FeedpipeError(
+          "USAGE",
+          "The publish gate needs to read the source twice (count, then send): pass a function that opens it, or force",
+        );
+      }
+      const first = await countValid(await options.source(), controller.signal);
+      if (controller.signal.aborted) throw abortError(options.signal);
+      const gate = evaluateGate(state, brandId, first.valid, threshold, force);
+      if (gate?.refused) {
+        summary.gate = gate;
+        summary.report = first;
+        summary.read = first.valid + first.invalid;
+        summary.valid = first.valid;
+        summary.invalid = first.invalid;
+        summary.status = "gated";
+        if (state) state.finishRun(state.startRun(brandId), "gated", counts());
+        throw new FeedpipeError("PUBLISH_GATE", gateMessage(gate), { context: { gate, summary } });
+      }
+    }
+
+    // ---- the sending pass ----
+    const feed = await openSource(options.source);
+    summary.preset = feed.preset;
+    const runId = dryRun || !state ? undefined : state.startRun(brandId);
+    summary.runId = runId;
+    const limit = pLimit(concurrency);
+    const inFlight = new Set<Promise<void>>();
+    let fatal: unknown;
+
+    const progress = () => options.onProgress?.({ ...counts(), inFlight: inFlight.size });
+
+    const send = async (record: CheckedRecord, product: Product, hash: string): Promise<void> => {
+      if (controller.signal.aborted) return;
+      try {
+        await client.pushProduct(product, { signal: controller.signal });
+        summary.sent++;
+        state?.confirm(brandId, product.sku, hash);
+      } catch (err) {
+        if (controller.signal.aborted) return; // cancelled: neither sent nor failed; sent next run
+        if (isRunStopping(err)) {
+          fatal ??= err;
+          controller.abort(err);
+          return;
+        }
+        summary.failed++;
+        const e = err as FeedpipeError;
+        const failure: PushFailure = {
+          sku: product.sku,
+          source: record.source,
+          index: record.index,
+          line: record.line,
+          code: e.code,
+          message: e.message,
+          attempts: typeof e.context.attempts === "number" ? e.context.attempts : undefined,
+        };
+        if (summary.failures.length < MAX_LISTED_FAILURES) summary.failures.push(failure);
+        options.onFailure?.(failure);
+      } finally {
+        progress();
+      }
+    };
+
+    try {
+      outer: for await (const batch of feed.records) {
+        if (controller.signal.aborted) break;
+        await options.onBatch?.(batch);
+        for (const record of batch) {
+          summary.read++;
+          const product = record.product;
+          if (!product) {
+            summary.invalid++;
+            continue;
+          }
+          summary.valid++;
+          const hash = productHash(product);
+          if (!full && state && state.confirmedHash(brandId, product.sku) === hash) {
+            summary.unchanged++;
+            continue;
+          }
+          if (dryRun) {
+            summary.wouldSend++;
+            await options.onDryRun?.(product, record);
+            continue;
+          }
+          while (inFlight.size >= maxQueued) await Promise.race(inFlight);
+          if (controller.signal.aborted) break outer;
+          const p: Promise<void> = limit(() => send(record, product, hash)).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+        }
+        progress();
+      }
+    } catch (err) {
+      // The source failed (I/O, unreadable format): let the requests already made finish, so
+      // their confirmations are recorded, then stop.
+      fatal ??= err;
+    }
+    await Promise.all(inFlight);
+    summary.report = feed.report();
+
+    if (fatal !== undefined || controller.signal.aborted) {
+      const err = fatal ?? abortError(options.signal);
+      const aborted = err instanceof FeedpipeError && err.code === "ABORTED";
+      summary.status = aborted ? "aborted" : "failed";
+      if (state && runId !== undefined) state.finishRun(runId, summary.status, counts());
+      if (err instanceof FeedpipeError) err.context.summary = summary;
+      throw err;
+    }
+
+    summary.gate = evaluateGate(state, brandId, summary.valid, threshold, force);
+    if (dryRun) return summary;
+    if (summary.gate) summary.gate.refused = false; // checked before sending (or forced)
+    summary.status = summary.failed > 0 ? "partial" : "ok";
+    if (state && runId !== undefined) state.finishRun(runId, summary.status, counts());
+    return summary;
+  } finally {
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+function abortError(signal: AbortSignal | undefined): FeedpipeError {
+  const reason = signal?.reason;
+  if (reason instanceof FeedpipeError) return reason;
+  return new NetworkError(
+    "ABORTED",
+    "The push was interrupted; confirmed products are recorded, run it again to resume",
+    {
+      cause: reason,
+    },
+  );
+}
