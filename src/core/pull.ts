@@ -1,0 +1,172 @@
+/**
+ * Shared pull → export machinery for publisher-side network sources (PartnerBoost, Partnerize, ...).
+ *
+ * - `pagesInOrder`: fetch page `start` alone (it tells how many pages there are), then the following
+ *   pages concurrently (p-limit) while holding at most `window` pages ahead of the consumer, and
+ *   yield them strictly in page order, so the output is stable whatever order the answers arrive in.
+ *   Memory is bounded by the window, not by the number of pages.
+ * - `exportRows`: write a stream of row batches through a writer into an atomic output. The output
+ *   is opened only once the first batch has arrived (an auth or filter error leaves nothing behind,
+ *   not even a header on stdout); any failure aborts it, so an interrupted pull never leaves a file
+ *   that looks complete.
+ */
+import pLimit from "p-limit";
+import type { OutputFormat, Row } from "../formats/types.js";
+import { createWriter } from "../formats/writers/index.js";
+import { type Output, type OutputStream, openOutput } from "../io/output.js";
+import { FeedpipeError } from "./errors.js";
+
+export interface PageDecision {
+  /** The last page number as known now (it may grow when the source reports a larger total). */
+  lastPage: number;
+  /** Stop after this page (an empty page, a `has_more: false`, ...). */
+  stop?: boolean | undefined;
+}
+
+export interface PagesInOrderOptions<P> {
+  /** Fetch one page; `signal` is aborted when the consumer stops or another page failed. */
+  fetch(page: number, signal: AbortSignal): Promise<P>;
+  /** Look at a page (in page order, before it is yielded) and say how far to go. */
+  decide(result: P, page: number): PageDecision;
+  /** Pages in flight at once (>= 1). */
+  concurrency: number;
+  /** Pages fetched or in flight ahead of the consumer (default concurrency * 2, at least concurrency). */
+  window?: number | undefined;
+  /** First page number (default 1). */
+  start?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface PageResult<P> {
+  page: number;
+  result: P;
+  /** The last page as known once this page was seen. */
+  lastPage: number;
+}
+
+function abortedError(): FeedpipeError {
+  return new FeedpipeError("ABORTED", "The pull was interrupted");
+}
+
+/** Fetch pages concurrently within a bounded window and yield them in page order. */
+export async function* pagesInOrder<P>(options: PagesInOrderOptions<P>): AsyncGenerator<PageResult<P>> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency));
+  const window = Math.max(concurrency, Math.floor(options.window ?? concurrency * 2));
+  const start = options.start ?? 1;
+  const inner = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, inner.signal]) : inner.signal;
+  const limit = pLimit({ concurrency, rejectOnClear: true });
+  const scheduled = new Map<number, Promise<P>>();
+  const check = () => {
+    if (options.signal?.aborted) throw abortedError();
+  };
+  try {
+    check();
+    const first = await options.fetch(start, signal);
+    check();
+    let decision = options.decide(first, start);
+    let lastPage = decision.lastPage;
+    yield { page: start, result: first, lastPage };
+    if (decision.stop) return;
+    let nextToYield = start + 1;
+    let nextToSchedule = start + 1;
+    const fill = () => {
+      while (nextToSchedule <= lastPage && nextToSchedule < nextToYield + window) {
+        const page = nextToSchedule++;
+        const p = limit(() => options.fetch(page, signal));
+        p.catch(() => undefined); // awaited in order below; never an unhandled rejection
+        scheduled.set(page, p);
+      }
+    };
+    while (nextToYield <= lastPage) {
+      fill();
+      const pending = scheduled.get(nextToYield);
+      if (pending === undefined) break;
+      const result = await pending;
+      check();
+      scheduled.delete(nextToYield);
+      decision = options.decide(result, nextToYield);
+      lastPage = Math.max(decision.lastPage, nextToYield);
+      yield { page: nextToYield, result, lastPage };
+      if (decision.stop) return;
+      nextToYield++;
+    }
+  } catch (err) {
+    if (options.signal?.aborted && !(err instanceof FeedpipeError && err.code !== "ABORTED")) {
+      throw abortedError();
+    }
+    throw err;
+  } finally {
+    // Stop everything still queued or in flight (consumer broke off, a page failed, or done).
+    limit.clearQueue();
+    inner.abort();
+    scheduled.clear();
+  }
+}
+
+export interface ExportRowsOptions {
+  /** Output path, or "-" for stdout. Written atomically (temporary file renamed on success). */
+  target: string;
+  format: OutputFormat;
+  /** Column order (also the key order of JSON/NDJSON). */
+  columns: string[];
+  /** CSV/TSV formula-injection protection (default true). */
+  protectFormulas?: boolean | undefined;
+  /** XML channel title. */
+  title?: string | undefined;
+  /** The stream for "-" (the CLI passes its stdout). */
+  stdout?: OutputStream | undefined;
+  signal?: AbortSignal | undefined;
+  /** Called after each batch is written (progress). */
+  onBatch?: ((rows: number) => void) | undefined;
+}
+
+export interface ExportResult {
+  target: string;
+  format: OutputFormat;
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * Write row batches into `target` through the writer for `format`. The output is committed only
+ * after the last batch; on any error (source, writer, disk, abort) it is aborted and the error is
+ * rethrown, so no complete-looking file is left.
+ */
+export async function exportRows(
+  batches: AsyncIterable<Row[]>,
+  options: ExportRowsOptions,
+): Promise<ExportResult> {
+  const writer = createWriter(options.format, {
+    columns: options.columns,
+    protectFormulas: options.protectFormulas,
+    title: options.title,
+  });
+  const iterator = batches[Symbol.asyncIterator]();
+  let output: Output | undefined;
+  let rows = 0;
+  try {
+    // Pull the first batch before opening the output: a failure before any data leaves nothing.
+    let step = await iterator.next();
+    output = await openOutput(options.target, { stdout: options.stdout, signal: options.signal });
+    await output.write(writer.header());
+    while (!step.done) {
+      const batch = step.value;
+      if (batch.length > 0) {
+        const text = writer.batch(batch);
+        if (text) await output.write(text);
+        rows += batch.length;
+        options.onBatch?.(batch.length);
+      }
+      step = await iterator.next();
+    }
+    await output.write(writer.footer());
+    if (options.signal?.aborted) throw abortedError();
+    await output.commit();
+    return { target: options.target, format: options.format, rows, bytes: output.bytes };
+  } catch (err) {
+    await output?.abort();
+    await iterator.return?.().catch(() => undefined);
+    throw err;
+  }
+}
