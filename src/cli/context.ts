@@ -13,6 +13,8 @@ export interface CliIO {
   stdin: Readable | NodeJS.ReadableStream;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Aborted on SIGINT by main.ts (long-running commands such as `sandbox` stop on it). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface CliContext {

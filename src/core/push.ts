@@ -25,6 +25,7 @@
  * pass, then the sending pass. `source` must then be a function that opens the feed again; the CLI
  * spools stdin to a temporary file for this. A dry run reads once and reports the gate at the end.
  */
+import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { Product } from "../../schemas/product.js";
 import type { ProductSink } from "../networks/partnerboost/brand.js";
@@ -190,6 +191,8 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     throw new FeedpipeError("INVALID_OPTION", "Invalid option gateThreshold: expected 0 or more");
 
   const controller = new AbortController();
+  // Every running request and retry wait listens on this signal.
+  setMaxListeners(Math.max(10, concurrency * 4 + 10), controller.signal);
   const onOuterAbort = () => controller.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });

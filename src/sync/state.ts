@@ -12,7 +12,7 @@
  * Nothing secret is stored: brand ids, SKUs, content hashes, times and counts only.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { FeedpipeError } from "../core/errors.js";
@@ -176,14 +176,8 @@ export class SyncState {
     const flushEvery = options.flushEvery ?? 100;
     try {
       if (options.readonly) {
-        let db: Database.Database | undefined;
-        try {
-          db = new Database(full, { readonly: true, fileMustExist: true });
-        } catch (err) {
-          if ((err as { code?: string }).code === "SQLITE_CANTOPEN")
-            return new SyncState(full, undefined, flushEvery);
-          throw err;
-        }
+        if (!existsSync(full)) return new SyncState(full, undefined, flushEvery);
+        const db = new Database(full, { readonly: true, fileMustExist: true });
         const hasTables = db
           .prepare(
             "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('products', 'runs')",
