@@ -10,6 +10,7 @@
  *   not even a header on stdout); any failure aborts it, so an interrupted pull never leaves a file
  *   that looks complete.
  */
+import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { OutputFormat, Row } from "../formats/types.js";
 import { createWriter } from "../formats/writers/index.js";
@@ -55,6 +56,8 @@ export async function* pagesInOrder<P>(options: PagesInOrderOptions<P>): AsyncGe
   const start = options.start ?? 1;
   const inner = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, inner.signal]) : inner.signal;
+  // Every request in flight (and every retry wait) listens on this one signal.
+  setMaxListeners(Math.max(10, window * 3 + 10), signal);
   const limit = pLimit({ concurrency, rejectOnClear: true });
   const scheduled = new Map<number, Promise<P>>();
   const check = () => {
