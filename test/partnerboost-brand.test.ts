@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { FeedpipeError, NetworkError } from "../src/core/errors.js";
+import { FeedpipeError, type NetworkError } from "../src/core/errors.js";
 import type { RetryEvent } from "../src/core/retry.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import { authHash } from "../src/networks/partnerboost/auth.js";

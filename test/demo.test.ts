@@ -1,0 +1,48 @@
+import { connect } from "node:net";
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/cli/run.js";
+import { PARTNERBOOST_SANDBOX_BRAND } from "../src/sandbox/index.js";
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once("error", () => resolve(true));
+  });
+}
+
+describe("feedpipe demo", () => {
+  it("pushes the sample, shows delta sync, the gate and registration, and leaves nothing running", async () => {
+    let out = "";
+    let err = "";
+    const code = await run(["demo"], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      stdin: Readable.from([]),
+      env: {},
+      cwd: process.cwd(),
+    });
+    expect(err).toBe("");
+    expect(out).not.toContain("unexpected");
+    expect(code).toBe(0);
+    const m = /1\. validate and push\n\s+(\d+) records: (\d+) valid, (\d+) rejected[^\n]*\n\s+(\d+) sent, 0 unchanged, 0 failed/.exec(out);
+    expect(m).not.toBeNull();
+    const [, records, valid, rejected, sent] = m!.map(Number);
+    expect(valid! + rejected!).toBe(records);
+    expect(sent).toBe(valid);
+    expect(out).toMatch(new RegExp(`2\\. push again \\(delta sync\\)\\n\\s+0 sent, ${valid} unchanged`));
+    expect(out).toMatch(/3\. change the price of \S+, push\n\s+1 sent/);
+    expect(out).toContain("refused by the publish gate");
+    expect(out).toMatch(/registered: fetch_period DAILY/);
+    expect(out).toContain("sandbox stopped");
+    expect(out).not.toContain(PARTNERBOOST_SANDBOX_BRAND.token);
+    expect(out).not.toContain(PARTNERBOOST_SANDBOX_BRAND.secret);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect(await refused(port)).toBe(true);
+  });
+});
