@@ -56,6 +56,8 @@ export interface PartnerboostPublisherOptions {
   shiftCount?: number | undefined;
   /** After this many list answers, list requests fail with HTTP 503. */
   failListAfter?: number | undefined;
+  /** Seconds sent in Retry-After on HTTP 429 answers (default 1). */
+  retryAfterSeconds?: number | undefined;
 }
 
 export interface PublisherSandboxStats {
@@ -326,9 +328,12 @@ export function partnerboostPublisherModule(
       return req.url.pathname.startsWith("/files/");
     },
     rateLimited(_req, reply, style) {
-      if (style === "http")
-        reply.status(429).header("retry-after", "1").json(envelope(1002, "Too many request"));
-      else reply.json(envelope(1002, "Too many request"));
+      if (style === "http") {
+        reply
+          .status(429)
+          .header("retry-after", String(options.retryAfterSeconds ?? 1))
+          .json(envelope(1002, "Too many request"));
+      } else reply.json(envelope(1002, "Too many request"));
     },
     describe(origin) {
       return [
