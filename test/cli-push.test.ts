@@ -112,13 +112,23 @@ describe("feedpipe push", () => {
       env: { PARTNERBOOST_BRAND_API_URL: sb.url, PARTNERBOOST_BRAND_ID: CREDS.brandId },
     });
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(12);
     expect(lines[0]).toMatchObject({
       method: "POST",
       url: sb.url,
       headers: { "content-type": "application/json", "x-partnerboost-authentication": "REDACTED" },
-      body: { bid: CREDS.brandId, token: "REDACTED", action: "datafeed/new", version: "1.0", sku: "TP-001", price: 11.5 },
+      body: {
+        bid: CREDS.brandId,
+        token: "REDACTED",
+        action: "datafeed/new",
+        version: "1.0",
+        sku: "TP-001",
+        price: 11.5,
+      },
     });
     expect(r.err).toMatch(/would send\s+12/);
     expect(sb.brand.requests).toHaveLength(0);
@@ -137,7 +147,9 @@ describe("feedpipe push", () => {
     expect(missing.err).toContain("PARTNERBOOST_TOKEN");
     expect(missing.err).toContain("PARTNERBOOST_SECRET");
 
-    const bad = await cli(["push", CATALOG], { env: env({ PARTNERBOOST_SECRET: "wrong-secret-for-the-test" }) });
+    const bad = await cli(["push", CATALOG], {
+      env: env({ PARTNERBOOST_SECRET: "wrong-secret-for-the-test" }),
+    });
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("NET_AUTH_FAILED");
     expect(bad.err).toContain("stopped after 0 confirmed products");
@@ -195,14 +207,34 @@ describe("feedpipe push", () => {
 describe("feedpipe register partnerboost", () => {
   it("registers the fetch URL and period", async () => {
     const url = sb.server.origin + sb.brand.host("feed.csv", readFileSync(CATALOG));
-    const r = await cli(["register", "partnerboost", "--fetch-url", url, "--fetch-period", "WEEKLY", "--check"]);
+    const r = await cli([
+      "register",
+      "partnerboost",
+      "--fetch-url",
+      url,
+      "--fetch-period",
+      "WEEKLY",
+      "--check",
+    ]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toContain("fetch_period  WEEKLY");
     expect(r.out).toContain("12 of 12 products valid");
     expect(sb.brand.store.settings).toMatchObject({ fetch_url: url, fetch_period: "WEEKLY" });
-    const j = await cli(["register", "partnerboost", "--fetch-url", url, "--fetch-period", "NEVER", "--json"]);
-    expect(JSON.parse(j.out)).toMatchObject({ registered: true, fetch_period: "NEVER", response: { fetch_period: "NEVER" } });
+    const j = await cli([
+      "register",
+      "partnerboost",
+      "--fetch-url",
+      url,
+      "--fetch-period",
+      "NEVER",
+      "--json",
+    ]);
+    expect(JSON.parse(j.out)).toMatchObject({
+      registered: true,
+      fetch_period: "NEVER",
+      response: { fetch_period: "NEVER" },
+    });
   });
 
   it("--check refuses unreadable or mostly invalid feeds (exit 1); bad options are usage errors", async () => {
@@ -232,13 +264,28 @@ describe("feedpipe register partnerboost", () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toContain("cannot be read");
     expect(sb.brand.store.settings).toBeUndefined();
-    const lenient = await cli(["register", "partnerboost", "--fetch-url", mixed, "--fetch-period", "DAILY", "--check"]);
+    const lenient = await cli([
+      "register",
+      "partnerboost",
+      "--fetch-url",
+      mixed,
+      "--fetch-period",
+      "DAILY",
+      "--check",
+    ]);
     expect(lenient.code).toBe(0);
 
     const period = await cli(["register", "partnerboost", "--fetch-url", mixed, "--fetch-period", "HOURLY"]);
     expect(period.code).toBe(2);
     expect(period.err).toContain("HOURLY");
-    const url = await cli(["register", "partnerboost", "--fetch-url", "shop.example/feed", "--fetch-period", "DAILY"]);
+    const url = await cli([
+      "register",
+      "partnerboost",
+      "--fetch-url",
+      "shop.example/feed",
+      "--fetch-period",
+      "DAILY",
+    ]);
     expect(url.code).toBe(2);
     expect(url.err).toContain("absolute http(s) URL");
   });

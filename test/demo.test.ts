@@ -29,7 +29,10 @@ describe("feedpipe demo", () => {
     expect(err).toBe("");
     expect(out).not.toContain("unexpected");
     expect(code).toBe(0);
-    const m = /1\. validate and push\n\s+(\d+) records: (\d+) valid, (\d+) rejected[^\n]*\n\s+(\d+) sent, 0 unchanged, 0 failed/.exec(out);
+    const m =
+      /1\. validate and push\n\s+(\d+) records: (\d+) valid, (\d+) rejected[^\n]*\n\s+(\d+) sent, 0 unchanged, 0 failed/.exec(
+        out,
+      );
     expect(m).not.toBeNull();
     const [, records, valid, rejected, sent] = m!.map(Number);
     expect(valid! + rejected!).toBe(records);

@@ -11,7 +11,14 @@ import { closeHttpAgents } from "../src/io/http.js";
 import { type BrandClient, createBrandClient, type ProductSink } from "../src/networks/partnerboost/brand.js";
 import type { FaultOptions } from "../src/sandbox/server.js";
 import { SyncState } from "../src/sync/state.js";
-import { type BrandSandbox, CREDS, FAST_RETRY, memoryFeed, product, startBrandSandbox } from "./fixtures/push/helpers.js";
+import {
+  type BrandSandbox,
+  CREDS,
+  FAST_RETRY,
+  memoryFeed,
+  product,
+  startBrandSandbox,
+} from "./fixtures/push/helpers.js";
 
 let dir: string;
 let sb: BrandSandbox | undefined;
@@ -82,19 +89,42 @@ describe("push: delivery", () => {
     const list = products(40);
     const state = openState();
     const summary = await push(list, clientFor(sb), state, { invalid: 3 });
-    expect(summary).toMatchObject({ read: 43, valid: 40, invalid: 3, sent: 40, unchanged: 0, failed: 0, status: "ok" });
+    expect(summary).toMatchObject({
+      read: 43,
+      valid: 40,
+      invalid: 3,
+      sent: 40,
+      unchanged: 0,
+      failed: 0,
+      status: "ok",
+    });
     expectExactlyOnce(sb, list);
     expect(sb.brand.store.accepted).toBe(40);
     expect([...sb.brand.store.products.keys()].some((k) => k.startsWith("BAD"))).toBe(false);
     expect(state.confirmedCount(CREDS.brandId)).toBe(40);
-    expect(state.lastCompletedRun(CREDS.brandId)).toMatchObject({ valid: 40, invalid: 3, sent: 40, status: "ok" });
+    expect(state.lastCompletedRun(CREDS.brandId)).toMatchObject({
+      valid: 40,
+      invalid: 3,
+      sent: 40,
+      status: "ok",
+    });
   });
 
   const faultCases: [string, FaultOptions, Partial<RetryPolicy>, { retryAfterSeconds?: number }][] = [
     ["latency", { latencyMs: 30 }, FAST_RETRY, {}],
     ["20% HTTP 500", { errorRate: 0.2, seed: 3 }, { ...FAST_RETRY, attempts: 10 }, {}],
-    ["dropped connections before processing", { dropRate: 0.2, seed: 4 }, { ...FAST_RETRY, attempts: 10 }, {}],
-    ["dropped connections after processing", { dropAfterRate: 0.2, seed: 5 }, { ...FAST_RETRY, attempts: 10 }, {}],
+    [
+      "dropped connections before processing",
+      { dropRate: 0.2, seed: 4 },
+      { ...FAST_RETRY, attempts: 10 },
+      {},
+    ],
+    [
+      "dropped connections after processing",
+      { dropAfterRate: 0.2, seed: 5 },
+      { ...FAST_RETRY, attempts: 10 },
+      {},
+    ],
     [
       "rate limiting with code 1002",
       { rateLimit: 25, rateLimitStyle: "code" },
@@ -330,7 +360,9 @@ describe("push: dry run and secrets", () => {
     const state = openState();
     await push(products(5), clientFor(sb), state);
     const seen: string[] = [];
-    const list = [...products(4), ...products(3, 6)].map((p) => (p.sku === "SKU-0002" ? { ...p, name: "New" } : p));
+    const list = [...products(4), ...products(3, 6)].map((p) =>
+      p.sku === "SKU-0002" ? { ...p, name: "New" } : p,
+    );
     const dry = await push(list, clientFor(sb), state, {
       dryRun: true,
       onDryRun: (p) => {

@@ -24,7 +24,9 @@ describe("sync state", () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables.map((t) => (t as { name: string }).name)).toEqual(expect.arrayContaining(["products", "runs"]));
+    expect(tables.map((t) => (t as { name: string }).name)).toEqual(
+      expect.arrayContaining(["products", "runs"]),
+    );
     const cols = db.prepare("PRAGMA table_info(products)").all() as { name: string }[];
     expect(cols.map((c) => c.name)).toEqual(["brand_id", "sku", "hash", "confirmed_at"]);
     db.close();
@@ -95,6 +97,8 @@ describe("sync state", () => {
     const file = join(dir, "file");
     const s = SyncState.open(file);
     s.close();
-    expect(() => SyncState.open(join(file, "state.db"))).toThrow(expect.objectContaining({ code: "STATE_ERROR" }));
+    expect(() => SyncState.open(join(file, "state.db"))).toThrow(
+      expect.objectContaining({ code: "STATE_ERROR" }),
+    );
   });
 });

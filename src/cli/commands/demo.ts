@@ -51,12 +51,15 @@ function pushLine(s: PushSummary): string {
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command("demo")
-    .description("run the catalog sync job against a local sandbox: validate, push, delta sync, gate, register")
+    .description(
+      "run the catalog sync job against a local sandbox: validate, push, delta sync, gate, register",
+    )
     .option("--sample <file>", "catalog to push (default: the project's samples/catalog.csv)")
     .action(async (flags: { sample?: string | undefined }) => {
       const started = performance.now();
       const samplePath = flags.sample ?? join(packageRoot(), "samples", "catalog.csv");
-      if (!existsSync(samplePath)) throw new FeedpipeError("IO_NOT_FOUND", `Sample catalog not found: ${samplePath}`);
+      if (!existsSync(samplePath))
+        throw new FeedpipeError("IO_NOT_FOUND", `Sample catalog not found: ${samplePath}`);
       const sampleText = readFileSync(samplePath, "utf8");
       const shown = flags.sample ?? relative(ctx.io.cwd, samplePath);
       const creds = PARTNERBOOST_SANDBOX_BRAND;
@@ -121,7 +124,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           ctx.out(`   …  run feedpipe validate ${shown} for the full table\n`);
         }
         expect(first.sent === first.valid && first.failed === 0, "every valid product confirmed");
-        expect(sandbox.brand.store.products.size === first.valid, "the sandbox holds each valid product once");
+        expect(
+          sandbox.brand.store.products.size === first.valid,
+          "the sandbox holds each valid product once",
+        );
 
         // 2. delta sync
         t = performance.now();
@@ -132,7 +138,9 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         // 3. one change
         const lines = sampleText.split("\n");
         const validSku = [...sandbox.brand.store.products.keys()][0];
-        const rowIndex = lines.findIndex((l, i) => i > 0 && validSku !== undefined && l.startsWith(`${validSku},`));
+        const rowIndex = lines.findIndex(
+          (l, i) => i > 0 && validSku !== undefined && l.startsWith(`${validSku},`),
+        );
         if (rowIndex > 0) {
           const cells = lines[rowIndex]!.split(",");
           const priceAt = (lines[0] ?? "").split(",").indexOf("price");

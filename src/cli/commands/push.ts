@@ -49,15 +49,25 @@ export function parseGate(value: string): number {
     const fraction = m[2] === "%" || n > 1 ? n / 100 : n;
     if (fraction >= 0 && fraction <= 1) return fraction;
   }
-  throw new InvalidArgumentError(`Invalid option --gate: expected a percentage like 30% (or 0.3), got "${value}"`);
+  throw new InvalidArgumentError(
+    `Invalid option --gate: expected a percentage like 30% (or 0.3), got "${value}"`,
+  );
 }
 
 /** Options every PartnerBoost brand command accepts. */
 export function addBrandOptions(cmd: Command): Command {
   return cmd
     .option("--config <file>", "config file (default: $FEEDPIPE_CONFIG or ./feedpipe.config.json)")
-    .option("--retries <n>", "retries per request after the first attempt (default 5)", intOption("--retries", 0, 50))
-    .option("--api-timeout <ms>", "PartnerBoost API connect/response timeout (default 30000)", intOption("--api-timeout", 1))
+    .option(
+      "--retries <n>",
+      "retries per request after the first attempt (default 5)",
+      intOption("--retries", 0, 50),
+    )
+    .option(
+      "--api-timeout <ms>",
+      "PartnerBoost API connect/response timeout (default 30000)",
+      intOption("--api-timeout", 1),
+    )
     .option("--json", "print the result as one JSON object");
 }
 
@@ -126,7 +136,9 @@ export function registerPush(program: Command, ctx: CliContext): void {
   const cmd = program
     .command("push")
     .argument("<source>", "feed file, - for stdin, or an http(s) URL")
-    .description("validate a catalog and push every valid product to PartnerBoost (delta sync, resume, publish gate)")
+    .description(
+      "validate a catalog and push every valid product to PartnerBoost (delta sync, resume, publish gate)",
+    )
     .option("--concurrency <n>", "requests at once (default 4)", intOption("--concurrency", 1, 64), 4)
     .option("--dry-run", "print what would be sent (secrets redacted); send nothing, write no state")
     .option("--full", "send every valid product, even those unchanged since the last confirmed push")
@@ -169,7 +181,10 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       });
     }
     if (flags.rejects === "-" && dryRun) {
-      throw new FeedpipeError("USAGE", "push --dry-run prints requests on stdout: give --rejects a file name, not -");
+      throw new FeedpipeError(
+        "USAGE",
+        "push --dry-run prints requests on stdout: give --rejects a file name, not -",
+      );
     }
     const brandId = pb.brandId ?? "";
     const pipeline = await loadPipeline(pipelineOptions(flags));
@@ -179,7 +194,8 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     let rejects: RejectsWriter | undefined;
     try {
       let spec = sourcePath(ctx, source);
-      const gateNeedsTwoPasses = !dryRun && flags.force !== true && state.lastCompletedRun(brandId) !== undefined;
+      const gateNeedsTwoPasses =
+        !dryRun && flags.force !== true && state.lastCompletedRun(brandId) !== undefined;
       if (spec === "-" && gateNeedsTwoPasses) {
         const spooled = await spoolStdin(ctx);
         cleanups.push(spooled.cleanup);
@@ -194,7 +210,10 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       let opened = 0;
       const open = async (): Promise<ProcessedFeed> => {
         opened++;
-        const feed = await openFeed(spec, { ...feedOptions(flags), stdin: ctx.io.stdin as NodeJS.ReadableStream });
+        const feed = await openFeed(spec, {
+          ...feedOptions(flags),
+          stdin: ctx.io.stdin as NodeJS.ReadableStream,
+        });
         return pipeline.process(feed);
       };
       rejects = flags.rejects
@@ -237,7 +256,11 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
             await rejects?.add(batch);
           },
           onDryRun: (product) => {
-            const req = describeRequest({ brandId: pb.brandId, apiUrl: pb.apiUrl }, pb.productAction, productFields(product));
+            const req = describeRequest(
+              { brandId: pb.brandId, apiUrl: pb.apiUrl },
+              pb.productAction,
+              productFields(product),
+            );
             ctx.out(`${JSON.stringify(req)}\n`);
           },
         });
@@ -267,7 +290,14 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         const { report: r, ...rest } = summary;
         write(
           `${JSON.stringify(
-            { ok, target: { brandId, apiUrl: redactUrl(pb.apiUrl) }, state: statePath, ...rest, report: r, passes: opened },
+            {
+              ok,
+              target: { brandId, apiUrl: redactUrl(pb.apiUrl) },
+              state: statePath,
+              ...rest,
+              report: r,
+              passes: opened,
+            },
             null,
             2,
           )}\n`,
@@ -276,11 +306,15 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         const details = [`target        ${target}`, `state         ${statePath}`];
         if (flags.rejects) details.push(`rejects       written to ${flags.rejects}`);
         let text = report
-          ? formatReportText(report, { title: `feedpipe push ${report.source}${dryRun ? " (dry run)" : ""}`, details })
+          ? formatReportText(report, {
+              title: `feedpipe push ${report.source}${dryRun ? " (dry run)" : ""}`,
+              details,
+            })
           : "";
         text += formatPushText(summary);
         if (summary.gate?.refused) {
-          text += "  the publish gate would refuse this push (run with --force if the catalog really shrank)\n";
+          text +=
+            "  the publish gate would refuse this push (run with --force if the catalog really shrank)\n";
         }
         write(text);
       }

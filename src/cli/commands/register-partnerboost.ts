@@ -37,7 +37,10 @@ function parseFetchUrl(value: string): string {
   } catch {
     ok = false;
   }
-  if (!ok) throw new InvalidArgumentError(`Invalid option --fetch-url: expected an absolute http(s) URL, got "${value}"`);
+  if (!ok)
+    throw new InvalidArgumentError(
+      `Invalid option --fetch-url: expected an absolute http(s) URL, got "${value}"`,
+    );
   return value;
 }
 
@@ -115,7 +118,10 @@ export function registerRegisterPartnerboost(parent: Command, ctx: CliContext): 
         .choices([...FETCH_PERIODS])
         .makeOptionMandatory(),
     )
-    .option("--check", "read and validate the feed first; refuse to register an unreadable or mostly invalid feed")
+    .option(
+      "--check",
+      "read and validate the feed first; refuse to register an unreadable or mostly invalid feed",
+    )
     .option(
       "--check-threshold <percent>",
       "largest share of invalid products --check accepts (default 50%)",
@@ -195,7 +201,10 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
         signal: ctx.io.signal,
       },
     );
-    const data = await client.setFetchSettings({ fetch_url: flags.fetchUrl, fetch_period: flags.fetchPeriod });
+    const data = await client.setFetchSettings({
+      fetch_url: flags.fetchUrl,
+      fetch_period: flags.fetchPeriod,
+    });
     if (flags.json) {
       const out: Record<string, unknown> = {
         registered: true,

@@ -28,22 +28,43 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
     .description("run a local server that speaks the PartnerBoost and Partnerize APIs (for tests and demos)")
     .option("--port <n>", "port (default 8787; 0 picks a free one)", intOption("--port", 0, 65535), 8787)
     .option("--host <address>", "address to listen on", "127.0.0.1")
-    .option("--products <n>", "products in the generated catalogs (default 50)", intOption("--products", 1, 1_000_000), 50)
+    .option(
+      "--products <n>",
+      "products in the generated catalogs (default 50)",
+      intOption("--products", 1, 1_000_000),
+      50,
+    )
     .option("--latency <ms>", "added latency per API request", intOption("--latency", 0, 600_000))
-    .option("--error-rate <f>", "fraction of API requests answered with HTTP 500 (0..1)", numberOption("--error-rate", 0, 1))
-    .option("--rate-limit <n>", "API requests per second per network before rate limiting", intOption("--rate-limit", 1))
+    .option(
+      "--error-rate <f>",
+      "fraction of API requests answered with HTTP 500 (0..1)",
+      numberOption("--error-rate", 0, 1),
+    )
+    .option(
+      "--rate-limit <n>",
+      "API requests per second per network before rate limiting",
+      intOption("--rate-limit", 1),
+    )
     .addOption(
       new Option("--rate-limit-style <style>", "PartnerBoost rate limits: code 1002 (HTTP 200) or HTTP 429")
         .choices(["code", "http"])
         .default("code"),
     )
-    .option("--drop-rate <f>", "fraction of API requests whose connection is dropped (0..1)", numberOption("--drop-rate", 0, 1))
+    .option(
+      "--drop-rate <f>",
+      "fraction of API requests whose connection is dropped (0..1)",
+      numberOption("--drop-rate", 0, 1),
+    )
     .option(
       "--drop-after-rate <f>",
       "fraction of API requests processed, then dropped without an answer (0..1)",
       numberOption("--drop-after-rate", 0, 1),
     )
-    .option("--retry-after <s>", "seconds sent in Retry-After on HTTP 429 (default 1)", numberOption("--retry-after", 0, 3600))
+    .option(
+      "--retry-after <s>",
+      "seconds sent in Retry-After on HTTP 429 (default 1)",
+      numberOption("--retry-after", 0, 3600),
+    )
     .option("--seed <n>", "seed for catalogs and fault dice", intOption("--seed", 0), 7)
     .addHelpText(
       "after",
