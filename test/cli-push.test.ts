@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli/run.js";
 import { type BrandSandbox, CREDS, startBrandSandbox } from "./fixtures/push/helpers.js";
 
@@ -31,13 +31,6 @@ afterEach(async () => {
     }
   }
   rmSync(cwd, { recursive: true, force: true });
-});
-afterAll(() => {
-  const all = printed.join("\n");
-  expect(all.length).toBeGreaterThan(1000);
-  expect(all).not.toContain(CREDS.token);
-  expect(all).not.toContain(CREDS.secret);
-  expect(all).not.toContain("wrong-secret-for-the-test");
 });
 
 function env(over: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -313,6 +306,18 @@ describe("feedpipe sandbox", () => {
     expect(out).toContain("PARTNERBOOST_TOKEN=");
     expect(out).toMatch(/hosted catalog: http:\/\/127\.0\.0\.1:\d+\/files\/partnerboost\/catalog\.csv/);
     expect(out).toContain("faults: latency 1 ms");
+    expect(out).toMatch(/export PARTNERBOOST_PUBLISHER_API_URL=http:\/\/127\.0\.0\.1:\d+\/api\.php/);
+    expect(out).toContain("export PARTNERIZE_APPLICATION_KEY=");
     expect(out).toContain("feedpipe sandbox stopped");
+  });
+});
+
+describe("secrets", () => {
+  it("no token or secret appeared in anything the commands above printed", () => {
+    const all = printed.join("\n");
+    expect(all.length).toBeGreaterThan(1000);
+    expect(all).not.toContain(CREDS.token);
+    expect(all).not.toContain(CREDS.secret);
+    expect(all).not.toContain("wrong-secret-for-the-test");
   });
 });

@@ -3,6 +3,7 @@
  *
  *   PartnerBoost Brand API      /api/brand                 (partnerboost-brand.ts)
  *   PartnerBoost hosted feeds   /files/partnerboost/{name} (a seeded catalog.csv is hosted)
+ *   PartnerBoost Publisher API  /api.php?mod=datafeed&op=…  (partnerboost-publisher.ts)
  *   Partnerize v1               /campaign/…, /user/publisher/…, /files/partnerize/…
  *
  * `feedpipe sandbox` and `feedpipe demo` start it; tests may compose modules themselves.
@@ -13,10 +14,14 @@ import {
   type PartnerboostBrandSandboxModule,
   partnerboostBrandModule,
 } from "./partnerboost-brand.js";
+import { type PartnerboostPublisherModule, partnerboostPublisherModule } from "./partnerboost-publisher.js";
 import { type PartnerizeSandboxModule, partnerizeModule } from "./partnerize.js";
 import { type FaultOptions, type RunningSandbox, type SandboxModule, startSandbox } from "./server.js";
 
 export { PARTNERBOOST_SANDBOX_BRAND } from "./partnerboost-brand.js";
+
+/** Demo token of the sandbox's PartnerBoost publisher channel (only works against the sandbox). */
+export const PARTNERBOOST_SANDBOX_PUBLISHER_TOKEN = "sandbox-publisher-token-4f1c2b9e";
 
 /** Demo credentials of the sandbox's Partnerize user (they only work against the sandbox). */
 export const PARTNERIZE_SANDBOX_CREDENTIALS = {
@@ -28,7 +33,7 @@ export interface DefaultSandboxOptions {
   port?: number | undefined;
   host?: string | undefined;
   faults?: FaultOptions | undefined;
-  /** Products in the generated (hosted) catalogs (default 50). */
+  /** Products in the generated catalogs (default 100; Partnerize feeds hold at most 500 each). */
   products?: number | undefined;
   /** Seed for generated catalogs (default 7). */
   seed?: number | undefined;
@@ -40,6 +45,7 @@ export interface DefaultSandbox {
   server: RunningSandbox;
   origin: string;
   brand: PartnerboostBrandSandboxModule;
+  publisher: PartnerboostPublisherModule;
   partnerize: PartnerizeSandboxModule;
   modules: SandboxModule[];
   /** Base URL of the brand API. */
@@ -113,7 +119,7 @@ export function sandboxCatalogCsv(count: number, seed = 7, origin = "https://sho
 
 /** Start the sandbox with every network module and the demo credentials. */
 export async function startDefaultSandbox(options: DefaultSandboxOptions = {}): Promise<DefaultSandbox> {
-  const products = options.products ?? 50;
+  const products = options.products ?? 100;
   const seed = options.seed ?? 7;
   const brand = partnerboostBrandModule({
     ...PARTNERBOOST_SANDBOX_BRAND,
@@ -126,7 +132,13 @@ export async function startDefaultSandbox(options: DefaultSandboxOptions = {}): 
     productsPerFeed: Math.max(4, Math.min(products, 500)),
     retryAfterSeconds: options.retryAfterSeconds,
   });
-  const modules: SandboxModule[] = [brand, partnerize];
+  const publisher = partnerboostPublisherModule({
+    token: PARTNERBOOST_SANDBOX_PUBLISHER_TOKEN,
+    products,
+    seed,
+    retryAfterSeconds: options.retryAfterSeconds,
+  });
+  const modules: SandboxModule[] = [brand, publisher, partnerize];
   const server = await startSandbox({
     port: options.port,
     host: options.host,
@@ -139,6 +151,8 @@ export async function startDefaultSandbox(options: DefaultSandboxOptions = {}): 
     PARTNERBOOST_BRAND_ID: PARTNERBOOST_SANDBOX_BRAND.brandId,
     PARTNERBOOST_TOKEN: PARTNERBOOST_SANDBOX_BRAND.token,
     PARTNERBOOST_SECRET: PARTNERBOOST_SANDBOX_BRAND.secret,
+    PARTNERBOOST_PUBLISHER_API_URL: `${server.origin}/api.php`,
+    PARTNERBOOST_PUBLISHER_TOKEN: PARTNERBOOST_SANDBOX_PUBLISHER_TOKEN,
     PARTNERIZE_API_URL: server.origin,
     PARTNERIZE_APPLICATION_KEY: PARTNERIZE_SANDBOX_CREDENTIALS.applicationKey,
     PARTNERIZE_USER_API_KEY: PARTNERIZE_SANDBOX_CREDENTIALS.userApiKey,
@@ -147,6 +161,7 @@ export async function startDefaultSandbox(options: DefaultSandboxOptions = {}): 
     server,
     origin: server.origin,
     brand,
+    publisher,
     partnerize,
     modules,
     brandApiUrl,
