@@ -41,6 +41,7 @@ describe("feedpipe demo", () => {
     expect(out).toMatch(/3\. change the price of \S+, push\n\s+1 sent/);
     expect(out).toContain("refused by the publish gate");
     expect(out).toMatch(/registered: fetch_period DAILY/);
+    expect(out).toMatch(/6\. as a publisher, list the datafeed[^\n]*\n\s+\d+ products on offer/);
     expect(out).toContain("sandbox stopped");
     expect(out).not.toContain(PARTNERBOOST_SANDBOX_BRAND.token);
     expect(out).not.toContain(PARTNERBOOST_SANDBOX_BRAND.secret);

@@ -6,6 +6,7 @@
  *   3. change one price, push                     exactly one product sent
  *   4. push a truncated export                    the publish gate refuses it
  *   5. register the hosted feed (with --check)    the sandbox serves its own copy of the sample
+ *   6. list the publisher datafeed                the pull side, one page
  *
  * Uses a temporary state database and a free port; closes everything and removes its files, so it
  * finishes in seconds and leaves nothing running. Exit 0 when every step behaved as expected.
@@ -20,7 +21,12 @@ import { loadPipeline } from "../../core/pipeline.js";
 import { type PushSummary, pushFeed } from "../../core/push.js";
 import { openFeed } from "../../formats/index.js";
 import { createBrandClient } from "../../networks/partnerboost/brand.js";
-import { PARTNERBOOST_SANDBOX_BRAND, startDefaultSandbox } from "../../sandbox/index.js";
+import { createPublisherClient } from "../../networks/partnerboost/publisher.js";
+import {
+  PARTNERBOOST_SANDBOX_BRAND,
+  PARTNERBOOST_SANDBOX_PUBLISHER_TOKEN,
+  startDefaultSandbox,
+} from "../../sandbox/index.js";
 import { SyncState } from "../../sync/state.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { checkFeed } from "./register-partnerboost.js";
@@ -192,6 +198,22 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         } else {
           expect(false, "the hosted sample passes the check");
         }
+
+        // 6. the other side: a publisher lists the network's datafeed
+        t = performance.now();
+        const publisher = createPublisherClient(
+          { token: PARTNERBOOST_SANDBOX_PUBLISHER_TOKEN, apiUrl: `${sandbox.origin}/api.php` },
+          { retry: { baseDelayMs: 50, maxRetryAfterMs: 2000 }, signal: ctx.io.signal },
+        );
+        const page = await publisher.listPage({}, 1, 3);
+        ctx.out(
+          `6. as a publisher, list the datafeed (feedpipe pull partnerboost)\n` +
+            `   ${page.total ?? "?"} products on offer; page 1:  in ${secs(performance.now() - t)}\n`,
+        );
+        for (const p of page.products) {
+          ctx.out(`   ${p.sku.padEnd(14)} ${p.name.slice(0, 38).padEnd(40)} ${p.price} ${p.currency}\n`);
+        }
+        expect(page.products.length > 0, "the publisher datafeed lists products");
 
         ctx.out(
           `\nSandbox store: ${sandbox.brand.store.products.size} products, ` +
