@@ -74,7 +74,9 @@ describe("feedpipe pull partnerboost", () => {
     expect(r.out).toMatch(new RegExp(`products\\s+${expected.length} written`));
     expect(r.out).toMatch(/duplicates\s+0 dropped/);
     expect(r.out).toMatch(/match\s+yes/);
-    expect(r.out).toContain(`paged list: ${Math.ceil(expected.length / 20)} pages of up to 20, concurrency 4`);
+    expect(r.out).toContain(
+      `paged list: ${Math.ceil(expected.length / 20)} pages of up to 20, concurrency 4`,
+    );
   });
 
   it("--json prints a machine-readable summary; the format follows the extension or --to", async () => {
@@ -154,7 +156,11 @@ describe("feedpipe pull partnerboost", () => {
     expect(r.err).toContain("PARTNERBOOST_PUBLISHER_TOKEN");
     expect(r.err + r.out).not.toContain(wrong);
     expect(await readdir(dir)).toEqual([]);
-    const missing = await cli(["-o", "out.csv"], { PARTNERBOOST_PUBLISHER_API_URL: env.PARTNERBOOST_PUBLISHER_API_URL }, dir);
+    const missing = await cli(
+      ["-o", "out.csv"],
+      { PARTNERBOOST_PUBLISHER_API_URL: env.PARTNERBOOST_PUBLISHER_API_URL },
+      dir,
+    );
     expect(missing.code).toBe(2);
     expect(missing.err).toContain("[CONFIG_MISSING]");
   });
@@ -171,7 +177,11 @@ describe("feedpipe pull partnerboost", () => {
   it("--bulk downloads the brand's file; it needs --brand-id and takes no other filters", async () => {
     const { mod, env } = await sandbox({ downloadPendingPolls: 2 });
     const dir = await tmp();
-    const r = await cli(["--bulk", "--brand-id", "81005", "--poll-interval", "5", "-o", "bulk.csv", "--json"], env, dir);
+    const r = await cli(
+      ["--bulk", "--brand-id", "81005", "--poll-interval", "5", "-o", "bulk.csv", "--json"],
+      env,
+      dir,
+    );
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.out);
     const expected = mod.catalog.filter((p) => p.brand_id === "81005");
@@ -187,7 +197,11 @@ describe("feedpipe pull partnerboost", () => {
     expect(extra.code).toBe(2);
     expect(extra.err).toContain("--keywords only apply to paged pulls");
     const failing = await sandbox({ downloadFails: true, downloadPendingPolls: 0 });
-    const f = await cli(["--bulk", "--brand-id", "81005", "--poll-interval", "5", "-o", "f.csv"], failing.env, dir);
+    const f = await cli(
+      ["--bulk", "--brand-id", "81005", "--poll-interval", "5", "-o", "f.csv"],
+      failing.env,
+      dir,
+    );
     expect(f.code).toBe(2);
     expect(f.err).toContain("[NET_DOWNLOAD_FAILED]");
     expect((await readdir(dir)).sort()).toEqual(["bulk.csv"]);

@@ -22,7 +22,12 @@ import {
   type PartnerboostPublisherOptions,
   partnerboostPublisherModule,
 } from "../src/sandbox/partnerboost-publisher.js";
-import { type FaultOptions, type RunningSandbox, type SandboxModule, startSandbox } from "../src/sandbox/server.js";
+import {
+  type FaultOptions,
+  type RunningSandbox,
+  type SandboxModule,
+  startSandbox,
+} from "../src/sandbox/server.js";
 
 const TOKEN = "pub-token-5f1c2a9e77";
 const FAST_RETRY = { attempts: 40, baseDelayMs: 5, maxDelayMs: 40, maxRetryAfterMs: 40 };
@@ -145,10 +150,19 @@ describe("filters are checked before any request", () => {
   });
 
   it.each([
-    [{ priceRange: "10-20" }, 'Invalid option --price-range: expected one of 0-75, 75-150, 150-300, 300-500, 500-1000, 1000+, got "10-20"'],
+    [
+      { priceRange: "10-20" },
+      'Invalid option --price-range: expected one of 0-75, 75-150, 150-300, 300-500, 500-1000, 1000+, got "10-20"',
+    ],
     [{ minDiscount: "30" }, 'Invalid option --min-discount: expected one of 75, 50, 25, 10, got "30"'],
-    [{ brandType: "Amazon" }, 'Invalid option --brand-type: expected one of TikTok, DTC, Walmart, got "Amazon"'],
-    [{ brandId: "ulike0" }, 'Invalid option --brand-id: expected a brand id of digits (like 66303), got "ulike0"'],
+    [
+      { brandType: "Amazon" },
+      'Invalid option --brand-type: expected one of TikTok, DTC, Walmart, got "Amazon"',
+    ],
+    [
+      { brandId: "ulike0" },
+      'Invalid option --brand-id: expected a brand id of digits (like 66303), got "ulike0"',
+    ],
     [{ mcid: "has space" }, "Invalid option --mcid"],
   ])("rejects %j", (filters, message) => {
     expect(() => resolvePublisherFilters(filters)).toThrow(message);
@@ -223,7 +237,8 @@ describe("client against the sandbox", () => {
           const d = (Number(p.old_price) - Number(p.price)) / Number(p.old_price);
           expect(d).toBeGreaterThanOrEqual(r.min_discount / 100);
         }
-        if (r.keywords) expect(`${p.name} ${p.description}`.toLowerCase()).toMatch(/brew[\s\S]*kit|kit[\s\S]*brew/);
+        if (r.keywords)
+          expect(`${p.name} ${p.description}`.toLowerCase()).toMatch(/brew[\s\S]*kit|kit[\s\S]*brew/);
       }
     }
   });
@@ -263,7 +278,9 @@ describe("client against the sandbox", () => {
     expect(e3.context.field).toBe("price_range");
     expect(e3.message).toMatch(/code 1003.*price_range/);
     expect(s.requests()).toBe(1); // not retried
-    const s4 = await stub(() => ({ status: { code: 1004, msg: "Too many input: limit at most 100 per page" } }));
+    const s4 = await stub(() => ({
+      status: { code: 1004, msg: "Too many input: limit at most 100 per page" },
+    }));
     const e4 = await caught(client(s4.apiUrl).listPage({}, 1, 100));
     expect(e4.context.field).toBe("limit");
   });
@@ -271,7 +288,9 @@ describe("client against the sandbox", () => {
   it("1002 is retried with backoff until it passes, and gives up with NET_RATE_LIMITED", async () => {
     let n = 0;
     const s = await stub(() =>
-      ++n <= 3 ? { status: { code: 1002, msg: "Too many request" } } : { status: { code: 0, msg: "ok" }, data: { total: "0", list: [] } },
+      ++n <= 3
+        ? { status: { code: 1002, msg: "Too many request" } }
+        : { status: { code: 0, msg: "ok" }, data: { total: "0", list: [] } },
     );
     const events: number[] = [];
     const c = client(s.apiUrl, { onRetry: (e) => events.push(e.attempt) });
@@ -280,7 +299,9 @@ describe("client against the sandbox", () => {
     expect(c.retries).toBe(3);
 
     const always = await stub(() => ({ status: { code: 1002, msg: "Too many request" } }));
-    const err = await caught(client(always.apiUrl, { retry: { ...FAST_RETRY, attempts: 3 } }).listPage({}, 1, 10));
+    const err = await caught(
+      client(always.apiUrl, { retry: { ...FAST_RETRY, attempts: 3 } }).listPage({}, 1, 10),
+    );
     expect(err.code).toBe("NET_RATE_LIMITED");
     expect(err).toBeInstanceOf(NetworkError);
     expect(err.context.attempts).toBe(3);
@@ -321,7 +342,11 @@ describe("client against the sandbox", () => {
     expect(err.message).toContain("status FAIL");
     const slow = await sandbox({ downloadPendingPolls: 1_000_000 });
     const late = await caught(
-      waitForDownload(client(slow.apiUrl), "66303", { pollIntervalMs: 5, maxPollIntervalMs: 5, timeoutMs: 60 }),
+      waitForDownload(client(slow.apiUrl), "66303", {
+        pollIntervalMs: 5,
+        maxPollIntervalMs: 5,
+        timeoutMs: 60,
+      }),
     );
     expect(late.code).toBe("NET_TIMEOUT");
     expect(late.message).toContain("still PENDING");
@@ -337,18 +362,25 @@ describe("client against the sandbox", () => {
 });
 
 describe("sandbox contract (raw HTTP)", () => {
-  async function raw(apiUrl: string, params: Record<string, string>, how: "get" | "form" | "json" = "get") {
+  interface RawAnswer {
+    status: { code: number; msg: string };
+    data: { total: string; has_more?: number; list: Record<string, unknown>[] };
+  }
+  async function raw(
+    apiUrl: string,
+    params: Record<string, string>,
+    how: "get" | "form" | "json" = "get",
+  ): Promise<RawAnswer> {
     const url = new URL(apiUrl);
     if (how === "get") {
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-      return (await fetch(url)).json() as Promise<{ status: { code: number; msg: string }; data?: any }>;
+      return (await (await fetch(url)).json()) as RawAnswer;
     }
     const body = how === "json" ? JSON.stringify(params) : new URLSearchParams(params).toString();
     const type = how === "json" ? "application/json" : "application/x-www-form-urlencoded";
-    return (await fetch(url, { method: "POST", body, headers: { "content-type": type } })).json() as Promise<{
-      status: { code: number; msg: string };
-      data?: any;
-    }>;
+    return (await (
+      await fetch(url, { method: "POST", body, headers: { "content-type": type } })
+    ).json()) as RawAnswer;
   }
 
   it("serves string numbers, total as a string, documented codes", async () => {
@@ -359,7 +391,7 @@ describe("sandbox contract (raw HTTP)", () => {
     expect(ok.data.total).toBe("30");
     expect(ok.data.has_more).toBe(0);
     expect(ok.data.list).toHaveLength(10);
-    for (const v of Object.values(ok.data.list[0])) expect(typeof v).toBe("string");
+    for (const v of Object.values(ok.data.list[0]!)) expect(typeof v).toBe("string");
     expect((await raw(apiUrl, { ...base, page: "9" }, "form")).data.list).toEqual([]);
     expect((await raw(apiUrl, { ...base, limit: "101" })).status.code).toBe(1004);
     expect((await raw(apiUrl, { ...base, token: "nope" })).status.code).toBe(1001);
@@ -414,7 +446,11 @@ describe("seeded catalog", () => {
   it("flaws make a share of products fail the product rules", () => {
     const flawed = generateCatalog({ count: 2000, seed: 3, flawRate: 0.1 });
     const bad = flawed.filter(
-      (p) => p.image === "" || p.url.startsWith("/") || p.availability === "limited" || (p.gtin !== "" && checkGtin(p.gtin).code),
+      (p) =>
+        p.image === "" ||
+        p.url.startsWith("/") ||
+        p.availability === "limited" ||
+        (p.gtin !== "" && checkGtin(p.gtin).code),
     );
     expect(bad.length).toBeGreaterThan(100);
     expect(bad.length).toBeLessThan(300);

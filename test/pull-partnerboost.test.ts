@@ -29,7 +29,12 @@ import {
   type PartnerboostPublisherOptions,
   partnerboostPublisherModule,
 } from "../src/sandbox/partnerboost-publisher.js";
-import { type FaultOptions, type RunningSandbox, type SandboxModule, startSandbox } from "../src/sandbox/server.js";
+import {
+  type FaultOptions,
+  type RunningSandbox,
+  type SandboxModule,
+  startSandbox,
+} from "../src/sandbox/server.js";
 
 const TOKEN = "pub-token-0a1b2c3d4e";
 const FAST_RETRY = { attempts: 60, baseDelayMs: 5, maxDelayMs: 40, maxRetryAfterMs: 30 };
@@ -44,7 +49,10 @@ async function sandbox(options: Partial<PartnerboostPublisherOptions> = {}, faul
   const mod = partnerboostPublisherModule({ token: TOKEN, products: 500, seed: 9, ...options });
   const sb = await startSandbox({ modules: [mod], faults });
   running.push(sb);
-  const client = createPublisherClient({ token: TOKEN, apiUrl: `${sb.origin}/api.php` }, { retry: FAST_RETRY });
+  const client = createPublisherClient(
+    { token: TOKEN, apiUrl: `${sb.origin}/api.php` },
+    { retry: FAST_RETRY },
+  );
   return { sb, mod, client };
 }
 
@@ -161,7 +169,13 @@ describe("pull a 10,000-product catalog", () => {
       const stats = pull.stats();
       expect(sb.stats.faults.rateLimited).toBeGreaterThan(0);
       expect(stats.retries).toBeGreaterThanOrEqual(sb.stats.faults.rateLimited);
-      expect(stats).toMatchObject({ pages: 100, products: 10_000, duplicates: 0, total: 10_000, match: true });
+      expect(stats).toMatchObject({
+        pages: 100,
+        products: 10_000,
+        duplicates: 0,
+        total: 10_000,
+        match: true,
+      });
       expect(pages).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
       expect(result.rows).toBe(10_000);
 
@@ -198,19 +212,28 @@ describe("paging behaviour", () => {
 
   it("applies the filters on every page", async () => {
     const { mod, client } = await sandbox({ products: 3000 });
-    const pull = pullPublisherProducts(client, { brandType: "dtc", minDiscount: 10 }, { limit: 37, concurrency: 3 });
+    const pull = pullPublisherProducts(
+      client,
+      { brandType: "dtc", minDiscount: 10 },
+      { limit: 37, concurrency: 3 },
+    );
     const got = await collect(pull.products);
     const expected = mod.filtered({ brand_type: "DTC", min_discount: "10" });
     expect(got.map((p) => p.sku)).toEqual(expected.map((p) => p.sku));
     expect(pull.stats().total).toBe(expected.length);
-    for (const params of mod.stats.listParams) expect(params).toMatchObject({ brand_type: "DTC", min_discount: "10" });
+    for (const params of mod.stats.listParams)
+      expect(params).toMatchObject({ brand_type: "DTC", min_discount: "10" });
   });
 
   it("rejects bad filters and options when called, before any request", async () => {
     const { sb, client } = await sandbox();
-    expect(() => pullPublisherProducts(client, { priceRange: "1-2" })).toThrow("Invalid option --price-range");
+    expect(() => pullPublisherProducts(client, { priceRange: "1-2" })).toThrow(
+      "Invalid option --price-range",
+    );
     expect(() => pullPublisherProducts(client, {}, { limit: 500 })).toThrow("Invalid option --limit");
-    expect(() => pullPublisherProducts(client, {}, { concurrency: 0 })).toThrow("Invalid option --concurrency");
+    expect(() => pullPublisherProducts(client, {}, { concurrency: 0 })).toThrow(
+      "Invalid option --concurrency",
+    );
     expect(() => bulkPublisherProducts(client, "x1")).toThrow("Invalid option --brand-id");
     expect(sb.stats.requests).toBe(0);
   });
@@ -256,7 +279,10 @@ describe("paging behaviour", () => {
       const sb = await startSandbox({ modules: [m] });
       running.push(sb);
       return {
-        client: createPublisherClient({ token: TOKEN, apiUrl: `${sb.origin}/api.php` }, { retry: FAST_RETRY }),
+        client: createPublisherClient(
+          { token: TOKEN, apiUrl: `${sb.origin}/api.php` },
+          { retry: FAST_RETRY },
+        ),
         requested,
       };
     };
@@ -284,7 +310,10 @@ describe("bulk download", () => {
   it("PENDING → OK, then streams the brand's CSV through the ingest reader", async () => {
     const { mod, client } = await sandbox({ products: 2000, downloadPendingPolls: 2 });
     const statuses: string[] = [];
-    const pull = bulkPublisherProducts(client, "73461", { pollIntervalMs: 2, onPoll: (i) => statuses.push(i.status) });
+    const pull = bulkPublisherProducts(client, "73461", {
+      pollIntervalMs: 2,
+      onPoll: (i) => statuses.push(i.status),
+    });
     const dir = await tmp();
     const target = join(dir, "brand.csv");
     await exportRows(rows(pull), { target, format: "csv", columns: [...PUBLISHER_COLUMNS] });
@@ -293,7 +322,12 @@ describe("bulk download", () => {
     expect(back.map((p) => p.sku)).toEqual(expected.map((p) => p.sku));
     expect(back[3]).toEqual(publisherRow(toPublisherProduct(expected[3]!)));
     expect(statuses).toEqual(["PENDING", "PENDING", "OK"]);
-    expect(pull.stats()).toMatchObject({ mode: "bulk", products: expected.length, duplicates: 0, total: undefined });
+    expect(pull.stats()).toMatchObject({
+      mode: "bulk",
+      products: expected.length,
+      duplicates: 0,
+      total: undefined,
+    });
     expect(pull.download()?.polls).toBe(3);
     expect(mod.stats.files).toBe(1);
   });
@@ -335,15 +369,24 @@ describe("an interrupted pull leaves no file that looks complete", () => {
     const controller = new AbortController();
     const dir = await tmp();
     const target = join(dir, "products.ndjson");
-    const pull = pullPublisherProducts(client, {}, {
-      limit: 50,
-      signal: controller.signal,
-      onPage: (i) => {
-        if (i.page === 4) controller.abort();
+    const pull = pullPublisherProducts(
+      client,
+      {},
+      {
+        limit: 50,
+        signal: controller.signal,
+        onPage: (i) => {
+          if (i.page === 4) controller.abort();
+        },
       },
-    });
+    );
     const err = await caught(
-      exportRows(rows(pull), { target, format: "ndjson", columns: [...PUBLISHER_COLUMNS], signal: controller.signal }),
+      exportRows(rows(pull), {
+        target,
+        format: "ndjson",
+        columns: [...PUBLISHER_COLUMNS],
+        signal: controller.signal,
+      }),
     );
     expect(err.code).toBe("ABORTED");
     expect(await readdir(dir)).toEqual([]);
