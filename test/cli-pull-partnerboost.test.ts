@@ -37,7 +37,12 @@ interface Captured {
   err: string;
 }
 
-async function cli(argv: string[], env: Record<string, string>, cwd: string): Promise<Captured> {
+async function cli(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<Captured> {
   let out = "";
   let err = "";
   const code = await run(["pull", "partnerboost", ...argv], {
@@ -46,6 +51,7 @@ async function cli(argv: string[], env: Record<string, string>, cwd: string): Pr
     stdin: Readable.from([]),
     env,
     cwd,
+    signal,
   });
   return { code, out, err };
 }
@@ -171,6 +177,29 @@ describe("feedpipe pull partnerboost", () => {
     const r = await cli(["-o", "products.csv", "--limit", "50", "--concurrency", "1", "-q"], env, dir);
     expect(r.code).toBe(2);
     expect(r.err).toContain("[HTTP_STATUS]");
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("an interrupt (SIGINT → io.signal) mid-pull exits 2 and leaves no output file", async () => {
+    const { mod, env } = await sandbox({ products: 2000 }, { latencyMs: 10 });
+    const dir = await tmp();
+    const controller = new AbortController();
+    const watcher = setInterval(() => {
+      if (mod.stats.list >= 3) controller.abort();
+    }, 2);
+    try {
+      const r = await cli(
+        ["-o", "products.csv", "--limit", "20", "--concurrency", "1"],
+        env,
+        dir,
+        controller.signal,
+      );
+      expect(r.code).toBe(2);
+      expect(r.err).toContain("[ABORTED]");
+    } finally {
+      clearInterval(watcher);
+    }
+    expect(mod.stats.list).toBeLessThan(100);
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -35,7 +35,7 @@ import {
   pullPublisherProducts,
   resolvePublisherFilters,
 } from "../../networks/partnerboost/publisher.js";
-import { type CliContext, type CliIO, EXIT_OK } from "../context.js";
+import { type CliContext, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
 
@@ -245,7 +245,7 @@ Examples:
       for (const s of config.secrets) ctx.secrets.add(s);
       const { token, apiUrl } = config.partnerboostPublisher;
       requireSettings("feedpipe pull partnerboost", { PARTNERBOOST_PUBLISHER_TOKEN: token });
-      const signal = (ctx.io as CliIO & { signal?: AbortSignal | undefined }).signal;
+      const signal = ctx.io.signal;
       const quiet = flags.quiet === true;
       const showProgress = progressEnabled(ctx.io, quiet);
       const client = createPublisherClient(
