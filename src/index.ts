@@ -63,6 +63,15 @@ export { type Output, openOutput, writeRows } from "./io/output.js";
 
 // Networks
 export { authHash } from "./networks/partnerboost/auth.js";
+export {
+  bulkPublisherProducts,
+  createPublisherClient,
+  PUBLISHER_COLUMNS,
+  pullPublisherProducts,
+  resolvePublisherFilters,
+  waitForDownload,
+} from "./networks/partnerboost/publisher.js";
+export { exportRows, pagesInOrder } from "./core/pull.js";
 export * from "./networks/partnerize/index.js";
 
 // Sandbox
@@ -73,3 +82,5 @@ export {
   startSandbox,
 } from "./sandbox/server.js";
 export { partnerizeModule } from "./sandbox/partnerize.js";
+export { partnerboostPublisherModule } from "./sandbox/partnerboost-publisher.js";
+export { generateCatalog } from "./sandbox/catalog.js";

@@ -2,11 +2,20 @@
 /** The only module that touches the real process. */
 import { run } from "./run.js";
 
+// First Ctrl-C (or SIGTERM): abort the run cleanly (outputs are aborted, no half-written file is
+// left looking complete). A second one ends the process at once.
 const controller = new AbortController();
-process.once("SIGINT", () => controller.abort());
-run(process.argv.slice(2)).then(
+const onSignal = (signal: NodeJS.Signals) => {
+  if (controller.signal.aborted) process.exit(130);
+  process.stderr.write(`\nfeedpipe: ${signal} received, stopping (again to force)\n`);
+  controller.abort(new Error(`interrupted by ${signal}`));
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+run(process.argv.slice(2), { signal: controller.signal }).then(
   (code) => {
-    process.exitCode = code;
+    process.exitCode = controller.signal.aborted && code === 0 ? 130 : code;
   },
   (err: unknown) => {
     process.stderr.write(`feedpipe: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
