@@ -163,6 +163,10 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
     });
     return { status: res.statusCode, headers: res.headers, body: res.body, url };
   } catch (err) {
+    if (options.signal?.aborted) {
+      const shown = redactUrl(url);
+      throw new NetworkError("ABORTED", `Request to ${shown} was aborted`, { cause: err, context: { url: shown } });
+    }
     throw transportError(err, url);
   }
 }
