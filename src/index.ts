@@ -63,6 +63,10 @@ export { type Output, openOutput, writeRows } from "./io/output.js";
 
 // Networks
 export { authHash } from "./networks/partnerboost/auth.js";
+export { createBrandClient, type ProductSink } from "./networks/partnerboost/brand.js";
+export { parseEnvelope } from "./networks/partnerboost/envelope.js";
+export { pushFeed, type PushSummary } from "./core/push.js";
+export { productHash, SyncState } from "./sync/state.js";
 export {
   bulkPublisherProducts,
   createPublisherClient,
@@ -83,4 +87,6 @@ export {
 } from "./sandbox/server.js";
 export { partnerizeModule } from "./sandbox/partnerize.js";
 export { partnerboostPublisherModule } from "./sandbox/partnerboost-publisher.js";
+export { partnerboostBrandModule } from "./sandbox/partnerboost-brand.js";
+export { startDefaultSandbox } from "./sandbox/index.js";
 export { generateCatalog } from "./sandbox/catalog.js";
