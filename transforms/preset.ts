@@ -54,8 +54,7 @@ export interface Preset {
   needs?: { baseUrl?: boolean; currency?: boolean } | undefined;
   /** Validator options this layout implies (`15.00 USD` prices, HTML descriptions). */
   validate?:
-    | { priceWithCurrency?: boolean | undefined; stripHtmlDescription?: boolean | undefined }
-    | undefined;
+    { priceWithCurrency?: boolean | undefined; stripHtmlDescription?: boolean | undefined } | undefined;
   /** Memory the hook keeps, for the docs and the report. */
   memory?: string | undefined;
 }

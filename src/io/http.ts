@@ -165,7 +165,10 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
   } catch (err) {
     if (options.signal?.aborted) {
       const shown = redactUrl(url);
-      throw new NetworkError("ABORTED", `Request to ${shown} was aborted`, { cause: err, context: { url: shown } });
+      throw new NetworkError("ABORTED", `Request to ${shown} was aborted`, {
+        cause: err,
+        context: { url: shown },
+      });
     }
     throw transportError(err, url);
   }
