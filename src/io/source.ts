@@ -26,7 +26,13 @@ export interface OpenSourceOptions {
   highWaterMark?: number | undefined;
 }
 
-const FILE_CHUNK = 1 << 20;
+/**
+ * File read size. Each chunk becomes one batch of records, and a batch lives across a whole
+ * read → map → validate → write pass; 64 KiB (~170 CSV products) keeps a batch's garbage in V8's
+ * young generation. Measured on 200k CSV products: 1 MiB reads 3.9 s / 257 MB peak RSS, 256 KiB
+ * 2.6-3.0 s / 160-180 MB, 64 KiB 2.6 s / 138 MB.
+ */
+const FILE_CHUNK = 1 << 16;
 
 export function isUrl(spec: string): boolean {
   return /^https?:\/\//i.test(spec);
