@@ -52,6 +52,8 @@ export class CsvEngine {
   private readonly delim: number;
   private readonly quote: number;
   private readonly quoteStr: string;
+  private readonly quotePair: string;
+  private readonly delimStr: string;
   private readonly maxRowChars: number;
   private carry = "";
   /** Line number where `carry` starts. */
@@ -60,7 +62,9 @@ export class CsvEngine {
   constructor(options: CsvEngineOptions) {
     if (options.delimiter.length !== 1) throw new Error("delimiter must be one character");
     this.delim = options.delimiter.charCodeAt(0);
+    this.delimStr = options.delimiter;
     this.quoteStr = options.quote ?? '"';
+    this.quotePair = this.quoteStr + this.quoteStr;
     this.quote = this.quoteStr.charCodeAt(0);
     this.maxRowChars = options.maxRowChars ?? Number.POSITIVE_INFINITY;
   }
@@ -79,11 +83,22 @@ export class CsvEngine {
     if (text.length > 0) this.scan(text, true, out);
   }
 
-  /** Scan complete rows; returns how many characters were consumed. */
+  /**
+   * Scan complete rows; returns how many characters were consumed. Field and row ends are found
+   * with indexOf (the positions of the next delimiter, LF and CR are cached and only searched
+   * again once passed), so the per-character work happens in V8's string search, not in a loop.
+   */
   private scan(s: string, final: boolean, out: CsvRow[]): number {
     const len = s.length;
     const delim = this.delim;
     const quote = this.quote;
+    const delimStr = this.delimStr;
+    const quoteStr = this.quoteStr;
+    const pair = this.quotePair;
+    // Next delimiter / LF / CR at or after the current position (len: none); -1: not searched yet.
+    let nd = -1;
+    let nlf = -1;
+    let ncr = s.indexOf("\r") === -1 ? len : -1;
     let pos = 0; // start of the current row
     let line = this.line;
     while (pos < len) {
@@ -101,32 +116,34 @@ export class CsvEngine {
           complete = true;
           break;
         }
-        let c = s.charCodeAt(i);
-        if (c === quote) {
-          // Quoted field.
+        if (s.charCodeAt(i) === quote) {
+          // Quoted field: up to a quote that is not doubled.
           let j = i + 1;
-          let value = "";
-          let closed = false;
+          let doubled = false;
+          let close = -1;
           for (;;) {
-            const q = s.indexOf(this.quoteStr, j);
+            const q = s.indexOf(quoteStr, j);
             if (q < 0) break;
             if (q + 1 < len && s.charCodeAt(q + 1) === quote) {
-              value += s.slice(j, q + 1);
+              doubled = true;
               j = q + 2;
               continue;
             }
             if (q + 1 >= len && !final) break; // the next chunk may start with a quote
-            value += s.slice(j, q);
-            j = q + 1;
-            closed = true;
+            close = q;
             break;
           }
-          if (!closed) {
+          if (close < 0) {
             if (final) throw new CsvUnclosedQuoteError(rowLine + countNewlines(s, rowStart, i));
             break;
           }
+          let value = s.slice(i + 1, close);
+          if (doubled) value = value.replaceAll(pair, quoteStr);
+          j = close + 1;
           // Count newlines inside the quoted value for line tracking.
-          line += countNewlines(s, i, j);
+          if (nlf < i) nlf = indexOr(s, "\n", i, len);
+          if (ncr < i) ncr = indexOr(s, "\r", i, len);
+          if (nlf < j || ncr < j) line += countNewlines(s, i, j);
           i = j;
           // Text after the closing quote up to the delimiter/newline is kept.
           let k = i;
@@ -143,7 +160,7 @@ export class CsvEngine {
             complete = true;
             break;
           }
-          c = s.charCodeAt(i);
+          const c = s.charCodeAt(i);
           if (c === delim) {
             i++;
             continue;
@@ -158,29 +175,27 @@ export class CsvEngine {
           break;
         }
         // Unquoted field: up to the delimiter or the end of the line.
-        let k = i;
-        while (k < len) {
-          const d = s.charCodeAt(k);
-          if (d === delim || d === LF || d === CR) break;
-          k++;
+        if (nd < i) nd = indexOr(s, delimStr, i, len);
+        if (nlf < i) nlf = indexOr(s, "\n", i, len);
+        if (ncr < i) ncr = indexOr(s, "\r", i, len);
+        const nl = nlf < ncr ? nlf : ncr;
+        if (nd < nl) {
+          cells.push(s.slice(i, nd));
+          i = nd + 1;
+          continue;
         }
-        if (k >= len) {
+        if (nl >= len) {
           if (!final) break;
-          cells.push(s.slice(i, k));
-          i = k;
+          cells.push(s.slice(i, len));
+          i = len;
           complete = true;
           break;
         }
-        cells.push(s.slice(i, k));
-        const d = s.charCodeAt(k);
-        if (d === delim) {
-          i = k + 1;
-          continue;
-        }
-        if (d === CR) {
-          if (k + 1 >= len && !final) break;
-          i = k + (s.charCodeAt(k + 1) === LF ? 2 : 1);
-        } else i = k + 1;
+        cells.push(s.slice(i, nl));
+        if (nl === ncr) {
+          if (nl + 1 >= len && !final) break;
+          i = nl + (s.charCodeAt(nl + 1) === LF ? 2 : 1);
+        } else i = nl + 1;
         line++;
         complete = true;
         break;
@@ -197,6 +212,12 @@ export class CsvEngine {
     this.line = line;
     return pos;
   }
+}
+
+/** `s.indexOf(what, from)`, or `len` when not found. */
+function indexOr(s: string, what: string, from: number, len: number): number {
+  const i = s.indexOf(what, from);
+  return i < 0 ? len : i;
 }
 
 function countNewlines(s: string, from: number, to: number): number {

@@ -10,8 +10,9 @@
  * `abort()` only stops further writes; stdout is never ended).
  *
  * Writes honour backpressure: `write()` resolves once the text is handed off and the stream is
- * ready for more. File writes are buffered (about 1 MiB) and issued with writev, one write in
- * flight at a time, so the producer keeps working while the kernel copies.
+ * ready for more. File writes are buffered (about 1 MiB: text is encoded into one of two reused
+ * staging buffers) and issued one write in flight at a time, so the producer keeps working while
+ * the kernel copies.
  */
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
@@ -115,8 +116,11 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
 
   let state: "open" | "committed" | "aborted" | "failed" = "open";
   let bytes = 0;
-  let buffered: Buffer[] = [];
-  let bufferedBytes = 0;
+  // Text is encoded straight into one of two staging buffers (no Buffer per write): one fills
+  // while the other is being written. A text larger than a whole buffer is written on its own.
+  let fill: Buffer | undefined;
+  let spare: Buffer | undefined;
+  let used = 0;
   let inFlight: Promise<unknown> | undefined;
   let failure: FeedpipeError | undefined;
 
@@ -140,16 +144,11 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
     }
   };
 
-  const flush = async (): Promise<void> => {
-    if (inFlight) await inFlight;
-    if (failure) throw failure;
-    if (bufferedBytes === 0) return;
-    const bufs = buffered;
-    buffered = [];
-    bufferedBytes = 0;
-    inFlight = writeAll(bufs).then(
+  const settle = (done?: () => void) => (p: Promise<void>) =>
+    p.then(
       () => {
         inFlight = undefined;
+        done?.();
       },
       (err: unknown) => {
         inFlight = undefined;
@@ -157,6 +156,19 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
         state = "failed";
       },
     );
+
+  const flush = async (): Promise<void> => {
+    if (inFlight) await inFlight;
+    if (failure) throw failure;
+    if (used === 0 || fill === undefined) return;
+    const out = fill;
+    const n = used;
+    fill = spare;
+    spare = undefined;
+    used = 0;
+    inFlight = settle(() => {
+      spare = out;
+    })(writeAll([out.subarray(0, n)]));
   };
 
   const cleanup = async (): Promise<void> => {
@@ -175,11 +187,26 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
       if (failure) throw failure;
       if (signal?.aborted) throw abortedError(target);
       if (text.length === 0) return;
-      const buf = Buffer.from(text, "utf8");
-      bytes += buf.length;
-      buffered.push(buf);
-      bufferedBytes += buf.length;
-      if (bufferedBytes >= limit) await flush();
+      // At most 3 UTF-8 bytes per UTF-16 unit: count exactly only when that might not fit.
+      if (text.length * 3 > limit - used) {
+        const need = Buffer.byteLength(text, "utf8");
+        if (need > limit - used) {
+          await flush();
+          if (need > limit) {
+            const big = Buffer.from(text, "utf8");
+            bytes += big.length;
+            if (inFlight) await inFlight;
+            if (failure) throw failure;
+            inFlight = settle()(writeAll([big]));
+            return;
+          }
+        }
+      }
+      fill ??= Buffer.allocUnsafe(limit);
+      const n = fill.write(text, used, "utf8");
+      used += n;
+      bytes += n;
+      if (used >= limit) await flush();
     },
     async commit() {
       if (state === "committed" || state === "aborted") throw stateError(target, state);
@@ -206,8 +233,7 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
     async abort() {
       if (state === "committed" || state === "aborted") return;
       state = "aborted";
-      buffered = [];
-      bufferedBytes = 0;
+      used = 0;
       await cleanup();
     },
   };

@@ -11,7 +11,7 @@
 import { type Command, Option } from "commander";
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
 import { FeedpipeError } from "../../core/errors.js";
-import { loadPipeline, productRow } from "../../core/pipeline.js";
+import { loadPipeline } from "../../core/pipeline.js";
 import { formatReportText } from "../../core/report.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
@@ -94,7 +94,9 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
           await output.write(writer.header());
         }
         const rows: Row[] = [];
-        for (const c of batch) if (c.product !== undefined) rows.push(productRow(c.product));
+        // The writer reads the columns (PRODUCT_FIELDS) by name, so a product is a row as it is:
+        // no productRow copy per product (a missing field reads as undefined either way).
+        for (const c of batch) if (c.product !== undefined) rows.push(c.product as unknown as Row);
         if (rows.length > 0) {
           const text = writer.batch(rows);
           if (text) await output.write(text);
