@@ -66,17 +66,10 @@ export function cellEncoder(delimiter: string, protectFormulas: boolean): (v: Ro
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
     throw new Error(`Invalid delimiter ${JSON.stringify(delimiter)}`);
   }
-  const dc = delimiter.charCodeAt(0);
-  // A loop over the characters: cheaper than a regex test for the short cells that dominate.
-  const needsQuote = (s: string): boolean => {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 34 || c === dc || c === 10 || c === 13) return true;
-    }
-    return false;
-  };
+  const escDelim = delimiter.replace(/[\\^$.*+?()[\]{}|-]/g, "\\$&");
+  const needsQuote = new RegExp(`["\\n\\r${escDelim}]`);
   const quoteString = (s: string): string =>
-    needsQuote(s) ? (s.indexOf('"') === -1 ? `"${s}"` : `"${s.replace(QUOTE_RE, '""')}"`) : s;
+    needsQuote.test(s) ? (s.indexOf('"') === -1 ? `"${s}"` : `"${s.replace(QUOTE_RE, '""')}"`) : s;
   // A plain number holds only digits, '.' and '-': it needs quoting only with such a delimiter.
   const numbersNeedCheck = /[0-9.-]/.test(delimiter);
   return (v) => {
