@@ -22,7 +22,6 @@
  * and what is wrong (MAPPING_INVALID).
  */
 import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { PRODUCT_FIELDS } from "../schemas/product.js";
 import { FeedpipeError } from "../src/core/errors.js";
@@ -254,14 +253,16 @@ export async function loadMappingFile(file: string): Promise<LoadedMapping> {
   }
   const yaml = /\.ya?ml$/i.test(file);
   let doc: unknown;
+  // yaml is loaded only when a mapping file needs it (keeps CLI start-up short).
+  const parseYaml = async (t: string): Promise<unknown> => (await import("yaml")).parse(t);
   try {
-    if (yaml) doc = parseYaml(text.replace(/^\uFEFF/, ""));
+    if (yaml) doc = await parseYaml(text.replace(/^\uFEFF/, ""));
     else {
       try {
         doc = JSON.parse(text.replace(/^\uFEFF/, ""));
       } catch (jsonErr) {
         if (/\.json$/i.test(file)) throw jsonErr;
-        doc = parseYaml(text.replace(/^\uFEFF/, ""));
+        doc = await parseYaml(text.replace(/^\uFEFF/, ""));
       }
     }
   } catch (err) {

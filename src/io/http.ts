@@ -2,7 +2,7 @@
  * HTTP through undici, in one place: a shared keep-alive agent with connect/header/body timeouts
  * and redirects, and one mapping from HTTP outcomes to coded, retry-aware errors.
  */
-import { Agent, type Dispatcher, interceptors, request } from "undici";
+import type { Dispatcher } from "undici";
 import { NetworkError, redactUrl } from "../core/errors.js";
 
 export interface HttpOptions {
@@ -28,10 +28,21 @@ export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
 const agents = new Map<string, Dispatcher>();
 
-function agentFor(timeoutMs: number, bodyTimeoutMs: number): Dispatcher {
+// undici is loaded on the first request only: most runs read local files, and it costs ~85 ms to load.
+let undiciModule: Promise<typeof import("undici")> | undefined;
+function loadUndici(): Promise<typeof import("undici")> {
+  undiciModule ??= import("undici");
+  return undiciModule;
+}
+
+async function agentFor(timeoutMs: number, bodyTimeoutMs: number): Promise<Dispatcher> {
   const key = `${timeoutMs}/${bodyTimeoutMs}`;
   let agent = agents.get(key);
   if (!agent) {
+    const { Agent, interceptors } = await loadUndici();
+    // Another request may have created it while undici was loading.
+    const existing = agents.get(key);
+    if (existing) return existing;
     agent = new Agent({
       connect: { timeout: timeoutMs },
       headersTimeout: timeoutMs,
@@ -154,12 +165,13 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   try {
+    const { request } = await loadUndici();
     const res = await request(url, {
       method: options.method ?? "GET",
       headers: options.headers ?? {},
       body: options.body ?? null,
       signal: options.signal ?? null,
-      dispatcher: agentFor(timeoutMs, bodyTimeoutMs),
+      dispatcher: await agentFor(timeoutMs, bodyTimeoutMs),
     });
     return { status: res.statusCode, headers: res.headers, body: res.body, url };
   } catch (err) {
