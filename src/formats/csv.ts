@@ -111,6 +111,97 @@ function isBlankRow(cells: readonly string[]): boolean {
 }
 
 /**
+ * Turns tokenised rows into records, the same way for both engines: the first non-blank row is the
+ * header; blank rows are counted and skipped; a row over the size cap is a RECORD_TOO_LARGE record;
+ * a ragged row keeps what fits, its extra cells under `_extra`, and a CSV_RAGGED_ROW problem.
+ */
+class RowShaper {
+  columns: string[] | undefined;
+  private width = 0;
+  private extraKey = "_extra";
+  private index = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly delimiter: string,
+    private readonly maxRecordBytes: number,
+    private readonly stats: ReaderStats,
+  ) {}
+
+  /**
+   * The record for one row, or undefined for the header and blank rows. `chars` is an upper bound
+   * of the row's size when the tokenizer knows it (the size is only summed when it may be over).
+   */
+  shape(cells: string[], line: number, chars = Number.POSITIVE_INFINITY): SourceRecord | undefined {
+    const { stats } = this;
+    if (isBlankRow(cells)) {
+      stats.blankRows++;
+      return undefined;
+    }
+    const columns = this.columns;
+    if (columns === undefined) {
+      const names = headerNames(cells);
+      while (names.includes(this.extraKey)) this.extraKey = `_${this.extraKey}`;
+      this.columns = names;
+      this.width = names.length;
+      stats.columns = names;
+      return undefined;
+    }
+    const { source, width, maxRecordBytes } = this;
+    const index = ++this.index;
+    const n = cells.length;
+    stats.records++;
+    if (chars > maxRecordBytes) {
+      let size = n - 1;
+      for (let i = 0; i < n; i++) size += cells[i]!.length;
+      if (size > maxRecordBytes) {
+        stats.problems++;
+        return {
+          source,
+          index,
+          line,
+          fields: {},
+          problem: {
+            code: "RECORD_TOO_LARGE",
+            severity: "error",
+            message: `row is ${size} characters long, over the limit of ${maxRecordBytes}`,
+          },
+        };
+      }
+    }
+    const fields: Fields = {};
+    const m = Math.min(n, width);
+    for (let i = 0; i < m; i++) fields[columns[i]!] = cells[i]!;
+    const record: SourceRecord = { source, index, line, fields };
+    if (n !== width) {
+      if (n > width) fields[this.extraKey] = cells.slice(width);
+      record.problem = {
+        code: "CSV_RAGGED_ROW",
+        severity: "error",
+        message: `expected ${width} columns, got ${n}`,
+      };
+      record.raw = clip(cells.join(this.delimiter));
+      stats.problems++;
+    }
+    return record;
+  }
+
+  /** A row the tokenizer could not parse (csv-parse path): kept as a problem record. */
+  malformed(line: number, message: string, raw: string | undefined): SourceRecord {
+    this.stats.records++;
+    this.stats.problems++;
+    return {
+      source: this.source,
+      index: ++this.index,
+      line,
+      fields: {},
+      problem: { code: "CSV_MALFORMED_ROW", severity: "error", message },
+      raw,
+    };
+  }
+}
+
+/**
  * A record larger than this is not a row but a quote that swallowed the rest of the file; it stops
  * the run (memory stays bounded). Rows between maxRecordBytes and this size become RECORD_TOO_LARGE
  * records. (csv-parse's own max_record_size cannot skip a record without losing the rows after it.)
@@ -178,67 +269,19 @@ async function* engineBatches(
 ): AsyncGenerator<RecordBatch> {
   const { source, delimiter, maxRecordBytes } = options;
   const engine = new CsvEngine({ delimiter, quote, maxRowChars: hardCap(maxRecordBytes) });
-  let columns: string[] | undefined;
-  let width = 0;
-  let extraKey = "_extra";
-  let index = 0;
+  const shaper = new RowShaper(source, delimiter, maxRecordBytes, stats);
   let rows: CsvRow[] = [];
   let first = true;
 
   const toRecords = (): RecordBatch => {
     const batch: RecordBatch = [];
     for (const row of rows) {
-      const cells = row.cells;
-      if (row.blank || isBlankRow(cells)) {
+      if (row.blank) {
         stats.blankRows++;
         continue;
       }
-      if (columns === undefined) {
-        columns = headerNames(cells);
-        width = columns.length;
-        while (columns.includes(extraKey)) extraKey = `_${extraKey}`;
-        stats.columns = columns;
-        continue;
-      }
-      index++;
-      const line = row.line;
-      const n = cells.length;
-      if (row.length > maxRecordBytes) {
-        let size = n - 1;
-        for (let i = 0; i < n; i++) size += cells[i]!.length;
-        if (size > maxRecordBytes) {
-          stats.records++;
-          stats.problems++;
-          batch.push({
-            source,
-            index,
-            line,
-            fields: {},
-            problem: {
-              code: "RECORD_TOO_LARGE",
-              severity: "error",
-              message: `row is ${size} characters long, over the limit of ${maxRecordBytes}`,
-            },
-          });
-          continue;
-        }
-      }
-      const fields: Fields = {};
-      const m = Math.min(n, width);
-      for (let i = 0; i < m; i++) fields[columns[i]!] = cells[i]!;
-      const record: SourceRecord = { source, index, line, fields };
-      if (n !== width) {
-        if (n > width) fields[extraKey] = cells.slice(width);
-        record.problem = {
-          code: "CSV_RAGGED_ROW",
-          severity: "error",
-          message: `expected ${width} columns, got ${n}`,
-        };
-        record.raw = clip(cells.join(delimiter));
-        stats.problems++;
-      }
-      stats.records++;
-      batch.push(record);
+      const record = shaper.shape(row.cells, row.line, row.length);
+      if (record) batch.push(record);
     }
     rows = [];
     return batch;
@@ -300,10 +343,7 @@ async function* csvBatches(
 ): AsyncGenerator<RecordBatch> {
   const { source, delimiter, maxRecordBytes } = options;
   let batch: SourceRecord[] = [];
-  let columns: string[] | undefined;
-  let width = 0;
-  let extraKey = "_extra";
-  let index = 0;
+  const shaper = new RowShaper(source, delimiter, maxRecordBytes, stats);
   // Line bookkeeping. csv-parse's own `info.lines` counts a CRLF inside a quoted cell twice, so the
   // reader keeps its own count: `nextLine` is the physical line where the next row starts.
   let nextLine = 1;
@@ -311,12 +351,6 @@ async function* csvBatches(
   let seenEmpty = 0;
   let fatal: FeedpipeError | undefined;
   let lastChar = -1;
-
-  const emit = (r: SourceRecord): void => {
-    stats.records++;
-    if (r.problem) stats.problems++;
-    batch.push(r);
-  };
 
   const onRecord = (cells: string[], info: { lines: number; empty_lines: number }): null => {
     const emptyDelta = info.empty_lines - seenEmpty;
@@ -328,52 +362,8 @@ async function* csvBatches(
     prevEnd = info.lines;
     nextLine = line + 1 + (span > 1 ? lineBreaks(cells) : 0);
 
-    if (columns === undefined) {
-      columns = headerNames(cells);
-      width = columns.length;
-      while (columns.includes(extraKey)) extraKey = `_${extraKey}`;
-      stats.columns = columns;
-      return null;
-    }
-    const n = cells.length;
-    const f0 = cells[0];
-    if (f0 === undefined || f0 === "" || f0.charCodeAt(0) <= 32 || f0.charCodeAt(f0.length - 1) <= 32) {
-      if (isBlankRow(cells)) {
-        stats.blankRows++;
-        return null;
-      }
-    }
-    index++;
-    let size = n - 1;
-    for (let i = 0; i < n; i++) size += cells[i]!.length;
-    if (size > maxRecordBytes) {
-      emit({
-        source,
-        index,
-        line,
-        fields: {},
-        problem: {
-          code: "RECORD_TOO_LARGE",
-          severity: "error",
-          message: `row is ${size} characters long, over the limit of ${maxRecordBytes}`,
-        },
-      });
-      return null;
-    }
-    const fields: Fields = {};
-    const m = Math.min(n, width);
-    for (let i = 0; i < m; i++) fields[columns[i]!] = cells[i]!;
-    const record: SourceRecord = { source, index, line, fields };
-    if (n !== width) {
-      if (n > width) fields[extraKey] = cells.slice(width);
-      record.problem = {
-        code: "CSV_RAGGED_ROW",
-        severity: "error",
-        message: `expected ${width} columns, got ${n}`,
-      };
-      record.raw = clip(cells.join(delimiter));
-    }
-    emit(record);
+    const record = shaper.shape(cells, line);
+    if (record) batch.push(record);
     return null;
   };
 
@@ -398,19 +388,13 @@ async function* csvBatches(
     // Any other error csv-parse can skip: keep the row as a problem record, never drop it.
     const cells = (err as { record?: unknown } | undefined)?.record;
     const csvLines = (err as { lines?: unknown } | undefined)?.lines;
-    index++;
-    emit({
-      source,
-      index,
-      line,
-      fields: {},
-      problem: {
-        code: "CSV_MALFORMED_ROW",
-        severity: "error",
-        message: err?.message ?? "row could not be parsed",
-      },
-      raw: Array.isArray(cells) ? clip(cells.join(delimiter)) : undefined,
-    });
+    batch.push(
+      shaper.malformed(
+        line,
+        err?.message ?? "row could not be parsed",
+        Array.isArray(cells) ? clip(cells.join(delimiter)) : undefined,
+      ),
+    );
     if (typeof csvLines === "number" && csvLines >= prevEnd) {
       prevEnd = csvLines;
       nextLine = Math.max(nextLine + 1, csvLines + 1);
