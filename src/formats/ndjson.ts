@@ -47,22 +47,26 @@ async function* ndjsonBatches(
   let dropping = -1;
   let batch: SourceRecord[] = [];
 
-  const tooLarge = (length: number): void => {
-    first = false;
-    index++;
+  /** Keep a line that is not a record as a problem record (never dropped). */
+  const problem = (code: string, message: string, raw?: string, value?: string): void => {
     stats.records++;
     stats.problems++;
-    batch.push({
+    const record: SourceRecord = {
       source,
       index,
       line,
       fields: {},
-      problem: {
-        code: "RECORD_TOO_LARGE",
-        severity: "error",
-        message: `line is ${length} characters long, over the limit of ${maxRecordBytes}`,
-      },
-    });
+      problem: { code, severity: "error", message },
+    };
+    if (value !== undefined) record.problem!.value = value;
+    if (raw !== undefined) record.raw = raw;
+    batch.push(record);
+  };
+
+  const tooLarge = (length: number): void => {
+    first = false;
+    index++;
+    problem("RECORD_TOO_LARGE", `line is ${length} characters long, over the limit of ${maxRecordBytes}`);
   };
 
   const take = (raw: string): void => {
@@ -85,38 +89,16 @@ async function* ndjsonBatches(
     try {
       value = JSON.parse(s);
     } catch (err) {
-      stats.records++;
-      stats.problems++;
-      batch.push({
-        source,
-        index,
-        line,
-        fields: {},
-        problem: {
-          code: "NDJSON_MALFORMED",
-          severity: "error",
-          message: `line ${line} is not valid JSON: ${(err as Error).message}`,
-        },
-        raw: clip(s),
-      });
+      problem("NDJSON_MALFORMED", `line ${line} is not valid JSON: ${(err as Error).message}`, clip(s));
       return;
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      stats.records++;
-      stats.problems++;
-      batch.push({
-        source,
-        index,
-        line,
-        fields: {},
-        problem: {
-          code: "NDJSON_NOT_OBJECT",
-          severity: "error",
-          message: `line ${line} holds ${kindOf(value)}, not an object`,
-          value: clip(s, 100),
-        },
-        raw: clip(s),
-      });
+      problem(
+        "NDJSON_NOT_OBJECT",
+        `line ${line} holds ${kindOf(value)}, not an object`,
+        clip(s),
+        clip(s, 100),
+      );
       return;
     }
     stats.records++;

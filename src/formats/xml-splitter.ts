@@ -325,33 +325,17 @@ export class XmlSplitter {
     let pos = this.pos;
     scan: while (pos < len) {
       switch (this.state) {
-        case S_COMMENT: {
-          const e = buf.indexOf("-->", pos);
-          if (e === -1) {
-            pos = Math.max(pos, len - 2);
-            break scan;
-          }
-          pos = e + 3;
-          this.state = S_TEXT;
-          continue;
-        }
-        case S_CDATA: {
-          const e = buf.indexOf("]]>", pos);
-          if (e === -1) {
-            pos = Math.max(pos, len - 2);
-            break scan;
-          }
-          pos = e + 3;
-          this.state = S_TEXT;
-          continue;
-        }
+        case S_COMMENT:
+        case S_CDATA:
         case S_PI: {
-          const e = buf.indexOf("?>", pos);
+          // Skip to the construct's terminator; a partial terminator at the end waits for more text.
+          const end = this.state === S_COMMENT ? "-->" : this.state === S_CDATA ? "]]>" : "?>";
+          const e = buf.indexOf(end, pos);
           if (e === -1) {
-            pos = Math.max(pos, len - 1);
+            pos = Math.max(pos, len - (end.length - 1));
             break scan;
           }
-          pos = e + 2;
+          pos = e + end.length;
           this.state = S_TEXT;
           continue;
         }
