@@ -6,25 +6,12 @@ import { FeedpipeError } from "../src/core/errors.js";
 import type { SourceRecord } from "../src/core/record.js";
 import { headerNames, type ReaderStream, readCsv } from "../src/formats/csv.js";
 import type { CsvReaderOptions } from "../src/formats/types.js";
+import { pieces } from "./helpers/text.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "csv");
 
 function fixture(name: string, file = "feed.csv"): string {
   return readFileSync(join(FIXTURES, name, file), "utf8");
-}
-
-/** Text as an async iterable cut at the given chunk size (or at explicit cut points). */
-async function* pieces(text: string, size: number | number[]): AsyncIterable<string> {
-  if (Array.isArray(size)) {
-    let last = 0;
-    for (const cut of [...size].sort((a, b) => a - b)) {
-      if (cut > last) yield text.slice(last, cut);
-      last = Math.max(last, cut);
-    }
-    if (last < text.length) yield text.slice(last);
-    return;
-  }
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
 }
 
 interface Result {

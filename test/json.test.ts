@@ -6,24 +6,12 @@ import { FeedpipeError } from "../src/core/errors.js";
 import type { SourceRecord } from "../src/core/record.js";
 import type { ReaderStream } from "../src/formats/csv.js";
 import { readJson } from "../src/formats/json.js";
+import { pieces } from "./helpers/text.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "json");
 
 function fixture(name: string): string {
   return readFileSync(join(FIXTURES, name, "feed.json"), "utf8");
-}
-
-async function* pieces(text: string, size: number | number[]): AsyncIterable<string> {
-  if (Array.isArray(size)) {
-    let last = 0;
-    for (const cut of [...size].sort((a, b) => a - b)) {
-      if (cut > last) yield text.slice(last, cut);
-      last = Math.max(last, cut);
-    }
-    if (last < text.length) yield text.slice(last);
-    return;
-  }
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
 }
 
 interface Result {

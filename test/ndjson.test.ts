@@ -4,15 +4,12 @@ import { describe, expect, it } from "vitest";
 import type { SourceRecord } from "../src/core/record.js";
 import type { ReaderStream } from "../src/formats/csv.js";
 import { readNdjson } from "../src/formats/ndjson.js";
+import { pieces } from "./helpers/text.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "ndjson");
 
 function fixture(name: string): string {
   return readFileSync(join(FIXTURES, name, "feed.ndjson"), "utf8");
-}
-
-async function* pieces(text: string, size: number): AsyncIterable<string> {
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
 }
 
 async function read(
