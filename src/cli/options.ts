@@ -47,6 +47,7 @@ export interface InputFlags {
   jsonPath?: string;
   maxRecordSize?: number;
   timeout?: number;
+  readThread?: "auto" | "on" | "off";
 }
 
 /** The options every command that reads a feed accepts. */
@@ -74,11 +75,32 @@ export function addInputOptions(cmd: Command): Command {
       "reject records larger than this (default 1m)",
       sizeOption("--max-record-size"),
     )
-    .option("--timeout <ms>", "HTTP connect/response timeout for URL sources", intOption("--timeout", 1));
+    .option("--timeout <ms>", "HTTP connect/response timeout for URL sources", intOption("--timeout", 1))
+    .addOption(
+      new Option(
+        "--read-thread <mode>",
+        "read local CSV/NDJSON files on a second thread: auto (8 MiB to 768 MiB), on, off; default auto or $FEEDPIPE_READ_THREAD",
+      ).choices(["auto", "on", "off"]),
+    );
 }
 
 /** Translate the common input flags to openFeed options. */
-export function feedOptions(flags: InputFlags): ReadFeedOptions {
+/**
+ * Reader thread for local files (see src/formats/worker-feed.ts): --read-thread, else
+ * FEEDPIPE_READ_THREAD; off reads in-process, on uses the thread for any local file, auto (default)
+ * for CSV/TSV and NDJSON files from 8 MiB to 768 MiB.
+ */
+export function readThreadOption(
+  flag: string | undefined,
+  env: Record<string, string | undefined> = {},
+): ReadFeedOptions["worker"] {
+  const v = (flag ?? env.FEEDPIPE_READ_THREAD)?.trim().toLowerCase();
+  if (v === "off" || v === "0" || v === "false") return false;
+  if (v === "on" || v === "1" || v === "true") return true;
+  return "auto";
+}
+
+export function feedOptions(flags: InputFlags, env?: Record<string, string | undefined>): ReadFeedOptions {
   const delimiter = flags.delimiter === "\\t" || flags.delimiter === "tab" ? "\t" : flags.delimiter;
   const format = flags.format === "tsv" ? "csv" : flags.format;
   return {
@@ -89,5 +111,6 @@ export function feedOptions(flags: InputFlags): ReadFeedOptions {
     jsonPath: flags.jsonPath,
     maxRecordBytes: flags.maxRecordSize,
     timeoutMs: flags.timeout,
+    worker: readThreadOption(flags.readThread, env),
   };
 }

@@ -10,7 +10,7 @@
  * counted in the reader's stats. Only a quote that is never closed (or a "record" so large that it
  * can only be one) stops the run, with FEED_CSV_MALFORMED, after every record before it was yielded.
  */
-import { type CsvError, parse } from "csv-parse";
+import type { CsvError, Parser } from "csv-parse";
 import { FeedpipeError } from "../core/errors.js";
 import { clip, type Fields, type RecordBatch, type RecordStream, type SourceRecord } from "../core/record.js";
 import { CsvEngine, type CsvRow, CsvRowTooLargeError, CsvUnclosedQuoteError } from "./csv-engine.js";
@@ -230,13 +230,13 @@ function checkCsvOptions(options: CsvReaderOptions): string {
 }
 
 /** Write one chunk; resolves with csv-parse's error instead of rejecting (records come first). */
-function writeChunk(parser: ReturnType<typeof parse>, chunk: string): Promise<unknown> {
+function writeChunk(parser: Parser, chunk: string): Promise<unknown> {
   return new Promise((resolve) => {
-    parser.write(chunk, (err) => resolve(err ?? undefined));
+    parser.write(chunk, (err?: Error | null) => resolve(err ?? undefined));
   });
 }
 
-function endParser(parser: ReturnType<typeof parse>): Promise<unknown> {
+function endParser(parser: Parser): Promise<unknown> {
   return new Promise((resolve) => {
     parser.end((err?: unknown) => resolve(err ?? undefined));
   });
@@ -402,6 +402,8 @@ async function* csvBatches(
     return undefined;
   };
 
+  // Loaded on first use: most runs take the default engine, and a reader thread need not load it.
+  const { parse } = await import("csv-parse");
   const parser = parse({
     delimiter,
     quote,

@@ -211,7 +211,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       const open = async (): Promise<ProcessedFeed> => {
         opened++;
         const feed = await openFeed(spec, {
-          ...feedOptions(flags),
+          ...feedOptions(flags, ctx.io.env),
           stdin: ctx.io.stdin as NodeJS.ReadableStream,
         });
         return pipeline.process(feed);

@@ -121,7 +121,7 @@ export async function runChecked(
 ): Promise<CheckedRun> {
   let pendingBytes = 0;
   const feed = await openFeed(source, {
-    ...feedOptions(flags),
+    ...feedOptions(flags, ctx.io.env),
     stdin: ctx.io.stdin as NodeJS.ReadableStream,
     onBytes: (n) => {
       pendingBytes += n;

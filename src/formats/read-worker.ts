@@ -1,0 +1,63 @@
+/**
+ * Reader thread entry (see ./worker-feed.ts): opens the feed with the ordinary in-process
+ * `openFeed` and posts its batches packed (./pack.ts), at most `credit` batches ahead of what the
+ * main thread has taken.
+ *
+ * Messages to the main thread:
+ *   { type: "meta", meta, stats }              the feed's format, encoding, ... (before any batch)
+ *   { type: "batch", batch, bytes, stats }     a packed batch, raw bytes read since the last one,
+ *                                              the reader's counters so far
+ *   { type: "end", bytes, stats }              the feed is done
+ *   { type: "error", error }                   openFeed or the reader failed (code, message, context)
+ * Messages from the main thread: a number, the batches it has taken (more credit).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { FeedpipeError } from "../core/errors.js";
+import { type ReadFeedOptions, openFeed } from "./index.js";
+import { packBatch, transferList } from "./pack.js";
+import type { WorkerError, WorkerInit, WorkerMessage } from "./worker-feed.js";
+
+const port = parentPort;
+if (port === null) throw new Error("read-worker.js runs as a worker thread only");
+const init = workerData as WorkerInit;
+
+let credit = init.credit;
+let wake: (() => void) | undefined;
+port.on("message", (n: number) => {
+  credit += n;
+  wake?.();
+});
+
+const post = (m: WorkerMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+
+function describe(err: unknown): WorkerError {
+  if (err instanceof FeedpipeError) return { code: err.code, message: err.message, context: err.context };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+let bytes = 0;
+
+async function main(): Promise<void> {
+  const options: ReadFeedOptions = {
+    ...init.options,
+    worker: false,
+    onBytes: (n) => {
+      bytes += n;
+    },
+  };
+  const feed = await openFeed(init.spec, options);
+  const { records, stats, ...meta } = feed;
+  post({ type: "meta", meta, stats });
+  for await (const batch of records) {
+    while (credit <= 0) await new Promise<void>((resolve) => (wake = resolve));
+    credit--;
+    const packed = packBatch(batch, feed.name);
+    post({ type: "batch", batch: packed, bytes, stats }, transferList(packed));
+    bytes = 0;
+  }
+  post({ type: "end", bytes, stats });
+}
+
+main().catch((err: unknown) => {
+  post({ type: "error", error: describe(err), bytes });
+});

@@ -1,0 +1,256 @@
+/**
+ * The reader thread (src/formats/worker-feed.ts) against the in-process reader, on every reader
+ * fixture and the public samples: same feed description, same records, same counters, same errors.
+ *
+ * A worker thread runs compiled JavaScript, so this suite loads the build in dist/ (`npm test`
+ * builds first) and compares the build's two paths with each other.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SourceRecord } from "../src/core/record.js";
+import type * as Formats from "../src/formats/index.js";
+import type * as WorkerFeed from "../src/formats/worker-feed.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const FIXTURES = join(import.meta.dirname, "fixtures");
+const SAMPLES = join(ROOT, "..", "shared", "samples");
+
+let formats: typeof Formats;
+let workerFeed: typeof WorkerFeed;
+
+beforeAll(async () => {
+  const dist = (p: string) => pathToFileURL(join(ROOT, "dist", "src", "formats", p)).href;
+  try {
+    formats = (await import(dist("index.js"))) as typeof Formats;
+    workerFeed = (await import(dist("worker-feed.js"))) as typeof WorkerFeed;
+  } catch (err) {
+    throw new Error(`dist/ is missing or stale: run \`npm run build\` first (${String(err)})`);
+  }
+  expect(workerFeed.workerAvailable()).toBe(true);
+});
+
+interface Outcome {
+  meta?: Record<string, unknown>;
+  records: SourceRecord[];
+  stats?: unknown;
+  bytes: number;
+  error?: { code: unknown; message: string };
+}
+
+async function read(spec: string, worker: boolean, extra: Formats.ReadFeedOptions = {}): Promise<Outcome> {
+  const out: Outcome = { records: [], bytes: 0 };
+  try {
+    const feed = await formats.openFeed(spec, {
+      ...extra,
+      worker,
+      onBytes: (n) => {
+        out.bytes += n;
+      },
+    });
+    const { records, stats, ...meta } = feed;
+    out.meta = meta;
+    for await (const batch of records) out.records.push(...batch);
+    out.stats = stats === undefined ? undefined : { ...stats };
+  } catch (err) {
+    const e = err as { code?: unknown; message: string };
+    out.error = { code: e.code, message: e.message };
+  }
+  return out;
+}
+
+/** Records as plain data (the XML reader leaves `line: undefined` keys; JSON drops them alike). */
+const plain = (o: Outcome) => JSON.parse(JSON.stringify(o)) as unknown;
+
+function feedFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...feedFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+const readerFixtures = ["csv", "json", "ndjson", "xml"].flatMap((d) => feedFiles(join(FIXTURES, d)));
+const samples = readdirSync(SAMPLES)
+  .filter((n) => !n.endsWith(".md"))
+  .map((n) => join(SAMPLES, n));
+
+describe("reading on a worker thread", () => {
+  it("covers the reader fixtures and samples", () => {
+    expect(readerFixtures.length).toBeGreaterThan(30);
+    expect(samples.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each([...readerFixtures, ...samples].map((f) => [f.slice(ROOT.length - 4)]))(
+    "%s: same feed, records, counters and errors as in-process",
+    async (rel) => {
+      const spec = join(ROOT, "..", rel);
+      const inProcess = await read(spec, false);
+      const threaded = await read(spec, true);
+      expect(plain(threaded)).toEqual(plain(inProcess));
+      if (inProcess.error === undefined) expect(threaded.bytes).toBe(statSync(spec).size);
+    },
+  );
+
+  it("passes the reader options on (delimiter, record tag, JSON path, size cap, format)", async () => {
+    const cases: [string, Formats.ReadFeedOptions][] = [
+      [join(FIXTURES, "csv", "semicolon", "feed.csv"), { delimiter: ";" }],
+      [join(FIXTURES, "csv", "ragged", "feed.csv"), { maxRecordBytes: 20 }],
+      [join(FIXTURES, "xml", "custom-product", "feed.xml"), { recordTag: "product" }],
+      [join(FIXTURES, "json", "nested-path", "feed.json"), { jsonPath: "data.products" }],
+      [join(FIXTURES, "json", "nested-path", "feed.json"), { jsonPath: "data.nothing" }],
+      [join(FIXTURES, "csv", "latin1", "feed.csv"), { encoding: "latin1" }],
+      [join(FIXTURES, "ndjson", "good", "feed.ndjson"), { format: "csv" }],
+    ];
+    for (const [spec, options] of cases) {
+      const a = await read(spec, false, options);
+      const b = await read(spec, true, options);
+      expect(plain(b)).toEqual(plain(a));
+    }
+  });
+
+  describe("generated feeds", () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "fp-worker-"));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("streams a feed of many batches in order, with problems in place", async () => {
+      const lines = ["sku,title,price"];
+      for (let i = 0; i < 20_000; i++) {
+        lines.push(i % 997 === 0 ? `S${i},"ragged",1,extra` : `S${i},"Title ${i}, ""q"" ü",${i}.5`);
+      }
+      const spec = join(dir, "many.csv.gz");
+      writeFileSync(spec, gzipSync(`${lines.join("\n")}\n`));
+      const a = await read(spec, false);
+      const b = await read(spec, true);
+      expect(b.records).toHaveLength(20_000);
+      expect(b.records.filter((r) => r.problem?.code === "CSV_RAGGED_ROW")).toHaveLength(21);
+      expect(plain(b)).toEqual(plain(a));
+    });
+
+    it("reports errors as the in-process reader does (missing, empty, truncated gzip)", async () => {
+      const empty = join(dir, "empty.csv");
+      writeFileSync(empty, "");
+      const truncated = join(dir, "cut.csv.gz");
+      const rows = Array.from({ length: 50_000 }, (_, i) => `S${i},${(i * 7919) % 10007}.${i % 100}`);
+      const gz = gzipSync(`sku,price\n${rows.join("\n")}\n`);
+      writeFileSync(truncated, gz.subarray(0, gz.length >> 1));
+      for (const spec of [join(dir, "missing.csv"), empty, truncated]) {
+        const a = await read(spec, false);
+        const b = await read(spec, true);
+        expect(a.error).toBeDefined();
+        expect(b.error).toEqual(a.error);
+        expect(b.records).toEqual(a.records);
+      }
+    });
+
+    it("stops the thread when the consumer stops early", async () => {
+      const spec = join(dir, "stop.ndjson");
+      writeFileSync(spec, '{"sku":"A"}\n'.repeat(200_000));
+      const feed = await formats.openFeed(spec, { worker: true });
+      let seen = 0;
+      for await (const batch of feed.records) {
+        seen += batch.length;
+        break;
+      }
+      expect(seen).toBeGreaterThan(0);
+      // A second consumer on an abandoned thread would hang; ending cleanly is the check.
+      const again = await read(spec, true);
+      expect(again.records).toHaveLength(200_000);
+    });
+  });
+
+  it('"auto" threads files from 8 MiB to 768 MiB only (sizes from stat, sparse files here)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-auto-"));
+    try {
+      const at = (name: string, size: number) => {
+        const p = join(dir, name);
+        writeFileSync(p, "");
+        truncateSync(p, size);
+        return p;
+      };
+      expect(await workerFeed.useWorker(at("small.csv", workerFeed.WORKER_MIN_BYTES - 1), "auto")).toBe(
+        false,
+      );
+      expect(await workerFeed.useWorker(at("mid.csv", workerFeed.WORKER_MIN_BYTES), "auto")).toBe(true);
+      expect(await workerFeed.useWorker(at("big.csv", workerFeed.WORKER_MAX_BYTES + 1), "auto")).toBe(false);
+      expect(await workerFeed.useWorker(join(dir, "big.csv"), true)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('"auto" hands an XML or JSON feed back to the in-process reader, with the same result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-auto-"));
+    try {
+      const item = (i: number) => `<item><g:id>S${i}</g:id><title>Item ${i} &amp; more</title></item>`;
+      const xml = `<?xml version="1.0"?><rss xmlns:g="http://base.google.com/ns/1.0"><channel>${Array.from({ length: 130_000 }, (_, i) => item(i)).join("\n")}</channel></rss>`;
+      const spec = join(dir, "feed.xml");
+      writeFileSync(spec, xml);
+      expect(statSync(spec).size).toBeGreaterThan(workerFeed.WORKER_MIN_BYTES);
+      const a = await read(spec, false);
+      const feed = await formats.openFeed(spec, { worker: "auto" });
+      let n = 0;
+      for await (const batch of feed.records) n += batch.length;
+      expect(feed.format).toBe("xml");
+      expect(n).toBe(a.records.length);
+      expect(n).toBe(130_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("feedpipe convert --read-thread on writes the same file and report as off", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-cli-"));
+    try {
+      const cli = join(ROOT, "dist", "src", "cli", "main.js");
+      const src = join(dir, "catalog.csv");
+      const rows = ["sku,name,url,image,price,currency,gtin"];
+      for (let i = 0; i < 5000; i++) {
+        const sku = i % 500 === 7 ? "SKU-7" : `SKU-${i}`; // duplicates
+        const gtin = i % 300 === 0 ? "4006381333932" : "4006381333931"; // some bad check digits
+        rows.push(
+          `${sku},"Item ${i}, ""q""",https://shop.example/p/${i},https://shop.example/i/${i}.jpg,${i}.99,EUR,${gtin}`,
+        );
+      }
+      writeFileSync(src, `${rows.join("\n")}\n`);
+      const runCli = (mode: string, out: string) =>
+        spawnSync(process.execPath, [cli, "convert", src, "-o", out, "--read-thread", mode, "--quiet"], {
+          encoding: "utf8",
+          env: { ...process.env, FEEDPIPE_READ_THREAD: "" },
+        });
+      const on = runCli("on", join(dir, "on.csv"));
+      const off = runCli("off", join(dir, "off.csv"));
+      expect(off.status).toBe(1); // invalid records: duplicates and bad GTINs
+      expect(on.status).toBe(off.status);
+      expect(on.stderr).toBe(off.stderr.replaceAll("off.csv", "on.csv"));
+      expect(readFileSync(join(dir, "on.csv"), "utf8")).toBe(readFileSync(join(dir, "off.csv"), "utf8"));
+      const bad = spawnSync(process.execPath, [cli, "validate", src, "--read-thread", "maybe"], {
+        encoding: "utf8",
+      });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/--read-thread/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('"auto" keeps small files in-process and never threads stdin or URLs', async () => {
+    const small = join(FIXTURES, "csv", "quoted", "feed.csv");
+    expect(await workerFeed.useWorker(small, "auto")).toBe(false);
+    expect(await workerFeed.useWorker(small, true)).toBe(true);
+    expect(await workerFeed.useWorker(small, false)).toBe(false);
+    expect(await workerFeed.useWorker("-", true)).toBe(false);
+    expect(await workerFeed.useWorker("https://shop.example/feed.csv", true)).toBe(false);
+    expect(await workerFeed.useWorker(join(FIXTURES, "no-such-file.csv"), "auto")).toBe(false);
+  });
+});
