@@ -128,17 +128,23 @@ export function compileField(spec: FieldSpec, resolve: (n: string) => string = (
  */
 export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapper {
   const resolve = makeResolver(keys);
-  const entries: [ProductField, FieldFn][] = [];
+  // Two parallel arrays and an index loop: this runs once per record.
+  const names: ProductField[] = [];
+  const fns: FieldFn[] = [];
   for (const field of PRODUCT_FIELDS) {
     const s = spec.fields[field];
-    if (s !== undefined) entries.push([field, compileField(s, resolve)]);
+    if (s !== undefined) {
+      names.push(field);
+      fns.push(compileField(s, resolve));
+    }
   }
+  const n = names.length;
   return (fields) => {
     const state: MapState = { splitCurrency: undefined };
     const out: Candidate = {};
-    for (const [name, fn] of entries) {
-      const v = fn(fields, state);
-      if (v !== undefined) out[name] = v;
+    for (let i = 0; i < n; i++) {
+      const v = fns[i]!(fields, state);
+      if (v !== undefined) out[names[i]!] = v;
     }
     if (out.currency === undefined && state.splitCurrency !== undefined) out.currency = state.splitCurrency;
     return out;

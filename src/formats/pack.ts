@@ -51,16 +51,16 @@ export function transferList(p: PackedBatch): ArrayBuffer[] {
 }
 
 export function packBatch(batch: RecordBatch, source: string): PackedBatch {
-  let fieldCount = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const f = batch[i]!.fields;
-    for (const k in f) if (Object.hasOwn(f, k)) fieldCount++;
-  }
   const recs = new Float64Array(batch.length * REC);
-  const cells = new Int32Array(fieldCount * CELL);
+  // Sized for 16 fields a record, grown if a batch has more.
+  let cells = new Int32Array(Math.max(batch.length, 1) * 16 * CELL);
   const parts: string[] = [];
   const keys: string[] = [];
   const keyIds = new Map<string, number>();
+  // Records of one feed usually repeat the previous record's keys in the same order: compare with
+  // those first (cheaper than a Map lookup per field).
+  const prevKeys: string[] = [];
+  const prevIds: number[] = [];
   const numbers: number[] = [];
   const others: FieldValue[] = [];
   const extras: PackedBatch["extras"] = [];
@@ -76,11 +76,23 @@ export function packBatch(batch: RecordBatch, source: string): PackedBatch {
     const f = r.fields;
     for (const k in f) {
       if (!Object.hasOwn(f, k)) continue;
-      let id = keyIds.get(k);
-      if (id === undefined) {
-        id = keys.length;
-        keys.push(k);
-        keyIds.set(k, id);
+      let id: number | undefined;
+      if (prevKeys[n] === k) {
+        id = prevIds[n]!;
+      } else {
+        id = keyIds.get(k);
+        if (id === undefined) {
+          id = keys.length;
+          keys.push(k);
+          keyIds.set(k, id);
+        }
+        prevKeys[n] = k;
+        prevIds[n] = id;
+      }
+      if (c + CELL > cells.length) {
+        const grown = new Int32Array(cells.length * 2);
+        grown.set(cells);
+        cells = grown;
       }
       const v = f[k];
       cells[c] = id;
@@ -115,7 +127,7 @@ export function packBatch(batch: RecordBatch, source: string): PackedBatch {
     text: parts.join(""),
     keys,
     recs,
-    cells,
+    cells: cells.slice(0, c),
     numbers: Float64Array.from(numbers),
     others,
     extras,

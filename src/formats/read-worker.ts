@@ -9,7 +9,7 @@
  *                                              the reader's counters so far
  *   { type: "end", bytes, stats }              the feed is done
  *   { type: "error", error }                   openFeed or the reader failed (code, message, context)
- * Messages from the main thread: a number, the batches it has taken (more credit).
+ * Flow control: the shared `credit` counter (see WorkerInit), no messages from the main thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { FeedpipeError } from "../core/errors.js";
@@ -21,12 +21,20 @@ const port = parentPort;
 if (port === null) throw new Error("read-worker.js runs as a worker thread only");
 const init = workerData as WorkerInit;
 
-let credit = init.credit;
-let wake: (() => void) | undefined;
-port.on("message", (n: number) => {
-  credit += n;
-  wake?.();
-});
+const credit = new Int32Array(init.credit);
+
+/** Wait until the main thread has room for another batch, and take it. */
+async function takeCredit(): Promise<void> {
+  while (Atomics.load(credit, 0) <= 0) {
+    const w = Atomics.waitAsync(credit, 0, 0);
+    if (!w.async) continue;
+    // A pending waitAsync does not hold the event loop open; this timer does, for the wait.
+    const hold = setInterval(() => undefined, 1 << 30);
+    await w.value;
+    clearInterval(hold);
+  }
+  Atomics.sub(credit, 0, 1);
+}
 
 const post = (m: WorkerMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
 
@@ -49,8 +57,7 @@ async function main(): Promise<void> {
   const { records, stats, ...meta } = feed;
   post({ type: "meta", meta, stats });
   for await (const batch of records) {
-    while (credit <= 0) await new Promise<void>((resolve) => (wake = resolve));
-    credit--;
+    await takeCredit();
     const packed = packBatch(batch, feed.name);
     post({ type: "batch", batch: packed, bytes, stats }, transferList(packed));
     bytes = 0;
