@@ -4,6 +4,7 @@
  *   floor     read + UTF-8 decode + split into records, no parsing (bench/floor.mjs)
  *   naive     the first pipeline a developer would write (bench/naive/pipeline.mjs)
  *   convert   feedpipe convert FILE -o out.csv   (read → map → validate → write CSV)
+ *   convert-1t  the same with --read-thread off (CSV and NDJSON; the default reads them on a thread)
  *   validate  feedpipe validate FILE --report json
  * and prints products/s, MB/s and peak RSS. Results go to bench/results/<date>.json.
  *
@@ -116,6 +117,20 @@ async function fileBench({ formats, products, size, seed, skip }) {
         () => measure(process.execPath, [cli, "convert", file, "-o", out, "--quiet"], { allowExit: [0, 1] }),
       ],
       [
+        // The same convert on one thread (the reader thread is used for CSV/NDJSON by default).
+        "convert-1t",
+        () =>
+          format === "csv" || format === "ndjson"
+            ? measure(
+                process.execPath,
+                [cli, "convert", file, "-o", out, "--quiet", "--read-thread", "off"],
+                {
+                  allowExit: [0, 1],
+                },
+              )
+            : undefined,
+      ],
+      [
         "validate",
         () =>
           measure(process.execPath, [cli, "validate", file, "--report", "json", "--quiet"], {
@@ -126,6 +141,7 @@ async function fileBench({ formats, products, size, seed, skip }) {
     for (const [task, run] of tasks) {
       if (skip.includes(task)) continue;
       const r = await run();
+      if (r === undefined) continue;
       const info = lastJson(r.stdout);
       const row = {
         format,

@@ -25,6 +25,44 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe("file output", () => {
+  it("writeLines writes exactly the concatenation, across buffer flushes and oversized lines", async () => {
+    const lines = [
+      "sku,name\n",
+      "A1,☕ café\n",
+      "",
+      `B2,${"x".repeat(5000)}\n`, // larger than the whole buffer
+      "C3,\u{1F600} emoji\n",
+      ...Array.from({ length: 300 }, (_, i) => `R${i},ünïcödé ${i}\n`),
+    ];
+    for (const bufferBytes of [16, 64, 1000, 1 << 20]) {
+      const target = join(dir, `lines-${bufferBytes}.csv`);
+      const out = await openOutput(target, { bufferBytes });
+      await out.write("# head\n");
+      await out.writeLines(lines);
+      await out.writeLines([]);
+      await out.write("# tail\n");
+      await out.commit();
+      const expected = `# head\n${lines.join("")}# tail\n`;
+      expect(await readFile(target, "utf8")).toBe(expected);
+      expect(out.bytes).toBe(Buffer.byteLength(expected));
+    }
+  });
+
+  it("writeRows uses the writer's per-row lines and gives the same file as batch()", async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => ({
+      sku: `S${i}`,
+      name: `=cmd ${i}, "q"`,
+      price: i + 0.5,
+    }));
+    const writer = createWriter("csv", { columns: ["sku", "name", "price"] });
+    expect(writer.lines?.(rows).join("")).toBe(writer.batch(rows));
+    const target = join(dir, "rows.csv");
+    const out = await openOutput(target, { bufferBytes: 100 });
+    await writeRows(out, writer, [rows.slice(0, 20), [], rows.slice(20)]);
+    await out.commit();
+    expect(await readFile(target, "utf8")).toBe(writer.header() + writer.batch(rows));
+  });
+
   it("writes to a dot-tmp file and renames it into place on commit", async () => {
     const target = join(dir, "out.csv");
     const out = await openOutput(target);

@@ -14,7 +14,7 @@ import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { OutputFormat, Row } from "../formats/types.js";
 import { createWriter } from "../formats/writers/index.js";
-import { type Output, type OutputStream, openOutput } from "../io/output.js";
+import { type Output, type OutputStream, openOutput, writeBatch } from "../io/output.js";
 import { FeedpipeError } from "./errors.js";
 
 export interface PageDecision {
@@ -156,8 +156,7 @@ export async function exportRows(
     while (!step.done) {
       const batch = step.value;
       if (batch.length > 0) {
-        const text = writer.batch(batch);
-        if (text) await output.write(text);
+        await writeBatch(output, writer, batch);
         rows += batch.length;
         options.onBatch?.(batch.length);
       }

@@ -60,5 +60,7 @@ export interface WriterOptions {
 export interface Writer {
   header(): string;
   batch(rows: Row[]): string;
+  /** Optional: the same text as `batch(rows)`, one string per row (written without joining). */
+  lines?(rows: Row[]): string[];
   footer(): string;
 }

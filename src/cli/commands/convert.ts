@@ -15,7 +15,7 @@ import { loadPipeline } from "../../core/pipeline.js";
 import { formatReportText } from "../../core/report.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
-import { type Output, openOutput } from "../../io/output.js";
+import { type Output, openOutput, writeBatch } from "../../io/output.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import {
   addPipelineOptions,
@@ -98,8 +98,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
         // no productRow copy per product (a missing field reads as undefined either way).
         for (const c of batch) if (c.product !== undefined) rows.push(c.product as unknown as Row);
         if (rows.length > 0) {
-          const text = writer.batch(rows);
-          if (text) await output.write(text);
+          await writeBatch(output, writer, rows);
           written += rows.length;
         }
       });

@@ -105,30 +105,35 @@ class DelimitedWriter implements Writer {
   }
 
   batch(rows: Row[]): string {
+    return this.lines(rows).join("");
+  }
+
+  /** One string per row, "\n" included. */
+  lines(rows: Row[]): string[] {
     const cols = this.columns;
     const n = cols.length;
-    if (n === 0) return "";
+    if (n === 0) return [];
     const cell = this.cell;
     const d = this.delimiter;
-    let out = "";
+    const out = new Array<string>(rows.length);
     if (n === 1) {
       const col = cols[0]!;
       for (let r = 0; r < rows.length; r++) {
         const line = cell(rows[r]![col]);
         // A one-column row with an empty cell would be a blank line, which readers skip: quote it.
-        out += line === "" ? '""\n' : line + "\n";
+        out[r] = line === "" ? '""\n' : line + "\n";
       }
       return out;
     }
     const first = cols[0]!;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      out += cell(row[first]);
+      let line = cell(row[first]);
       for (let i = 1; i < n; i++) {
-        out += d;
-        out += cell(row[cols[i]!]);
+        line += d;
+        line += cell(row[cols[i]!]);
       }
-      out += "\n";
+      out[r] = line + "\n";
     }
     return out;
   }

@@ -34,7 +34,7 @@ import { withRetry } from "../../core/retry.js";
 import { openFeed } from "../../formats/index.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter } from "../../formats/writers/index.js";
-import { type OpenOutputOptions, type Output, openOutput } from "../../io/output.js";
+import { type OpenOutputOptions, type Output, openOutput, writeBatch } from "../../io/output.js";
 import type { PartnerizeClient } from "./client.js";
 import type { PublisherFeed } from "./envelope.js";
 
@@ -290,8 +290,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
       await out.write(writer.header());
       return {
         async write(rows) {
-          const text = writer.batch(rows);
-          if (text) await out.write(text);
+          await writeBatch(out, writer, rows);
         },
         async commit() {
           await out.write(writer.footer());
@@ -323,8 +322,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
           mainStarted = true;
         }
         for await (const rows of readSpool(spool.path)) {
-          const text = mainWriter!.batch(rows);
-          if (text) await main!.write(text);
+          await writeBatch(main!, mainWriter!, rows);
         }
         await rm(spool.path, { force: true });
         return undefined;
