@@ -311,7 +311,10 @@ describe("client against the sandbox", () => {
   it("sandbox rate limiting in both styles (code 1002 and HTTP 429) is absorbed by retries", async () => {
     for (const style of ["code", "http"] as const) {
       const { sb, mod, apiUrl } = await sandbox({}, { rateLimit: 3, rateLimitStyle: style });
-      const c = client(apiUrl);
+      // 6 requests at 3 per second wait up to a second or two for the next window: the retry
+      // budget must outlast that (40 jittered retries of at most 40 ms could end sooner, and did
+      // on a loaded CI machine).
+      const c = client(apiUrl, { retry: { ...FAST_RETRY, attempts: 400 } });
       const pages = await Promise.all([1, 2, 3, 4, 5, 6].map((p) => c.listPage({}, p, 50)));
       expect(pages.flatMap((p) => p.products.map((x) => x.sku))).toEqual(mod.catalog.map((p) => p.sku));
       expect(sb.stats.faults.rateLimited).toBeGreaterThan(0);

@@ -37,7 +37,8 @@ import {
 } from "../src/sandbox/server.js";
 
 const TOKEN = "pub-token-0a1b2c3d4e";
-const FAST_RETRY = { attempts: 60, baseDelayMs: 5, maxDelayMs: 40, maxRetryAfterMs: 30 };
+// Generous attempts: a rate-limited request may wait a whole 1 s window, longer on a loaded CI machine.
+const FAST_RETRY = { attempts: 200, baseDelayMs: 5, maxDelayMs: 40, maxRetryAfterMs: 30 };
 
 const running: RunningSandbox[] = [];
 afterEach(async () => {

@@ -128,13 +128,13 @@ describe("push: delivery", () => {
     [
       "rate limiting with code 1002",
       { rateLimit: 25, rateLimitStyle: "code" },
-      { attempts: 14, baseDelayMs: 60, maxDelayMs: 400, maxRetryAfterMs: 2000 },
+      { attempts: 40, baseDelayMs: 60, maxDelayMs: 400, maxRetryAfterMs: 2000 },
       {},
     ],
     [
       "rate limiting with HTTP 429 + Retry-After",
       { rateLimit: 25, rateLimitStyle: "http" },
-      { attempts: 14, baseDelayMs: 5, maxDelayMs: 40, maxRetryAfterMs: 2000 },
+      { attempts: 40, baseDelayMs: 5, maxDelayMs: 40, maxRetryAfterMs: 2000 },
       { retryAfterSeconds: 0.25 },
     ],
   ];
