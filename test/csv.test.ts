@@ -79,6 +79,16 @@ describe.each(["fast", "csv-parse"] as const)("readCsv (%s engine)", (name) => {
     }
   });
 
+  it("keeps columns named __proto__ or constructor as data, never as the prototype", async () => {
+    const { records } = await read("sku,__proto__,constructor\nA1,x,y\n");
+    const f = records[0]!.fields;
+    expect(Object.keys(f)).toEqual(["sku", "__proto__", "constructor"]);
+    expect(Object.hasOwn(f, "__proto__")).toBe(true);
+    expect(f.__proto__).toBe("x");
+    expect(Object.getPrototypeOf(f)).toBe(Object.prototype);
+    expect(JSON.stringify(f)).toBe('{"sku":"A1","__proto__":"x","constructor":"y"}');
+  });
+
   it("strips a BOM from the first header name", async () => {
     const { records, stream } = await read(fixture("bom"));
     expect(stream.stats.columns).toEqual(["id", "name", "price"]);

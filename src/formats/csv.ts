@@ -119,6 +119,7 @@ class RowShaper {
   columns: string[] | undefined;
   private width = 0;
   private extraKey = "_extra";
+  private protoColumn = -1;
   private index = 0;
 
   constructor(
@@ -144,6 +145,7 @@ class RowShaper {
       while (names.includes(this.extraKey)) this.extraKey = `_${this.extraKey}`;
       this.columns = names;
       this.width = names.length;
+      this.protoColumn = names.indexOf("__proto__");
       stats.columns = names;
       return undefined;
     }
@@ -171,7 +173,23 @@ class RowShaper {
     }
     const fields: Fields = {};
     const m = Math.min(n, width);
-    for (let i = 0; i < m; i++) fields[columns[i]!] = cells[i]!;
+    if (this.protoColumn < 0) {
+      for (let i = 0; i < m; i++) fields[columns[i]!] = cells[i]!;
+    } else {
+      // A column named __proto__ is data: plain assignment would set the prototype (and drop it).
+      for (let i = 0; i < m; i++) {
+        if (i === this.protoColumn) {
+          Object.defineProperty(fields, "__proto__", {
+            value: cells[i],
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else {
+          fields[columns[i]!] = cells[i]!;
+        }
+      }
+    }
     const record: SourceRecord = { source, index, line, fields };
     if (n !== width) {
       if (n > width) fields[this.extraKey] = cells.slice(width);
