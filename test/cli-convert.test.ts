@@ -261,3 +261,33 @@ describe("feedpipe convert", () => {
     expect(r.out).toMatch(/--raw-cells/);
   });
 });
+
+describe("convert interrupted (Ctrl-C / SIGTERM)", () => {
+  it("stops with ABORTED and leaves no output, rejects or temporary file", async () => {
+    const dir = await tmp();
+    const src = join(dir, "catalog.csv");
+    const rows = ["sku,name,url,image,price,currency"];
+    for (let i = 0; i < 2000; i++) {
+      rows.push(`S${i},Item ${i},https://shop.example/p/${i},https://shop.example/i/${i}.jpg,${i}.5,EUR`);
+    }
+    await writeFile(src, `${rows.join("\n")}\n`);
+    let err = "";
+    const code = await run(
+      ["convert", src, "-o", join(dir, "out.csv"), "--rejects", join(dir, "rejects.ndjson")],
+      {
+        stdout: { write: () => true },
+        stderr: {
+          write: (s: string) => {
+            err += s;
+            return true;
+          },
+        },
+        env: {},
+        signal: AbortSignal.abort(new Error("interrupted by SIGINT")),
+      },
+    );
+    expect(code).toBe(2);
+    expect(err).toMatch(/\[ABORTED\]: convert of .*catalog\.csv was interrupted before the end/);
+    expect(await readdir(dir)).toEqual(["catalog.csv"]);
+  });
+});

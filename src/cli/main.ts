@@ -15,7 +15,8 @@ process.on("SIGTERM", onSignal);
 
 run(process.argv.slice(2), { signal: controller.signal }).then(
   (code) => {
-    process.exitCode = controller.signal.aborted && code === 0 ? 130 : code;
+    // Interrupted runs exit 130 (128 + SIGINT), the shell convention, whatever stopped them.
+    process.exitCode = controller.signal.aborted ? 130 : code;
   },
   (err: unknown) => {
     process.stderr.write(`feedpipe: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -90,7 +90,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
     try {
       const run = await runChecked(ctx, source, pipeline, flags, "convert", async (batch) => {
         if (output === undefined) {
-          output = await openOutput(flags.output, { stdout: ctx.io.stdout });
+          output = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
           await output.write(writer.header());
         }
         const rows: Row[] = [];
@@ -103,7 +103,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
         }
       });
       if (output === undefined) {
-        output = await openOutput(flags.output, { stdout: ctx.io.stdout });
+        output = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
         await output.write(writer.header());
       }
       await output.write(writer.footer());

@@ -136,8 +136,15 @@ export async function runChecked(
     unit: "bytes",
     label,
   });
+  const signal = ctx.io.signal;
   try {
     for await (const batch of processed.records) {
+      // Ctrl-C / SIGTERM: stop between batches; the caller aborts its outputs (nothing half-written).
+      if (signal?.aborted) {
+        throw new FeedpipeError("ABORTED", `${label} of ${feed.name} was interrupted before the end`, {
+          context: { source: feed.name },
+        });
+      }
       progress.update({ records: batch.length, bytes: pendingBytes });
       pendingBytes = 0;
       if (rejects) await rejects.add(batch);
