@@ -48,6 +48,20 @@ describe("file output", () => {
     }
   });
 
+  it.each(["csv", "tsv", "ndjson", "json"] as const)(
+    "%s writer: lines(rows) is exactly batch(rows), batch after batch",
+    (format) => {
+      const rows = [{ sku: "A", price: 1.5 }, { sku: 'B,"x"' }, { sku: "=C", price: -2 }];
+      const a = createWriter(format, { columns: ["sku", "price"] });
+      const b = createWriter(format, { columns: ["sku", "price"] });
+      expect(a.lines).toBeDefined();
+      const viaLines = [a.header(), ...a.lines!(rows), ...a.lines!(rows.slice(1)), a.footer()].join("");
+      const viaBatch = b.header() + b.batch(rows) + b.batch(rows.slice(1)) + b.footer();
+      expect(viaLines).toBe(viaBatch);
+      if (format === "json") expect(JSON.parse(viaLines)).toHaveLength(5);
+    },
+  );
+
   it("writeRows uses the writer's per-row lines and gives the same file as batch()", async () => {
     const rows = Array.from({ length: 50 }, (_, i) => ({
       sku: `S${i}`,

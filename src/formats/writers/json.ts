@@ -50,13 +50,15 @@ function rowEncoder(columns: readonly string[]): RowEncoder {
 
 export function createNdjsonWriter(options: WriterOptions): Writer {
   const encode = rowEncoder(options.columns);
+  const lines = (rows: Row[]): string[] => {
+    const out = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = encode(rows[i]!) + "\n";
+    return out;
+  };
   return {
     header: () => "",
-    batch(rows) {
-      let out = "";
-      for (let i = 0; i < rows.length; i++) out += encode(rows[i]!) + "\n";
-      return out;
-    },
+    batch: (rows) => lines(rows).join(""),
+    lines,
     footer: () => "",
   };
 }
@@ -64,16 +66,18 @@ export function createNdjsonWriter(options: WriterOptions): Writer {
 export function createJsonWriter(options: WriterOptions): Writer {
   const encode = rowEncoder(options.columns);
   let written = 0;
+  const lines = (rows: Row[]): string[] => {
+    const out = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      out[i] = (written === 0 ? "" : ",\n") + encode(rows[i]!);
+      written++;
+    }
+    return out;
+  };
   return {
     header: () => "[\n",
-    batch(rows) {
-      let out = "";
-      for (let i = 0; i < rows.length; i++) {
-        out += (written === 0 ? "" : ",\n") + encode(rows[i]!);
-        written++;
-      }
-      return out;
-    },
+    batch: (rows) => lines(rows).join(""),
+    lines,
     footer: () => (written === 0 ? "]\n" : "\n]\n"),
   };
 }
