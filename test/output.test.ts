@@ -48,7 +48,7 @@ describe("file output", () => {
     }
   });
 
-  it.each(["csv", "tsv", "ndjson", "json"] as const)(
+  it.each(["csv", "tsv", "ndjson", "json", "xml"] as const)(
     "%s writer: lines(rows) is exactly batch(rows), batch after batch",
     (format) => {
       const rows = [{ sku: "A", price: 1.5 }, { sku: 'B,"x"' }, { sku: "=C", price: -2 }];

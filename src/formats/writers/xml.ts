@@ -152,6 +152,14 @@ function encodeRow(plan: Plan[], row: Row): string {
 export function createXmlWriter(options: WriterOptions): Writer {
   const fixedPlan = options.columns.length > 0 ? planFor(options.columns) : undefined;
   const title = options.title ?? "Product feed";
+  const lines = (rows: Row[]): string[] => {
+    const out = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      out[i] = encodeRow(fixedPlan ?? planFor(Object.keys(row)), row);
+    }
+    return out;
+  };
   return {
     header: () =>
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -159,14 +167,8 @@ export function createXmlWriter(options: WriterOptions): Writer {
       "<channel>\n" +
       `  <title>${escapeXml(title)}</title>\n` +
       `  <description>${escapeXml(title)}</description>\n`,
-    batch(rows) {
-      let out = "";
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        out += encodeRow(fixedPlan ?? planFor(Object.keys(row)), row);
-      }
-      return out;
-    },
+    batch: (rows) => lines(rows).join(""),
+    lines,
     footer: () => "</channel>\n</rss>\n",
   };
 }
