@@ -161,6 +161,40 @@ describe("feedpipe pull partnerize", () => {
     for (const q of files) expect(q.authorization).toBe(`Basic ${BASIC}`);
   });
 
+  it("--rejects keeps every rejected product with its issues, feed URL and line", async () => {
+    const out = join(dir, "kept.csv");
+    const rejects = join(dir, "rejects.ndjson");
+    const r = await cli([
+      "pull",
+      "partnerize",
+      "--publisher-id",
+      PUBLISHER,
+      "--feed-id",
+      GOOD.join(","),
+      "-o",
+      out,
+      "--rejects",
+      rejects,
+      "--quiet",
+    ]);
+    expect(r.code).toBe(1);
+    const lines = readFileSync(rejects, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { source: string; sku?: string; issues: { code: string }[] });
+    expect(lines).toHaveLength(3); // the summary says 3 rejected
+    expect(lines.every((l) => l.issues.some((i) => i.code === "GTIN_CHECK_DIGIT"))).toBe(true);
+    expect(lines.map((l) => l.source)).toEqual([
+      expect.stringMatching(/trailhead-us\.csv\.gz$/),
+      expect.stringMatching(/maison-fr\.tsv$/),
+      expect.stringMatching(/nordic-uk\.xml$/),
+    ]);
+    expect(lines[0]!.sku).toBe("TH-1004");
+    const same = await cli(["pull", "partnerize", "--publisher-id", PUBLISHER, "-o", out, "--rejects", out]);
+    expect(same.code).toBe(2);
+    expect(same.err).toMatch(/--rejects and --output must be different files/);
+  });
+
   it("reports broken feeds (truncated gzip, missing file) while the others export", async () => {
     const out = join(dir, "with-broken.ndjson");
     const r = await cli(["pull", "partnerize", "--publisher-id", PUBLISHER, "-o", out, "--quiet"]);

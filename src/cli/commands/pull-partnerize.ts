@@ -10,9 +10,11 @@
  * some (not all) feeds failed; 2 fatal: every selected feed failed or none was available, or a
  * usage, config, auth or output error.
  */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { FeedpipeError } from "../../core/errors.js";
+import { openRejects } from "../../core/rejects.js";
 import type { OutputFormat } from "../../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
 import { partnerizeFromConfig } from "../../networks/partnerize/config.js";
@@ -37,6 +39,7 @@ interface PullFlags {
   quiet?: boolean | undefined;
   config?: string | undefined;
   timeout?: number | undefined;
+  rejects?: string | undefined;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -109,6 +112,7 @@ export function registerPullPartnerize(parent: Command, ctx: CliContext): void {
     .option("--currency <code>", "currency for layouts that do not state one (Shopify, WooCommerce, Magento)")
     .option("--base-url <url>", "store URL for layouts without product URLs (Shopify, WooCommerce, Magento)")
     .option("--decimal-comma", "prices are written 1.234,56 / 12,50")
+    .option("--rejects <file>", "write every rejected product (issues + original fields) as NDJSON")
     .option("--json", "print the run summary as JSON on stdout")
     .option("-q, --quiet", "no progress or retry notices on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
@@ -164,45 +168,69 @@ Examples:
       });
       for (const s of secrets) ctx.secrets.add(s);
 
+      if (
+        flags.rejects !== undefined &&
+        (flags.rejects === output || (flags.rejects === "-" && flags.json))
+      ) {
+        throw new FeedpipeError(
+          "USAGE",
+          flags.rejects === output
+            ? "--rejects and --output must be different files"
+            : "--rejects - and --json would both write to stdout",
+        );
+      }
+      const rejects = flags.rejects
+        ? await openRejects(resolve(ctx.io.cwd, flags.rejects), { stdout: ctx.io.stdout })
+        : undefined;
       let progress: Progress | undefined;
-      const result = await pullPartnerizeFeeds({
-        client,
-        publisherId,
-        campaignId: flags.campaignId?.trim() || undefined,
-        feedIds: flags.feedId,
-        output,
-        perFeed,
-        format,
-        preset: flags.preset,
-        mapping: flags.mapping,
-        pipeline: {
-          currency: flags.currency,
-          baseUrl: flags.baseUrl,
-          decimalComma: flags.decimalComma === true,
-        },
-        timeoutMs: flags.timeout,
-        stdout: ctx.io.stdout,
-        onFeedStart: (feed, info) => {
-          progress?.done();
-          progress = createProgress({
-            stream: ctx.io.stderr,
-            enabled: showProgress,
-            unit: "bytes",
-            total: info.size,
-            label: `${feed.campaignId}/${feed.feedId}`,
-          });
-        },
-        onProgress: (delta) => progress?.update(delta),
-        onFeedDone: (r) => {
-          progress?.done();
-          progress = undefined;
-          if (r.status === "failed" && !flags.quiet && !flags.json) {
-            ctx.err(
-              `feedpipe: feed ${r.campaignId}/${r.feedId} failed: [${r.error?.code}] ${r.error?.message}\n`,
-            );
-          }
-        },
-      });
+      let result: PartnerizePullResult;
+      try {
+        result = await pullPartnerizeFeeds({
+          client,
+          publisherId,
+          campaignId: flags.campaignId?.trim() || undefined,
+          feedIds: flags.feedId,
+          output,
+          perFeed,
+          format,
+          preset: flags.preset,
+          mapping: flags.mapping,
+          pipeline: {
+            currency: flags.currency,
+            baseUrl: flags.baseUrl,
+            decimalComma: flags.decimalComma === true,
+          },
+          timeoutMs: flags.timeout,
+          stdout: ctx.io.stdout,
+          signal: ctx.io.signal,
+          rejects,
+          onFeedStart: (feed, info) => {
+            progress?.done();
+            progress = createProgress({
+              stream: ctx.io.stderr,
+              enabled: showProgress,
+              unit: "bytes",
+              total: info.size,
+              label: `${feed.campaignId}/${feed.feedId}`,
+            });
+          },
+          onProgress: (delta) => progress?.update(delta),
+          onFeedDone: (r) => {
+            progress?.done();
+            progress = undefined;
+            if (r.status === "failed" && !flags.quiet && !flags.json) {
+              ctx.err(
+                `feedpipe: feed ${r.campaignId}/${r.feedId} failed: [${r.error?.code}] ${r.error?.message}\n`,
+              );
+            }
+          },
+        });
+        await rejects?.commit();
+      } catch (err) {
+        progress?.done();
+        await rejects?.abort();
+        throw err;
+      }
       progress?.done();
 
       if (result.feeds.length === 0) {

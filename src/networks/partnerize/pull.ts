@@ -25,6 +25,7 @@ import { createInterface } from "node:readline";
 import { PRODUCT_FIELDS, type Product } from "../../../schemas/product.js";
 import { FeedpipeError, NetworkError, redactUrl } from "../../core/errors.js";
 import {
+  type CheckedRecord,
   loadPipeline,
   type PipelineOptions,
   type ProcessedFeed,
@@ -76,6 +77,8 @@ export interface PartnerizePullOptions {
   /** Called per batch of records read from the current feed. */
   onProgress?: ((delta: { records?: number; bytes?: number }) => void) | undefined;
   onFeedDone?: ((result: FeedPullResult) => void) | undefined;
+  /** Receives every checked batch; keeps the rejected records (the CLI's --rejects file). */
+  rejects?: { add(batch: readonly CheckedRecord[]): Promise<void> } | undefined;
 }
 
 /** The outcome of one feed. */
@@ -408,6 +411,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
         for (const rec of batch) if (rec.product) rows.push(partnerizeRow(rec.product, feed));
         try {
           await sink.write(rows);
+          await options.rejects?.add(batch);
         } catch (err) {
           throw new FatalError(err);
         }
