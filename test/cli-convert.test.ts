@@ -1,39 +1,12 @@
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { PRODUCT_FIELDS } from "../schemas/product.js";
-import { run } from "../src/cli/run.js";
+import { runCli } from "./helpers/cli.js";
 import { openFeed } from "../src/formats/index.js";
 
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(argv: string[], stdin = ""): Promise<Captured> {
-  let out = "";
-  let err = "";
-  const code = await run(argv, {
-    stdout: {
-      write: (s: string) => {
-        out += s;
-        return true;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-        return true;
-      },
-    },
-    stdin: Readable.from([Buffer.from(stdin)]),
-    env: {},
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[], stdin = "") => runCli(argv, { stdin });
 
 const tmp = () => mkdtemp(join(tmpdir(), "fp-convert-"));
 
@@ -271,23 +244,12 @@ describe("convert interrupted (Ctrl-C / SIGTERM)", () => {
       rows.push(`S${i},Item ${i},https://shop.example/p/${i},https://shop.example/i/${i}.jpg,${i}.5,EUR`);
     }
     await writeFile(src, `${rows.join("\n")}\n`);
-    let err = "";
-    const code = await run(
+    const r = await runCli(
       ["convert", src, "-o", join(dir, "out.csv"), "--rejects", join(dir, "rejects.ndjson")],
-      {
-        stdout: { write: () => true },
-        stderr: {
-          write: (s: string) => {
-            err += s;
-            return true;
-          },
-        },
-        env: {},
-        signal: AbortSignal.abort(new Error("interrupted by SIGINT")),
-      },
+      { signal: AbortSignal.abort(new Error("interrupted by SIGINT")) },
     );
-    expect(code).toBe(2);
-    expect(err).toMatch(/\[ABORTED\]: convert of .*catalog\.csv was interrupted before the end/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\[ABORTED\]: convert of .*catalog\.csv was interrupted before the end/);
     expect(await readdir(dir)).toEqual(["catalog.csv"]);
   });
 });

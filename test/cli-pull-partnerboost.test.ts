@@ -4,9 +4,8 @@
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { run } from "../src/cli/run.js";
+import { runCli } from "./helpers/cli.js";
 import { collect } from "../src/core/batch.js";
 import { openFeed } from "../src/formats/index.js";
 import { PUBLISHER_COLUMNS, publisherRow } from "../src/networks/partnerboost/publisher.js";
@@ -31,30 +30,8 @@ async function sandbox(options: Partial<PartnerboostPublisherOptions> = {}, faul
   return { sb, mod, env };
 }
 
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(
-  argv: string[],
-  env: Record<string, string>,
-  cwd: string,
-  signal?: AbortSignal,
-): Promise<Captured> {
-  let out = "";
-  let err = "";
-  const code = await run(["pull", "partnerboost", ...argv], {
-    stdout: { write: (s: string) => ((out += s), true) },
-    stderr: { write: (s: string) => ((err += s), true) },
-    stdin: Readable.from([]),
-    env,
-    cwd,
-    signal,
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[], env: Record<string, string>, cwd: string, signal?: AbortSignal) =>
+  runCli(["pull", "partnerboost", ...argv], { env, cwd, signal });
 
 const tmp = () => mkdtemp(join(tmpdir(), "fp-cli-pull-pb-"));
 

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli/run.js";
+import { type Captured, runCli } from "./helpers/cli.js";
 import { type BrandSandbox, CREDS, startBrandSandbox } from "./fixtures/push/helpers.js";
 
 const FIX = resolve("test/fixtures/push");
@@ -46,18 +46,10 @@ function env(over: Record<string, string | undefined> = {}): Record<string, stri
 async function cli(
   argv: string[],
   options: { env?: Record<string, string | undefined>; stdin?: string } = {},
-): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(argv, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    stdin: Readable.from([options.stdin ?? ""]),
-    env: options.env ?? env(),
-    cwd,
-  });
-  printed.push(out, err);
-  return { code, out, err };
+): Promise<Captured> {
+  const r = await runCli(argv, { stdin: options.stdin, env: options.env ?? env(), cwd });
+  printed.push(r.out, r.err);
+  return r;
 }
 
 describe("feedpipe push", () => {

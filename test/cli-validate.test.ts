@@ -1,41 +1,11 @@
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { run } from "../src/cli/run.js";
+import { runCli } from "./helpers/cli.js";
 
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(
-  argv: string[],
-  opts: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {},
-): Promise<Captured> {
-  let out = "";
-  let err = "";
-  const code = await run(argv, {
-    stdout: {
-      write: (s: string) => {
-        out += s;
-        return true;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-        return true;
-      },
-      isTTY: opts.tty,
-    },
-    stdin: Readable.from([Buffer.from(opts.stdin ?? "")]),
-    env: opts.env ?? {},
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[], opts: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {}) =>
+  runCli(argv, opts);
 
 const tmp = () => mkdtemp(join(tmpdir(), "fp-validate-"));
 

@@ -1,7 +1,6 @@
 import { connect } from "node:net";
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { run } from "../src/cli/run.js";
+import { runCli } from "./helpers/cli.js";
 import { PARTNERBOOST_SANDBOX_BRAND } from "../src/sandbox/index.js";
 
 function refused(port: number): Promise<boolean> {
@@ -17,15 +16,7 @@ function refused(port: number): Promise<boolean> {
 
 describe("feedpipe demo", () => {
   it("pushes the sample, shows delta sync, the gate and registration, and leaves nothing running", async () => {
-    let out = "";
-    let err = "";
-    const code = await run(["demo"], {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      stdin: Readable.from([]),
-      env: {},
-      cwd: process.cwd(),
-    });
+    const { code, out, err } = await runCli(["demo"], { cwd: process.cwd() });
     expect(err).toBe("");
     expect(out).not.toContain("unexpected");
     expect(code).toBe(0);

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../src/cli/run.js";
+import { type Captured, runCli } from "./helpers/cli.js";
 import { type PartnerizeSandboxModule, partnerizeModule } from "../src/sandbox/partnerize.js";
 import { type RunningSandbox, type SandboxModule, startSandbox } from "../src/sandbox/server.js";
 
@@ -46,12 +46,8 @@ afterAll(async () => {
   for (const secret of [APP_KEY, USER_KEY, BASIC]) expect(all).not.toContain(secret);
 });
 
-async function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  let out = "";
-  let err = "";
-  const code = await run(args, {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
+async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Captured> {
+  const r = await runCli(args, {
     env: {
       PARTNERIZE_APPLICATION_KEY: APP_KEY,
       PARTNERIZE_USER_API_KEY: USER_KEY,
@@ -60,8 +56,8 @@ async function cli(args: string[], env: Record<string, string | undefined> = {})
     },
     cwd,
   });
-  transcript.push(out, err);
-  return { code, out, err };
+  transcript.push(r.out, r.err);
+  return r;
 }
 
 const LOCATION = "https://shop.example/feeds/catalog.xml";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../src/cli/run.js";
+import { type Captured, runCli } from "./helpers/cli.js";
 import { PARTNERIZE_PULL_COLUMNS } from "../src/networks/partnerize/pull.js";
 import {
   type PartnerizeSandboxModule,
@@ -40,12 +40,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await run(args, {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
+async function cli(args: string[]): Promise<Captured> {
+  const r = await runCli(args, {
     env: {
       PARTNERIZE_APPLICATION_KEY: APP_KEY,
       PARTNERIZE_USER_API_KEY: USER_KEY,
@@ -53,8 +49,8 @@ async function cli(args: string[]) {
     },
     cwd: dir,
   });
-  transcript.push(out, err);
-  return { code, out, err };
+  transcript.push(r.out, r.err);
+  return r;
 }
 
 function feed(id: string): SandboxCatalogFeed {
