@@ -9,16 +9,15 @@
  */
 import type { Command } from "commander";
 import { FeedpipeError } from "../../core/errors.js";
-import { partnerizeFromConfig } from "../../networks/partnerize/config.js";
 import {
   campaignFeedJson,
   campaignFeedsTable,
   publisherFeedJson,
   publisherFeedsTable,
-  retryMessage,
 } from "../../networks/partnerize/present.js";
 import type { CliContext } from "../context.js";
 import { intOption } from "../options.js";
+import { partnerizeClientFor } from "../partnerize.js";
 
 interface FeedsFlags {
   campaignId?: string | undefined;
@@ -72,17 +71,7 @@ Examples:
       if (active !== undefined && !publisherId) {
         throw new FeedpipeError("USAGE", "--active filters the partner view: use it with --publisher-id");
       }
-      const { client, secrets } = partnerizeFromConfig({
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        configPath: flags.config,
-        what: "feedpipe feeds partnerize",
-        timeoutMs: flags.timeout,
-        onRetry: (e) => {
-          if (!flags.quiet) ctx.err(retryMessage(e));
-        },
-      });
-      for (const s of secrets) ctx.secrets.add(s);
+      const client = partnerizeClientFor(ctx, flags, "feedpipe feeds partnerize");
 
       if (publisherId) {
         const feeds = await client.listPublisherFeeds(publisherId, { campaignId, active });

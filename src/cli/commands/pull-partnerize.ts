@@ -17,11 +17,10 @@ import { FeedpipeError } from "../../core/errors.js";
 import { openRejects } from "../../core/rejects.js";
 import type { OutputFormat } from "../../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
-import { partnerizeFromConfig } from "../../networks/partnerize/config.js";
-import { retryMessage } from "../../networks/partnerize/present.js";
 import type { FeedPullResult, PartnerizePullResult } from "../../networks/partnerize/pull.js";
 import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
+import { partnerizeClientFor } from "../partnerize.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
 
 interface PullFlags {
@@ -156,17 +155,7 @@ Examples:
       const say = output === "-" ? ctx.err : ctx.out;
       const showProgress = progressEnabled(ctx.io, flags.quiet === true);
 
-      const { client, secrets } = partnerizeFromConfig({
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        configPath: flags.config,
-        what: "feedpipe pull partnerize",
-        timeoutMs: flags.timeout,
-        onRetry: (e) => {
-          if (!flags.quiet) ctx.err(retryMessage(e));
-        },
-      });
-      for (const s of secrets) ctx.secrets.add(s);
+      const client = partnerizeClientFor(ctx, flags, "feedpipe pull partnerize");
 
       if (
         flags.rejects !== undefined &&

@@ -14,15 +14,14 @@ import type { Command } from "commander";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
 import type { CampaignFeed } from "../../networks/partnerize/envelope.js";
 import type { FeedCheckResult } from "../../networks/partnerize/check.js";
-import { partnerizeFromConfig } from "../../networks/partnerize/config.js";
 import {
   campaignFeedJson,
   DEFAULT_MAX_INVALID_PERCENT,
   formatFrequency,
-  retryMessage,
 } from "../../networks/partnerize/present.js";
 import { type CliContext, EXIT_INVALID } from "../context.js";
 import { intOption } from "../options.js";
+import { partnerizeClientFor } from "../partnerize.js";
 import { type MaxInvalid, parseMaxInvalid } from "./validate.js";
 
 interface RegisterFlags {
@@ -159,17 +158,7 @@ Examples:
           "Invalid option --campaign-id: expected an id, got nothing",
         );
       const location = checkedLocation(flags.location);
-      const { client, secrets } = partnerizeFromConfig({
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        configPath: flags.config,
-        what: "feedpipe register partnerize",
-        timeoutMs: flags.timeout,
-        onRetry: (e) => {
-          if (!flags.quiet) ctx.err(retryMessage(e));
-        },
-      });
-      for (const s of secrets) ctx.secrets.add(s);
+      const client = partnerizeClientFor(ctx, flags, "feedpipe register partnerize");
 
       let check: FeedCheckResult | undefined;
       if (flags.check && flags.inactive) {
