@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { PRODUCT_FIELDS } from "../schemas/product.js";
 import { runCli } from "./helpers/cli.js";
 import { openFeed } from "../src/formats/index.js";
+import { itWithSamples, sample } from "./helpers/environment.js";
 
 const cli = (argv: string[], stdin = "") => runCli(argv, { stdin });
 
@@ -72,9 +73,9 @@ describe("feedpipe convert", () => {
     expect(csvCells(raw)[6]).toBe(`=HYPERLINK("http://evil.example","Click")`);
   });
 
-  it("chooses the format by extension or --to: TSV, NDJSON, JSON, Google RSS XML", async () => {
+  itWithSamples("chooses the format by extension or --to: TSV, NDJSON, JSON, Google RSS XML", async () => {
     const dir = await tmp();
-    const src = "../shared/samples/google-merchant-apparel.tsv";
+    const src = sample("google-merchant-apparel.tsv");
     for (const ext of ["tsv", "ndjson", "json", "xml"]) {
       const r = await cli(["convert", src, "-o", join(dir, `out.${ext}`)]);
       expect(r.code, ext).toBe(0);
@@ -128,10 +129,10 @@ describe("feedpipe convert", () => {
     expect(await load("b.ndjson")).toEqual(noLowOld);
   });
 
-  it("-o - writes to stdout (summary on stderr); --quiet keeps stderr clean", async () => {
+  itWithSamples("-o - writes to stdout (summary on stderr); --quiet keeps stderr clean", async () => {
     const r = await cli([
       "convert",
-      "../shared/samples/google-merchant-apparel.tsv",
+      sample("google-merchant-apparel.tsv"),
       "-o",
       "-",
       "--to",

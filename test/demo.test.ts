@@ -33,6 +33,13 @@ describe("feedpipe demo", () => {
     expect(out).toContain("refused by the publish gate");
     expect(out).toMatch(/registered: fetch_period DAILY/);
     expect(out).toMatch(/6\. as a publisher, list the datafeed[^\n]*\n\s+\d+ products on offer/);
+    // The publisher listing: names cut on a word boundary, prices right-aligned in one column.
+    const listing = /6\. as a publisher[^\n]*\n[^\n]*\n((?: {3}\S[^\n]*\n)+)/.exec(out)?.[1] ?? "";
+    const rows = listing.trimEnd().split("\n");
+    expect(rows.length).toBeGreaterThan(1);
+    const priceEnds = rows.map((r) => r.search(/ [A-Z]{3}$/));
+    expect(new Set(priceEnds).size).toBe(1);
+    for (const r of rows) expect(r).not.toMatch(/\(\s+\d|\w…\w/);
     expect(out).toContain("sandbox stopped");
     expect(out).not.toContain(PARTNERBOOST_SANDBOX_BRAND.token);
     expect(out).not.toContain(PARTNERBOOST_SANDBOX_BRAND.secret);

@@ -15,6 +15,7 @@ import {
   splitPrice,
   toValue,
 } from "../transforms/index.js";
+import { itWithSamples, sample } from "./helpers/environment.js";
 
 const FIX = "test/fixtures/mapping";
 
@@ -208,8 +209,8 @@ describe("mapping files", () => {
     expect(records[2]?.issues[1]?.value).toBe("zwölf");
   });
 
-  it("the Google Shopping API JSON sample maps with nested paths (25 products)", async () => {
-    const feed = await openFeed("../shared/samples/google-shopping-api-products.json");
+  itWithSamples("the Google Shopping API JSON sample maps with nested paths (25 products)", async () => {
+    const feed = await openFeed(sample("google-shopping-api-products.json"));
     const processed = await processFeed(feed, { mapping: `${FIX}/google-shopping-api.yaml` });
     const records = await collect(processed.records);
     expect(processed.report()).toMatchObject({

@@ -9,9 +9,9 @@ import {
 } from "../src/core/pipeline.js";
 import { openFeed } from "../src/formats/index.js";
 import { detectPreset, PRESETS } from "../transforms/index.js";
+import { itWithSamples, sample } from "./helpers/environment.js";
 
 const FIX = "test/fixtures/presets";
-const SHARED = "../shared/samples";
 
 async function check(
   file: string,
@@ -37,8 +37,8 @@ async function check(
 const codes = (r: CheckedRecord | undefined) => (r?.issues ?? []).map((i) => i.code);
 
 describe("google-merchant preset", () => {
-  it("maps the shared Google Merchant TSV (22 records) by auto-detection", async () => {
-    const { preset, report, bySku } = await check(`${SHARED}/google-merchant-apparel.tsv`);
+  itWithSamples("maps the shared Google Merchant TSV (22 records) by auto-detection", async () => {
+    const { preset, report, bySku } = await check(sample("google-merchant-apparel.tsv"));
     expect(preset).toBe("google-merchant");
     expect(report.presetChosen).toBe("auto");
     expect(report.format).toBe("csv (tab-delimited)");
@@ -263,41 +263,47 @@ describe("magento preset", () => {
     });
   });
 
-  it("the shared Magento sample: 147 configurable parents skipped, 1,847 children valid", async () => {
-    const { report, records } = await check(`${SHARED}/magento-configurable-products.csv`, opts);
-    expect(report).toMatchObject({
-      preset: "magento",
-      read: 1994,
-      records: 1847,
-      valid: 1847,
-      invalid: 0,
-      skipped: 147,
-    });
-    expect(report.skips).toEqual([
-      expect.objectContaining({ code: "MAGENTO_CONFIGURABLE_PARENT", count: 147 }),
-    ]);
-    expect(report.skips[0]!.examples[0]!.message).toMatch(/MH01 is a listing: its 15 variations/);
-    const first = records[0]!;
-    expect(first.line).toBe(2);
-    expect(first.product).toMatchObject({
-      sku: "MH01-XS-Black",
-      name: "Chaz Kangeroo Hoodie-XS-Black",
-      price: 52,
-      url: "https://magento.example/chaz-kangeroo-hoodie-xs-black.html",
-      image: "https://magento.example/media/catalog/product/m/h/mh01-black_main.jpg",
-      category: "Men > Tops > Hoodies & Sweatshirts",
-      availability: "in_stock",
-    });
-    expect(first.product?.description).toMatch(/^Ideal for cold-weather training/);
-    expect(first.product?.description).not.toMatch(/<p>|&bull;/);
-  });
+  itWithSamples(
+    "the shared Magento sample: 147 configurable parents skipped, 1,847 children valid",
+    async () => {
+      const { report, records } = await check(sample("magento-configurable-products.csv"), opts);
+      expect(report).toMatchObject({
+        preset: "magento",
+        read: 1994,
+        records: 1847,
+        valid: 1847,
+        invalid: 0,
+        skipped: 147,
+      });
+      expect(report.skips).toEqual([
+        expect.objectContaining({ code: "MAGENTO_CONFIGURABLE_PARENT", count: 147 }),
+      ]);
+      expect(report.skips[0]!.examples[0]!.message).toMatch(/MH01 is a listing: its 15 variations/);
+      const first = records[0]!;
+      expect(first.line).toBe(2);
+      expect(first.product).toMatchObject({
+        sku: "MH01-XS-Black",
+        name: "Chaz Kangeroo Hoodie-XS-Black",
+        price: 52,
+        url: "https://magento.example/chaz-kangeroo-hoodie-xs-black.html",
+        image: "https://magento.example/media/catalog/product/m/h/mh01-black_main.jpg",
+        category: "Men > Tops > Hoodies & Sweatshirts",
+        availability: "in_stock",
+      });
+      expect(first.product?.description).toMatch(/^Ideal for cold-weather training/);
+      expect(first.product?.description).not.toMatch(/<p>|&bull;/);
+    },
+  );
 
-  it("without base URLs the sample's products are rejected (url missing, image relative)", async () => {
-    const { report } = await check(`${SHARED}/magento-configurable-products.csv`);
-    expect(report).toMatchObject({ read: 1994, records: 1847, valid: 0, invalid: 1847, skipped: 147 });
-    const rules = Object.fromEntries(report.rules.map((r) => [r.code, r.count]));
-    expect(rules).toMatchObject({ REQUIRED_MISSING: 1847 * 2, IMAGE_URL_INVALID: 1847 });
-  });
+  itWithSamples(
+    "without base URLs the sample's products are rejected (url missing, image relative)",
+    async () => {
+      const { report } = await check(sample("magento-configurable-products.csv"));
+      expect(report).toMatchObject({ read: 1994, records: 1847, valid: 0, invalid: 1847, skipped: 147 });
+      const rules = Object.fromEntries(report.rules.map((r) => [r.code, r.count]));
+      expect(rules).toMatchObject({ REQUIRED_MISSING: 1847 * 2, IMAGE_URL_INVALID: 1847 });
+    },
+  );
 });
 
 describe("awin preset", () => {
@@ -442,15 +448,18 @@ describe("auto detection", () => {
     expect(detectPreset(["handle", "title", "variant sku", "variant price"])?.preset.name).toBe("shopify");
   });
 
-  it("an unknown layout is a LAYOUT_UNKNOWN error listing the columns and suggesting --mapping", async () => {
-    const feed = await openFeed(`${SHARED}/google-shopping-api-products.json`);
-    const err = await processFeed(feed, {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FeedpipeError);
-    expect((err as FeedpipeError).code).toBe("LAYOUT_UNKNOWN");
-    expect((err as FeedpipeError).message).toMatch(/columns seen: "kind", "id", "selfLink", "product"/);
-    expect((err as FeedpipeError).message).toMatch(/--mapping FILE/);
-    expect((err as FeedpipeError).message).toMatch(/"fields"/);
-  });
+  itWithSamples(
+    "an unknown layout is a LAYOUT_UNKNOWN error listing the columns and suggesting --mapping",
+    async () => {
+      const feed = await openFeed(sample("google-shopping-api-products.json"));
+      const err = await processFeed(feed, {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FeedpipeError);
+      expect((err as FeedpipeError).code).toBe("LAYOUT_UNKNOWN");
+      expect((err as FeedpipeError).message).toMatch(/columns seen: "kind", "id", "selfLink", "product"/);
+      expect((err as FeedpipeError).message).toMatch(/--mapping FILE/);
+      expect((err as FeedpipeError).message).toMatch(/"fields"/);
+    },
+  );
 
   it("an explicit --preset skips detection", async () => {
     const { preset, report } = await check(`${FIX}/google-merchant/feed.csv`, {

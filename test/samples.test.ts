@@ -2,13 +2,14 @@
  * The public sample feeds in ../shared/samples (real files nobody on this project wrote) run through
  * the ingest entry point. They are read in place, never copied into the repository.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { SourceRecord } from "../src/core/record.js";
 import { type Feed, openFeed, type ReadFeedOptions } from "../src/formats/index.js";
+import { describeWithSamples, SHARED_SAMPLES } from "./helpers/environment.js";
 
-const SAMPLES = join(import.meta.dirname, "..", "..", "shared", "samples");
+const SAMPLES = SHARED_SAMPLES;
 
 async function readAll(
   file: string,
@@ -20,7 +21,7 @@ async function readAll(
   return { feed, records };
 }
 
-describe.skipIf(!existsSync(SAMPLES))("shared sample feeds", () => {
+describeWithSamples("shared sample feeds", () => {
   it("google-merchant-apparel.tsv: 22 records, 18 columns, tab sniffed", async () => {
     const { feed, records } = await readAll("google-merchant-apparel.tsv");
     expect(feed).toMatchObject({ format: "csv", delimiter: "\t", encoding: "utf-8", compression: "none" });

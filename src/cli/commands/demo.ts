@@ -30,6 +30,7 @@ import {
 import { SyncState } from "../../sync/state.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { checkFeed } from "./register-partnerboost.js";
+import { alignRight, padCell, truncateWords } from "../columns.js";
 
 /** The package root (where samples/ lives), from this file in src/ or dist/src/. */
 export function packageRoot(): string {
@@ -210,9 +211,11 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           `6. as a publisher, list the datafeed (feedpipe pull partnerboost)\n` +
             `   ${page.total ?? "?"} products on offer; page 1:  in ${secs(performance.now() - t)}\n`,
         );
-        for (const p of page.products) {
-          ctx.out(`   ${p.sku.padEnd(14)} ${p.name.slice(0, 38).padEnd(40)} ${p.price} ${p.currency}\n`);
-        }
+        const prices = alignRight(page.products.map((p) => p.price));
+        page.products.forEach((p, i) => {
+          const name = padCell(truncateWords(p.name, 38), 38);
+          ctx.out(`   ${padCell(p.sku, 14)} ${name}  ${prices[i]} ${p.currency}\n`);
+        });
         expect(page.products.length > 0, "the publisher datafeed lists products");
 
         ctx.out(
