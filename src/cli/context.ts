@@ -1,5 +1,6 @@
 /** What a command sees of the process: streams, environment, and where to put its exit code. */
 import type { Readable } from "node:stream";
+import type { SchedulerClock } from "../jobs/scheduler.js";
 
 export interface TextOut {
   write(text: string): unknown;
@@ -15,6 +16,10 @@ export interface CliIO {
   cwd: string;
   /** Aborted on SIGINT by main.ts (long-running commands such as `sandbox` stop on it). */
   signal?: AbortSignal | undefined;
+  /** Subscribe to SIGHUP (main.ts); returns the unsubscribe function. `jobs schedule` reloads on it. */
+  onHangup?: ((listener: () => void) => () => void) | undefined;
+  /** The scheduler's clock (tests inject one; default: the system clock). */
+  clock?: SchedulerClock | undefined;
 }
 
 export interface CliContext {

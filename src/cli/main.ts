@@ -13,7 +13,13 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-run(process.argv.slice(2), { signal: controller.signal }).then(
+// SIGHUP: long-running commands that keep a file (jobs schedule) read it again.
+const onHangup = (listener: () => void) => {
+  process.on("SIGHUP", listener);
+  return () => void process.off("SIGHUP", listener);
+};
+
+run(process.argv.slice(2), { signal: controller.signal, onHangup }).then(
   (code) => {
     // Interrupted runs exit 130 (128 + SIGINT), the shell convention, whatever stopped them.
     process.exitCode = controller.signal.aborted ? 130 : code;

@@ -8,6 +8,7 @@ import { closeHttpAgents } from "../io/http.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerFeedsPartnerize } from "./commands/feeds-partnerize.js";
+import { registerJobs } from "./commands/jobs.js";
 import { registerPullPartnerboost } from "./commands/pull-partnerboost.js";
 import { registerPullPartnerize } from "./commands/pull-partnerize.js";
 import { registerPush } from "./commands/push.js";
@@ -89,6 +90,7 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
 
   registerSandbox(program, ctx);
   registerDemo(program, ctx);
+  registerJobs(program, ctx, runCommand);
 
   for (const cmd of [
     program,
@@ -99,6 +101,7 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
     ...register.commands,
     ...pull.commands,
     ...feeds.commands,
+    ...(program.commands.find((c) => c.name() === "jobs")?.commands ?? []),
   ]) {
     cmd.exitOverride();
     cmd.configureOutput({
@@ -122,7 +125,11 @@ export function reportError(ctx: CliContext, err: unknown): number {
   return EXIT_FATAL;
 }
 
-export async function run(argv: string[], io: Partial<CliIO> = {}): Promise<number> {
+/**
+ * Run one command line with the given IO and return its exit code, leaving the shared HTTP agents
+ * open (jobs run commands in-process, several at once).
+ */
+export async function runCommand(argv: string[], io: Partial<CliIO> = {}): Promise<number> {
   const ctx = createContext({ ...defaultIO(), ...io });
   const program = buildProgram(ctx);
   try {
@@ -134,6 +141,12 @@ export async function run(argv: string[], io: Partial<CliIO> = {}): Promise<numb
       return err.exitCode === 0 ? 0 : EXIT_FATAL;
     }
     return reportError(ctx, err);
+  }
+}
+
+export async function run(argv: string[], io: Partial<CliIO> = {}): Promise<number> {
+  try {
+    return await runCommand(argv, io);
   } finally {
     await closeHttpAgents();
   }

@@ -37,6 +37,8 @@ export type ErrorCode =
   | "NET_TIMEOUT"
   | "PUBLISH_GATE"
   | "STATE_ERROR"
+  | "LOCK_BUSY"
+  | "JOB_FILE_INVALID"
   | "ABORTED";
 
 export interface ErrorContext {

@@ -30,6 +30,7 @@ interface ConvertFlags extends PipelineFlags {
   to?: OutputFormat | undefined;
   rawCells?: boolean | undefined;
   title?: string | undefined;
+  json?: boolean | undefined;
 }
 
 export function registerConvert(program: Command, ctx: CliContext): void {
@@ -47,7 +48,8 @@ export function registerConvert(program: Command, ctx: CliContext): void {
       "--raw-cells",
       "CSV/TSV: do not escape cells starting with = + - @ (formula injection protection)",
     )
-    .option("--title <text>", "XML: channel title");
+    .option("--title <text>", "XML: channel title")
+    .option("--json", "print the report as one JSON object on stdout (not with -o -)");
   addPipelineOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -70,6 +72,9 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
           ? `convert -o - needs --to (${OUTPUT_FORMATS.join(", ")})`
           : `cannot tell the output format from "${flags.output}": use a .csv, .tsv, .ndjson, .json or .xml name, or pass --to`,
       );
+    }
+    if (flags.json === true && flags.output === "-") {
+      throw new FeedpipeError("USAGE", "convert --json prints on stdout: it cannot be used with -o -");
     }
     if (flags.rejects !== undefined && flags.rejects === flags.output) {
       throw new FeedpipeError(
@@ -111,7 +116,11 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       if (run.rejects) await run.rejects.commit();
       const report = run.processed.report();
       const ok = withinMaxInvalid(report, flags.maxInvalid);
-      if (flags.quiet !== true || !ok) {
+      if (flags.json === true) {
+        ctx.out(
+          `${JSON.stringify({ ...report, output: flags.output, format, written, rejectsFile: run.rejects?.path })}\n`,
+        );
+      } else if (flags.quiet !== true || !ok) {
         const where = flags.output === "-" ? "stdout" : flags.output;
         const details = [`output        ${written} products written to ${where} (${format})`];
         if (run.rejects) details.push(`rejects       ${run.rejects.count} written to ${run.rejects.path}`);

@@ -36,6 +36,7 @@ import {
 } from "../../networks/partnerboost/brand.js";
 import { SyncState } from "../../sync/state.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
+import { addLockOptions, takeRunLock } from "../lock.js";
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 import { addPipelineOptions, type PipelineFlags, pipelineOptions, withinMaxInvalid } from "./validate.js";
@@ -85,6 +86,7 @@ interface PushFlags extends PipelineFlags, BrandFlags {
   force?: boolean | undefined;
   gate: number;
   state?: string | undefined;
+  wait?: number | boolean | undefined;
 }
 
 /** Resolve a local path against the CLI's working directory (URLs and `-` unchanged). */
@@ -152,6 +154,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .option("--state <file>", "sync state database (default: .feedpipe/state.db, or FEEDPIPE_STATE)");
   addPipelineOptions(cmd);
   addBrandOptions(cmd);
+  addLockOptions(cmd);
   cmd.addHelpText(
     "after",
     `
@@ -191,6 +194,15 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);
     const state = SyncState.open(statePath, { readonly: dryRun });
     const cleanups: (() => void)[] = [() => state.close()];
+    if (!dryRun) {
+      try {
+        const lock = await takeRunLock(ctx, statePath, `partnerboost:${brandId}`, "push", flags.wait);
+        cleanups.push(() => lock.release());
+      } catch (err) {
+        state.close();
+        throw err;
+      }
+    }
     let rejects: RejectsWriter | undefined;
     try {
       let spec = sourcePath(ctx, source);

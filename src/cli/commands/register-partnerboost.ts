@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 /**
  * `feedpipe register partnerboost --fetch-url URL --fetch-period NEVER|DAILY|WEEKLY|MONTH [--check]`:
  * tell PartnerBoost where the brand's hosted feed is and how often to fetch it.
@@ -16,8 +17,10 @@ import { PRESET_NAMES } from "../../../transforms/index.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
 import { addBrandOptions, type BrandFlags, parseGate } from "./push.js";
+import { addLockOptions, takeRunLock } from "../lock.js";
 
 interface RegisterFlags extends InputFlags, BrandFlags {
+  wait?: number | boolean | undefined;
   fetchUrl: string;
   fetchPeriod: FetchPeriod;
   check?: boolean | undefined;
@@ -146,6 +149,7 @@ Examples:
 
 Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API).`,
   );
+  addLockOptions(cmd);
   cmd.action(async (flags: RegisterFlags) => {
     const config = loadConfig({ env: ctx.io.env, cwd: ctx.io.cwd, configPath: flags.config });
     for (const s of config.secrets) ctx.secrets.add(s);
@@ -201,10 +205,22 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
         signal: ctx.io.signal,
       },
     );
-    const data = await client.setFetchSettings({
-      fetch_url: flags.fetchUrl,
-      fetch_period: flags.fetchPeriod,
-    });
+    const lock = await takeRunLock(
+      ctx,
+      resolve(ctx.io.cwd, config.statePath),
+      `partnerboost:${pb.brandId ?? ""}`,
+      "register partnerboost",
+      flags.wait,
+    );
+    let data: Awaited<ReturnType<typeof client.setFetchSettings>>;
+    try {
+      data = await client.setFetchSettings({
+        fetch_url: flags.fetchUrl,
+        fetch_period: flags.fetchPeriod,
+      });
+    } finally {
+      lock.release();
+    }
     if (flags.json) {
       const out: Record<string, unknown> = {
         registered: true,

@@ -10,7 +10,9 @@
  *
  * Exit codes: 0 registered; 1 refused by --check; 2 fatal (usage, config, auth, API error).
  */
+import { resolve } from "node:path";
 import type { Command } from "commander";
+import { loadConfig } from "../../core/config.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
 import type { CampaignFeed } from "../../networks/partnerize/envelope.js";
 import type { FeedCheckResult } from "../../networks/partnerize/check.js";
@@ -20,11 +22,13 @@ import {
   formatFrequency,
 } from "../../networks/partnerize/present.js";
 import { type CliContext, EXIT_INVALID } from "../context.js";
+import { addLockOptions, takeRunLock } from "../lock.js";
 import { intOption } from "../options.js";
 import { partnerizeClientFor } from "../partnerize.js";
 import { type MaxInvalid, parseMaxInvalid } from "./validate.js";
 
 interface RegisterFlags {
+  wait?: number | boolean | undefined;
   campaignId: string;
   location: string;
   name?: string | undefined;
@@ -101,7 +105,7 @@ function describeResult(action: RegisterAction, feed: CampaignFeed): string {
 }
 
 export function registerRegisterPartnerize(parent: Command, ctx: CliContext): void {
-  parent
+  const cmd = parent
     .command("partnerize")
     .description("register a hosted feed URL on a Partnerize campaign (create, update or deactivate)")
     .requiredOption("--campaign-id <id>", "Partnerize campaign id")
@@ -149,51 +153,57 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal (usage, config, auth, AP
 Examples:
   $ feedpipe register partnerize --campaign-id 10l176 --location https://shop.example/feed.xml --check
   $ feedpipe register partnerize --campaign-id 10l176 --location https://shop.example/feed.xml --inactive`,
-    )
-    .action(async (flags: RegisterFlags) => {
-      const campaignId = flags.campaignId.trim();
-      if (!campaignId)
-        throw new FeedpipeError(
-          "INVALID_OPTION",
-          "Invalid option --campaign-id: expected an id, got nothing",
-        );
-      const location = checkedLocation(flags.location);
-      const client = partnerizeClientFor(ctx, flags, "feedpipe register partnerize");
+    );
+  addLockOptions(cmd);
+  cmd.action(async (flags: RegisterFlags) => {
+    const campaignId = flags.campaignId.trim();
+    if (!campaignId)
+      throw new FeedpipeError("INVALID_OPTION", "Invalid option --campaign-id: expected an id, got nothing");
+    const location = checkedLocation(flags.location);
+    const client = partnerizeClientFor(ctx, flags, "feedpipe register partnerize");
 
-      let check: FeedCheckResult | undefined;
-      if (flags.check && flags.inactive) {
-        if (!flags.quiet && !flags.json)
-          ctx.err("feedpipe: --check skipped: the feed is being deactivated\n");
-      } else if (flags.check) {
-        // Loaded on demand: the ingest and mapping stack is only needed for --check.
-        const { checkFeed } = await import("../../networks/partnerize/check.js");
-        check = await checkFeed(location, {
-          preset: flags.preset,
-          mapping: flags.mapping,
-          pipeline: {
-            currency: flags.currency,
-            baseUrl: flags.baseUrl,
-            decimalComma: flags.decimalComma === true,
-          },
-          maxInvalid: flags.maxInvalid,
-          timeoutMs: flags.timeout,
-          headers: client.downloadHeaders(location),
-        });
-        if (!check.ok) {
-          if (flags.json) {
-            ctx.out(
-              `${JSON.stringify({ action: "refused", campaignId, location: redactUrl(location), check }, null, 2)}\n`,
-            );
-          } else {
-            ctx.err(checkSummary(check));
-            ctx.err(`feedpipe: not registered: ${check.reason}\n`);
-          }
-          ctx.exitCode = EXIT_INVALID;
-          return;
+    let check: FeedCheckResult | undefined;
+    if (flags.check && flags.inactive) {
+      if (!flags.quiet && !flags.json) ctx.err("feedpipe: --check skipped: the feed is being deactivated\n");
+    } else if (flags.check) {
+      // Loaded on demand: the ingest and mapping stack is only needed for --check.
+      const { checkFeed } = await import("../../networks/partnerize/check.js");
+      check = await checkFeed(location, {
+        preset: flags.preset,
+        mapping: flags.mapping,
+        pipeline: {
+          currency: flags.currency,
+          baseUrl: flags.baseUrl,
+          decimalComma: flags.decimalComma === true,
+        },
+        maxInvalid: flags.maxInvalid,
+        timeoutMs: flags.timeout,
+        headers: client.downloadHeaders(location),
+      });
+      if (!check.ok) {
+        if (flags.json) {
+          ctx.out(
+            `${JSON.stringify({ action: "refused", campaignId, location: redactUrl(location), check }, null, 2)}\n`,
+          );
+        } else {
+          ctx.err(checkSummary(check));
+          ctx.err(`feedpipe: not registered: ${check.reason}\n`);
         }
-        if (!flags.json) ctx.out(checkSummary(check));
+        ctx.exitCode = EXIT_INVALID;
+        return;
       }
+      if (!flags.json) ctx.out(checkSummary(check));
+    }
 
+    const config = loadConfig({ env: ctx.io.env, cwd: ctx.io.cwd, configPath: flags.config });
+    const lock = await takeRunLock(
+      ctx,
+      resolve(ctx.io.cwd, config.statePath),
+      `partnerize:${campaignId}`,
+      "register partnerize",
+      flags.wait,
+    );
+    try {
       const existing = (await client.listCampaignFeeds(campaignId)).find((f) =>
         sameLocation(f.location, location),
       );
@@ -222,5 +232,8 @@ Examples:
       } else {
         ctx.out(describeResult(action, feed));
       }
-    });
+    } finally {
+      lock.release();
+    }
+  });
 }
