@@ -19,6 +19,7 @@
  * kebab-case flag name): the caller supplies the commands' option lists, so they never drift apart.
  */
 import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { FeedpipeError } from "../core/errors.js";
 
@@ -147,6 +148,15 @@ const fileSchema = z
 
 const RESERVED = new Set(Object.keys(jobSchema.shape));
 
+/** Options that name local files: relative paths in a job file are relative to the file. */
+const PATH_OPTIONS = new Set(["mapping", "rejects", "state", "config", "html"]);
+
+/** A local path relative to the job file's folder (URLs and `-` as they are). */
+function localPath(value: string, baseDir: string): string {
+  if (value === "-" || /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || isAbsolute(value)) return value;
+  return resolve(baseDir, value);
+}
+
 /** `max-invalid` / `max_invalid` / `maxInvalid` → `maxInvalid`. */
 export function attributeName(key: string): string {
   return key.replace(/[-_]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -241,11 +251,19 @@ function options(
   env: Record<string, string | undefined>,
   missing: Set<string>,
   problems: Problems,
+  baseDir: string,
 ): JobSpec["options"] {
   const byName = new Map(known.filter((o) => !o.managed).map((o) => [o.name, o]));
   const out: JobSpec["options"] = {};
   for (const [key, value] of Object.entries(raw)) {
-    const name = attributeName(key);
+    let name = attributeName(key);
+    let flip = false;
+    // `no-dedupe: true` (the flag's own name) means `dedupe: false`.
+    const negated = /^no[A-Z]/.test(name) ? name[2]!.toLowerCase() + name.slice(3) : undefined;
+    if (!byName.has(name) && negated !== undefined && byName.get(negated)?.negate) {
+      name = negated;
+      flip = true;
+    }
     const opt = byName.get(name);
     if (!opt) {
       const managed = known.some((o) => o.managed && o.name === name);
@@ -266,13 +284,18 @@ function options(
       problems.add(`${where}.${key}`, `expected a value (${opt.flag} <value>)`);
       continue;
     }
-    const sub = (v: string) => interpolate(v, env, missing);
+    const sub = (v: string) => {
+      const text = interpolate(v, env, missing);
+      return PATH_OPTIONS.has(name) ? localPath(text, baseDir) : text;
+    };
     out[name] =
       typeof value === "string"
         ? sub(value)
         : Array.isArray(value)
           ? value.map((v) => sub(String(v)))
-          : (value as number | boolean);
+          : typeof value === "boolean"
+            ? value !== flip
+            : (value as number);
   }
   return out;
 }
@@ -295,6 +318,7 @@ export function parseJobFile(
   }
   const problems = new Problems();
   const missing = new Set<string>();
+  const baseDir = dirname(resolve(path));
   const jobs: JobSpec[] = [];
   const fileNotify = parsed.data.notify;
   for (const [name, job] of Object.entries(parsed.data.jobs)) {
@@ -304,7 +328,11 @@ export function parseJobFile(
     const creds = credentials(job, where, env, missing, problems);
     const extra: Record<string, unknown> = { ...parsed.data.defaults };
     for (const [k, v] of Object.entries(job)) if (!RESERVED.has(k)) extra[k] = v;
-    const opts = options(extra, where, catalog(target), env, missing, problems);
+    const opts = options(extra, where, catalog(target), env, missing, problems, baseDir);
+    if (target.kind === "export" || target.kind === "pull") {
+      const out = interpolate(target.output, env, missing);
+      target.output = out.endsWith("/") ? `${localPath(out, baseDir)}/` : localPath(out, baseDir);
+    }
     const schedule = job.schedule
       ? { cron: job.schedule.cron, timezone: job.schedule.timezone ?? job.timezone }
       : undefined;
@@ -315,7 +343,8 @@ export function parseJobFile(
     }
     jobs.push({
       name,
-      source: job.source === undefined ? undefined : interpolate(job.source, env, missing),
+      source:
+        job.source === undefined ? undefined : localPath(interpolate(job.source, env, missing), baseDir),
       target,
       schedule,
       notify,

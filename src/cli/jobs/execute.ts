@@ -131,6 +131,12 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
   const argv = jobArgv(job, options.catalog);
   const command = argv.slice(0, argv[0] === "register" || argv[0] === "pull" ? 2 : 1).join(" ");
   const statePath = jobStatePath(job, io);
+  // A job owns its output path: `export: out/acme.csv` works without making out/ by hand.
+  const t = job.target;
+  if (t.kind === "export" || t.kind === "pull") {
+    if (!t.output.endsWith("/")) mkdirSync(dirname(resolve(io.cwd, t.output)), { recursive: true });
+    else mkdirSync(resolve(io.cwd, t.output), { recursive: true });
+  }
   mkdirSync(dirname(statePath), { recursive: true });
   const history = JobHistory.open(statePath);
   const started = new Date();
@@ -150,7 +156,7 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
       stdout: { write: (t: string) => (stdout += t), isTTY: false },
       stderr: { write: (t: string) => (stderr += t.length > 65_536 ? t.slice(-65_536) : t), isTTY: false },
       stdin: Readable.from([]),
-      env: { ...io.env, ...job.env, CI: "true" },
+      env: { ...io.env, ...job.env, CI: "true", FEEDPIPE_JOB: job.name },
       cwd: io.cwd,
       signal: options.signal,
     });
