@@ -2,7 +2,7 @@
  * Job files: named jobs in YAML or JSON, checked completely before anything runs.
  *
  *   notify: { url: "${HOOK_URL}", on: failure }     # optional, for every job
- *   defaults: { concurrency: 8 }                    # optional, options every job gets
+ *   defaults: { concurrency: 8 }                    # optional, for every job whose command has them
  *   jobs:
  *     acme-nightly:
  *       source: https://acme.example/feed.xml.gz
@@ -22,6 +22,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { FeedpipeError } from "../core/errors.js";
+import { compileSchedule } from "./scheduler.js";
 
 /** What a job does, and so which command it runs. */
 export type JobTarget =
@@ -326,7 +327,12 @@ export function parseJobFile(
     const target = targetOf(job, where, problems);
     if (!target) continue;
     const creds = credentials(job, where, env, missing, problems);
-    const extra: Record<string, unknown> = { ...parsed.data.defaults };
+    // File-level defaults apply where the job's command has the option (push's concurrency is
+    // no convert option); the job's own keys are all checked.
+    const own = new Set(catalog(target).map((o) => o.name));
+    const extra: Record<string, unknown> = Object.fromEntries(
+      Object.entries(parsed.data.defaults ?? {}).filter(([k]) => own.has(attributeName(k))),
+    );
     for (const [k, v] of Object.entries(job)) if (!RESERVED.has(k)) extra[k] = v;
     const opts = options(extra, where, catalog(target), env, missing, problems, baseDir);
     if (target.kind === "export" || target.kind === "pull") {
@@ -336,6 +342,13 @@ export function parseJobFile(
     const schedule = job.schedule
       ? { cron: job.schedule.cron, timezone: job.schedule.timezone ?? job.timezone }
       : undefined;
+    if (schedule) {
+      try {
+        compileSchedule({ name, ...schedule });
+      } catch (err) {
+        problems.add(`${where}.schedule`, (err as Error).message.replace(/^jobs\.[^:]+: /, ""));
+      }
+    }
     const notifyRaw = job.notify ?? fileNotify;
     const notify = notifyRaw ? { ...notifyRaw, url: interpolate(notifyRaw.url, env, missing) } : undefined;
     if (notify && !/^https?:\/\//i.test(notify.url) && !notify.url.startsWith("${")) {

@@ -61,6 +61,8 @@ export const systemClock: SchedulerClock = {
 /** Check a cron expression (and time zone) now, with a clear error. */
 export function compileSchedule(entry: ScheduleEntry): Cron {
   try {
+    // croner accepts an unknown zone until it computes a time: check it here, with Intl.
+    if (entry.timezone !== undefined) new Intl.DateTimeFormat("en", { timeZone: entry.timezone });
     return new Cron(entry.cron, {
       paused: true,
       mode: "5-or-6-parts",
