@@ -36,6 +36,7 @@ import { openFeed } from "../../formats/index.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter } from "../../formats/writers/index.js";
 import { type OpenOutputOptions, type Output, openOutput, writeBatch } from "../../io/output.js";
+import { requireRemoteUrl } from "../../io/remote.js";
 import type { PartnerizeClient } from "./client.js";
 import type { PublisherFeed } from "./envelope.js";
 
@@ -377,6 +378,13 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
       let lastError: unknown;
       for (const c of candidates) {
         result.downloaded = c.field;
+        try {
+          // The location comes from the API: only ever downloaded, never a local path or stdin.
+          requireRemoteUrl(c.url, `Partnerize feed ${c.field}`);
+        } catch (err) {
+          lastError = err;
+          continue;
+        }
         result.url = redactUrl(c.url);
         options.onFeedStart?.(feed, { url: result.url, size: c.size });
         try {
