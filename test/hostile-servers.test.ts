@@ -6,10 +6,17 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Product } from "../schemas/product.js";
+import { FeedpipeError } from "../src/core/errors.js";
+import { MAX_REDIRECTS } from "../src/io/redirects.js";
 import { requireRemoteUrl } from "../src/io/remote.js";
+import { openSource } from "../src/io/source.js";
+import { createBrandClient } from "../src/networks/partnerboost/brand.js";
+import { createPublisherClient } from "../src/networks/partnerboost/publisher.js";
+import { PartnerizeClient } from "../src/networks/partnerize/client.js";
 import { codeOf } from "./helpers/errors.js";
 import { runCli } from "./helpers/cli.js";
-import { json, startServer } from "./helpers/servers.js";
+import { fragments, json, startServer } from "./helpers/servers.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -26,6 +33,15 @@ const pzEnv = (origin: string) => ({
   PARTNERIZE_USER_API_KEY: PZ_USER,
   PARTNERIZE_API_URL: origin,
 });
+
+const PRODUCT = {
+  sku: "H-1",
+  name: "Hostile Test",
+  url: "https://shop.example/h1",
+  image: "https://shop.example/h1.jpg",
+  price: 10,
+  currency: "EUR",
+} as unknown as Product;
 
 const GOOD_CSV =
   "sku,name,url,image,price,currency,brand\n" +
@@ -121,6 +137,202 @@ describe("server-supplied locations are only ever downloaded", () => {
         "/user/publisher/P1/feed",
         "/good.csv",
       ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+const PB_TOKEN = "pbtoken-0a1b2c3d4e5f6a7b";
+const PB_SECRET = "pbsecret-8c9d0e1f2a3b4c5d";
+
+/** A recording server on another port (another origin) and a redirector pointing at it. */
+async function redirectPair(status: number) {
+  const other = await startServer((_req, res) => {
+    json(res, 200, { status: { code: 0, msg: "ok" }, data: { list: [], total: 0 } });
+  });
+  const first = await startServer((req, res) => {
+    res.writeHead(status, { location: `${other.origin}/steal${req.url}` });
+    res.end("moved");
+  });
+  return {
+    first,
+    other,
+    close: async () => {
+      await first.close();
+      await other.close();
+    },
+  };
+}
+
+function noSecretIn(text: string, secrets: string[]) {
+  for (const s of secrets) for (const f of fragments(s)) expect(text).not.toContain(f);
+}
+
+describe("cross-origin redirects never carry credentials", () => {
+  for (const status of [307, 308]) {
+    it(`PartnerBoost brand push (JSON body with token, auth header, bid): ${status} to another host is refused`, async () => {
+      const pair = await redirectPair(status);
+      try {
+        const client = createBrandClient(
+          { brandId: "66303", token: PB_TOKEN, secret: PB_SECRET, apiUrl: `${pair.first.origin}/api/brand` },
+          { retry: { attempts: 1 } },
+        );
+        let err: unknown;
+        try {
+          await client.pushProduct(PRODUCT);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(FeedpipeError);
+        expect((err as FeedpipeError).code).toBe("NET_REDIRECT_REFUSED");
+        const message = (err as FeedpipeError).message;
+        expect(message).toContain(pair.first.origin.replace("http://", ""));
+        expect(message).toContain(pair.other.origin.replace("http://", ""));
+        expect(pair.first.received).toHaveLength(1);
+        expect(pair.other.received).toEqual([]);
+        noSecretIn(message + JSON.stringify((err as FeedpipeError).context), [PB_TOKEN, PB_SECRET]);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it(`register partnerboost (CLI): ${status} to another host is refused, exit 2, nothing sent there`, async () => {
+      const pair = await redirectPair(status);
+      try {
+        const r = await runCli(
+          [
+            "register",
+            "partnerboost",
+            "--fetch-url",
+            "https://shop.example/feed.xml",
+            "--fetch-period",
+            "DAILY",
+          ],
+          {
+            env: {
+              PARTNERBOOST_BRAND_ID: "66303",
+              PARTNERBOOST_TOKEN: PB_TOKEN,
+              PARTNERBOOST_SECRET: PB_SECRET,
+              PARTNERBOOST_BRAND_API_URL: `${pair.first.origin}/api/brand`,
+            },
+            cwd: dir,
+          },
+        );
+        expect(r.code).toBe(2);
+        expect(r.err).toMatch(/NET_REDIRECT_REFUSED/);
+        expect(pair.other.received).toEqual([]);
+        noSecretIn(r.out + r.err, [PB_TOKEN, PB_SECRET]);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it(`PartnerBoost publisher list (form body with token): ${status} to another host is refused`, async () => {
+      const pair = await redirectPair(status);
+      try {
+        const client = createPublisherClient(
+          { token: PB_TOKEN, apiUrl: `${pair.first.origin}/api.php` },
+          { retry: { attempts: 1 } },
+        );
+        expect(await codeOf(client.listPage({}, 1, 10))).toBe("NET_REDIRECT_REFUSED");
+        expect(pair.first.received[0]?.body).toContain("token=");
+        expect(pair.other.received).toEqual([]);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it(`Partnerize (Basic auth): ${status} to another host is refused`, async () => {
+      const pair = await redirectPair(status);
+      try {
+        const client = new PartnerizeClient({
+          applicationKey: PZ_APP,
+          userApiKey: PZ_USER,
+          apiUrl: pair.first.origin,
+          retry: { attempts: 1 },
+        });
+        expect(await codeOf(client.listPublisherFeeds("P1"))).toBe("NET_REDIRECT_REFUSED");
+        expect(pair.first.received[0]?.headers.authorization).toMatch(/^Basic /);
+        expect(pair.other.received).toEqual([]);
+      } finally {
+        await pair.close();
+      }
+    });
+  }
+
+  it("a same-origin 307 on an API call is followed with its body", async () => {
+    const server = await startServer((req, res) => {
+      if (req.url === "/api/brand") {
+        res.writeHead(307, { location: "/api/brand2" }).end();
+        return;
+      }
+      json(res, 200, { status: { code: 0, msg: "ok" }, data: {} });
+    });
+    try {
+      const client = createBrandClient(
+        { brandId: "66303", token: PB_TOKEN, secret: PB_SECRET, apiUrl: `${server.origin}/api/brand` },
+        { retry: { attempts: 1 } },
+      );
+      await client.pushProduct(PRODUCT);
+      expect(server.received.map((r) => r.url)).toEqual(["/api/brand", "/api/brand2"]);
+      expect(server.received[1]!.body).toBe(server.received[0]!.body);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a feed download may follow a redirect to another host, but without its credentials", async () => {
+    const cdn = await startServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/csv" });
+      res.end(GOOD_CSV);
+    });
+    const api = await startServer((_req, res) => {
+      res.writeHead(302, { location: `${cdn.origin}/feed.csv?X-Amz-Signature=abc` }).end();
+    });
+    try {
+      const src = await openSource(`${api.origin}/feed/1`, {
+        headers: { authorization: "Basic c2VjcmV0LWtleTpzZWNyZXQtdXNlcg==", "x-api-key": "k-123456789" },
+      });
+      let text = "";
+      for await (const c of src.chunks) text += c.toString("utf8");
+      expect(text).toBe(GOOD_CSV);
+      expect(api.received[0]!.headers.authorization).toMatch(/^Basic /);
+      expect(cdn.received).toHaveLength(1);
+      expect(cdn.received[0]!.headers.authorization).toBeUndefined();
+      expect(cdn.received[0]!.headers["x-api-key"]).toBeUndefined();
+    } finally {
+      await api.close();
+      await cdn.close();
+    }
+  });
+
+  it("20 redirects end as HTTP_TOO_MANY_REDIRECTS after a bounded number of requests (not 'HTTP 302')", async () => {
+    const loop = await startServer((req, res) => {
+      const n = Number(req.url.slice(1)) || 0;
+      res.writeHead(302, { location: `/${n + 1}` }).end();
+    });
+    try {
+      let err: unknown;
+      try {
+        await openSource(`${loop.origin}/0`);
+      } catch (e) {
+        err = e;
+      }
+      expect((err as FeedpipeError).code).toBe("HTTP_TOO_MANY_REDIRECTS");
+      expect((err as FeedpipeError).message).toMatch(/Too many redirects/);
+      expect(loop.received.length).toBe(MAX_REDIRECTS + 1);
+    } finally {
+      await loop.close();
+    }
+  });
+
+  it("a redirect to a file: URL is refused", async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(302, { location: "file:///etc/passwd" }).end();
+    });
+    try {
+      expect(await codeOf(openSource(`${server.origin}/feed.csv`))).toBe("NET_REDIRECT_REFUSED");
     } finally {
       await server.close();
     }

@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from "undici";
 import { NetworkError, redactUrl } from "../core/errors.js";
+import { type CrossOriginRedirects, defaultCrossOrigin, followRedirects } from "./redirects.js";
 
 export interface HttpOptions {
   method?: "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | undefined;
@@ -14,6 +15,11 @@ export interface HttpOptions {
   /** Longest silence while reading the body (ms). */
   bodyTimeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * A redirect to another origin: "refuse" (default when the request has a body or any header
+   * beyond accept/user-agent) or "strip" (follow with no credential, no body). See redirects.ts.
+   */
+  crossOriginRedirects?: CrossOriginRedirects | undefined;
 }
 
 export interface HttpResponse {
@@ -39,7 +45,7 @@ async function agentFor(timeoutMs: number, bodyTimeoutMs: number): Promise<Dispa
   const key = `${timeoutMs}/${bodyTimeoutMs}`;
   let agent = agents.get(key);
   if (!agent) {
-    const { Agent, interceptors } = await loadUndici();
+    const { Agent } = await loadUndici();
     // Another request may have created it while undici was loading.
     const existing = agents.get(key);
     if (existing) return existing;
@@ -49,7 +55,7 @@ async function agentFor(timeoutMs: number, bodyTimeoutMs: number): Promise<Dispa
       bodyTimeout: bodyTimeoutMs,
       keepAliveTimeout: 4_000,
       connections: 64,
-    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+    }); // redirects: followed by redirects.ts (credentials never cross origins)
     agents.set(key, agent);
   }
   return agent;
@@ -166,13 +172,19 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   try {
     const { request } = await loadUndici();
-    const res = await request(url, {
+    const dispatcher = await agentFor(timeoutMs, bodyTimeoutMs);
+    const init = {
       method: options.method ?? "GET",
       headers: options.headers ?? {},
       body: options.body ?? null,
-      signal: options.signal ?? null,
-      dispatcher: await agentFor(timeoutMs, bodyTimeoutMs),
-    });
+    };
+    const { res } = await followRedirects(
+      url,
+      init,
+      options.crossOriginRedirects ?? defaultCrossOrigin(init),
+      (to, step) =>
+        request(to, { ...step, method: step.method as "GET", signal: options.signal ?? null, dispatcher }),
+    );
     return { status: res.statusCode, headers: res.headers, body: res.body, url };
   } catch (err) {
     if (options.signal?.aborted) {
