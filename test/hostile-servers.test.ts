@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Product } from "../schemas/product.js";
-import { FeedpipeError } from "../src/core/errors.js";
+import { cutText, FeedpipeError, redactSecrets } from "../src/core/errors.js";
 import { MAX_REDIRECTS } from "../src/io/redirects.js";
 import { requireRemoteUrl } from "../src/io/remote.js";
 import { openSource } from "../src/io/source.js";
@@ -337,4 +337,117 @@ describe("cross-origin redirects never carry credentials", () => {
       await server.close();
     }
   });
+});
+
+describe("error bodies: redact first, then cut; encoded forms too", () => {
+  const TOKEN = "Tk+9/aZ1x&y=Q7pLm3Rw"; // 20 characters, with + / & = to exercise the encodings
+  const SECRET = 'Sc"rt\\9f8e7d6c5b4a3';
+  const forms = (s: string) => [
+    s,
+    encodeURIComponent(s),
+    new URLSearchParams({ x: s }).toString().slice(2),
+    JSON.stringify(s).slice(1, -1),
+  ];
+
+  it("secretForms/redactSecrets catch percent-, form-, JSON- and base64-encoded secrets", () => {
+    const basic = Buffer.from(`app-key-123:${TOKEN}`).toString("base64");
+    for (const text of forms(TOKEN)) {
+      const out = redactSecrets(`before ${text} after`, [TOKEN]);
+      for (const f of fragments(text)) expect(out).not.toContain(f);
+      expect(out).toMatch(/^before .*after$/);
+    }
+    for (const text of [
+      basic,
+      Buffer.from(`x${TOKEN}`).toString("base64"),
+      Buffer.from(TOKEN).toString("base64"),
+    ]) {
+      const out = redactSecrets(`before ${text} after`, [TOKEN]);
+      expect(out).toContain("***");
+      // What is left of the base64, decoded at any alignment, holds no 8-character piece of the token.
+      for (const piece of out.slice(7, -6).split("***")) {
+        for (const pad of ["", "A", "AA", "AAA"]) {
+          const decoded = Buffer.from(pad + piece, "base64").toString("latin1");
+          for (const f of fragments(TOKEN)) expect(decoded).not.toContain(f);
+        }
+      }
+    }
+    expect(redactSecrets(encodeURIComponent(TOKEN).toLowerCase(), [TOKEN])).not.toContain("Q7pLm3Rw");
+  });
+
+  it("cutText never cuts inside a word", () => {
+    const text = `${"a ".repeat(145)}${TOKEN} tail`; // the token straddles character 300
+    const cut = cutText(text, 300);
+    expect(cut.length).toBeLessThanOrEqual(301);
+    expect(cut.endsWith("…")).toBe(true);
+    for (const f of fragments(TOKEN, 4)) expect(cut).not.toContain(f);
+    expect(cutText("short", 300)).toBe("short");
+  });
+
+  /** A server that answers every request with an error echoing the request at the 300-char cut. */
+  async function echoServer(status: number) {
+    return startServer((req, res) => {
+      const echo = [req.body, ...Object.values(req.headers).map(String)].join(" ");
+      res.writeHead(status, { "content-type": "text/plain" });
+      for (let pad = 270; pad <= 300; pad += 5) res.write(`${"p".repeat(pad)}${echo}\n`);
+      res.end(`${forms(TOKEN).join(" ")} ${forms(SECRET).join(" ")}`);
+    });
+  }
+
+  for (const status of [400, 401]) {
+    it(`PartnerBoost brand push, HTTP ${status} echoing the request: no 8-char fragment of a secret`, async () => {
+      const server = await echoServer(status);
+      try {
+        const client = createBrandClient(
+          { brandId: "66303", token: TOKEN, secret: SECRET, apiUrl: `${server.origin}/api/brand` },
+          { retry: { attempts: 1 } },
+        );
+        let err: FeedpipeError | undefined;
+        try {
+          await client.pushProduct(PRODUCT);
+        } catch (e) {
+          err = e as FeedpipeError;
+        }
+        expect(err).toBeInstanceOf(FeedpipeError);
+        noSecretIn(`${err!.message} ${JSON.stringify(err!.context)}`, [TOKEN, SECRET]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it(`PartnerBoost publisher (CLI pull), HTTP ${status} echoing the token form body: no fragment printed`, async () => {
+      const server = await echoServer(status);
+      try {
+        const r = await runCli(["pull", "partnerboost", "-o", join(dir, "pb.csv")], {
+          env: {
+            PARTNERBOOST_PUBLISHER_TOKEN: TOKEN,
+            PARTNERBOOST_PUBLISHER_API_URL: `${server.origin}/api.php`,
+          },
+          cwd: dir,
+        });
+        expect(r.code).toBe(2);
+        noSecretIn(r.out + r.err, [TOKEN]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it(`Partnerize (CLI feeds), HTTP ${status} echoing the Basic header: no fragment of either key`, async () => {
+      const server = await echoServer(status);
+      try {
+        const r = await runCli(["feeds", "partnerize", "--publisher-id", "P1"], {
+          env: {
+            PARTNERIZE_APPLICATION_KEY: PZ_APP,
+            PARTNERIZE_USER_API_KEY: TOKEN,
+            PARTNERIZE_API_URL: server.origin,
+          },
+          cwd: dir,
+        });
+        expect(r.code).toBe(2);
+        expect(r.err).toMatch(/HTTP|refused|failed/i);
+        noSecretIn(r.out + r.err, [PZ_APP, TOKEN]);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });

@@ -3,7 +3,7 @@
  * and redirects, and one mapping from HTTP outcomes to coded, retry-aware errors.
  */
 import type { Dispatcher } from "undici";
-import { NetworkError, redactUrl } from "../core/errors.js";
+import { cutText, NetworkError, redactUrl } from "../core/errors.js";
 import { type CrossOriginRedirects, defaultCrossOrigin, followRedirects } from "./redirects.js";
 
 export interface HttpOptions {
@@ -203,11 +203,23 @@ export async function expectOk(res: HttpResponse): Promise<HttpResponse> {
   if (res.status >= 200 && res.status < 300) return res;
   let detail = "";
   try {
-    detail = (await res.body.text()).slice(0, 300).replace(/\s+/g, " ").trim();
+    detail = cutText(await readSome(res.body, 1 << 16), 300);
   } catch {
     // the body is only for the message
   }
   throw statusError(res.url, res.status, res.headers, detail);
+}
+
+/** The first `limit` bytes of an (error) body as text; the rest is not waited for. */
+async function readSome(body: HttpResponse["body"], limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    parts.push(chunk);
+    n += chunk.length;
+    if (n >= limit) break; // leaving the loop destroys the body
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString("utf8");
 }
 
 /** Read a whole (small, API) response body as text, mapping read failures to NetworkErrors. */
