@@ -2,7 +2,7 @@
  * Hostile servers: hand-made servers on 127.0.0.1 speaking the networks' APIs, trying to make
  * feedpipe read local files, send credentials to another host, or leak secrets in what it prints.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -450,4 +450,62 @@ describe("error bodies: redact first, then cut; encoded forms too", () => {
       }
     });
   }
+});
+
+describe("per-feed output names", () => {
+  it("colliding ids (a-b/c vs a/b-c, a/b vs a_b) and a 300-character id each get their own file", async () => {
+    const long = "L".repeat(300);
+    const pairs: [string, string][] = [
+      ["a-b", "c"],
+      ["a", "b-c"],
+      ["x/y", "1"],
+      ["x_y", "1"],
+      ["X_Y", "1"],
+      ["c1", long],
+    ];
+    let origin = "";
+    const server = await startServer((req, res) => {
+      if (req.url.startsWith("/user/publisher/P1/feed")) {
+        json(res, 200, {
+          campaigns: pairs.map(([campaign, feed], i) => ({
+            campaign: {
+              campaign_id: campaign,
+              title: `Camp ${i}`,
+              feeds: [
+                { feed: { campaign_feeds_id: feed, name: `feed ${i}`, location: `${origin}/feed/${i}.csv` } },
+              ],
+            },
+          })),
+        });
+        return;
+      }
+      const i = /^\/feed\/(\d+)\.csv$/.exec(req.url)?.[1];
+      if (i === undefined) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/csv" });
+      res.end(GOOD_CSV.replace("G-1", `FEED-${i}`));
+    });
+    origin = server.origin;
+    try {
+      const outDir = join(dir, "per-feed");
+      const r = await runCli(["pull", "partnerize", "--publisher-id", "P1", "-o", `${outDir}/`, "--json"], {
+        env: pzEnv(server.origin),
+      });
+      expect(r.code).toBe(0);
+      const summary = JSON.parse(r.out) as { outputs: string[]; exported: number };
+      expect(summary.exported).toBe(pairs.length);
+      expect(new Set(summary.outputs.map((o) => o.toLowerCase())).size).toBe(pairs.length);
+      const files = await readdir(outDir);
+      expect(files).toHaveLength(pairs.length);
+      for (const f of files) expect(f.length).toBeLessThanOrEqual(255);
+      const contents = await Promise.all(files.map((f) => readFile(join(outDir, f), "utf8")));
+      for (let i = 0; i < pairs.length; i++) {
+        expect(contents.filter((c) => c.includes(`FEED-${i},`))).toHaveLength(1);
+      }
+    } finally {
+      await server.close();
+    }
+  });
 });
