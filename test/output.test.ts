@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
 import { createWriter } from "../src/formats/writers/index.js";
 import { openOutput, writeRows } from "../src/io/output.js";
+import { codeOf } from "./helpers/errors.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -14,15 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof FeedpipeError ? err.code : `not coded: ${String(err)}`;
-  }
-  return undefined;
-}
 
 describe("file output", () => {
   it("writeLines writes exactly the concatenation, across buffer flushes and oversized lines", async () => {

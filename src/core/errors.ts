@@ -34,6 +34,9 @@ export type ErrorCode =
   | "NET_API_ERROR"
   | "NET_BAD_RESPONSE"
   | "NET_DOWNLOAD_FAILED"
+  | "NET_LOCATION_REFUSED"
+  | "NET_REDIRECT_REFUSED"
+  | "HTTP_TOO_MANY_REDIRECTS"
   | "NET_TIMEOUT"
   | "PUBLISH_GATE"
   | "STATE_ERROR"
@@ -104,13 +107,68 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Replace every occurrence of the given secrets in a text. Used as a last line of defence on
- * anything printed or written (messages, dry-run output, reports).
+ * The forms a server may echo a secret in: as is, percent-encoded (both hex cases, and with `+`
+ * for spaces as in form bodies), JSON-escaped, and base64 at each of the three byte alignments (so
+ * the middle of `base64("key:secret")`, a Basic header, is caught for the key and for the secret).
+ */
+export function secretForms(secret: string): string[] {
+  let cached = formsCache.get(secret);
+  if (cached === undefined) {
+    cached = computeForms(secret);
+    if (formsCache.size > 64) formsCache.clear();
+    formsCache.set(secret, cached);
+  }
+  return cached;
+}
+
+const formsCache = new Map<string, string[]>();
+
+function computeForms(secret: string): string[] {
+  const forms = new Set<string>([secret]);
+  const pct = encodeURIComponent(secret);
+  forms.add(pct);
+  forms.add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  forms.add(new URLSearchParams({ x: secret }).toString().slice(2));
+  forms.add(JSON.stringify(secret).slice(1, -1));
+  const bytes = Buffer.from(secret, "utf8");
+  for (let k = 0; k < 3; k++) {
+    const b64 = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64");
+    // Characters mixing prefix bits, and the last group (mixing what follows), are not stable.
+    const start = Math.ceil((8 * k) / 6);
+    const stableEnd = Math.floor((8 * (k + bytes.length)) / 6);
+    const middle = b64.slice(start, stableEnd);
+    if (middle.length >= 8) forms.add(middle);
+  }
+  return [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Replace every occurrence of the given secrets (and their encoded forms, see secretForms) in a
+ * text. Used as a last line of defence on anything printed or written (messages, dry-run output,
+ * reports). Redact before cutting a text short (see cutText): a cut secret no longer matches.
  */
 export function redactSecrets(text: string, secrets: Iterable<string | undefined>): string {
   let out = text;
   for (const s of secrets) {
-    if (s && s.length >= 4) out = out.split(s).join("***");
+    if (!s || s.length < 4) continue;
+    for (const form of secretForms(s)) if (out.includes(form)) out = out.split(form).join("***");
   }
   return out;
+}
+
+/**
+ * Cut a (redacted) text to at most `max` characters plus "…", on one line, never inside a word:
+ * the cut backs off to the last separator, so a secret the text still holds is never shown in
+ * part (where a later redaction pass would no longer recognise it).
+ */
+export function cutText(text: string, max: number): string {
+  const one = text.replace(/\s+/g, " ").trim();
+  if (one.length <= max) return one;
+  // Separators are only blanks, quotes and brackets: `token=…&bid=…` or `key:secret` is one word.
+  const word = /[^\s"'`,;<>{}()[\]]/;
+  let end = max;
+  if (word.test(one[end - 1] ?? "") && word.test(one[end] ?? "")) {
+    while (end > 0 && word.test(one[end - 1]!)) end--;
+  }
+  return `${one.slice(0, end).trimEnd()}…`;
 }

@@ -3,7 +3,8 @@
  * and redirects, and one mapping from HTTP outcomes to coded, retry-aware errors.
  */
 import type { Dispatcher } from "undici";
-import { NetworkError, redactUrl } from "../core/errors.js";
+import { cutText, NetworkError, redactUrl } from "../core/errors.js";
+import { type CrossOriginRedirects, defaultCrossOrigin, followRedirects } from "./redirects.js";
 
 export interface HttpOptions {
   method?: "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | undefined;
@@ -14,6 +15,11 @@ export interface HttpOptions {
   /** Longest silence while reading the body (ms). */
   bodyTimeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * A redirect to another origin: "refuse" (default when the request has a body or any header
+   * beyond accept/user-agent) or "strip" (follow with no credential, no body). See redirects.ts.
+   */
+  crossOriginRedirects?: CrossOriginRedirects | undefined;
 }
 
 export interface HttpResponse {
@@ -39,7 +45,7 @@ async function agentFor(timeoutMs: number, bodyTimeoutMs: number): Promise<Dispa
   const key = `${timeoutMs}/${bodyTimeoutMs}`;
   let agent = agents.get(key);
   if (!agent) {
-    const { Agent, interceptors } = await loadUndici();
+    const { Agent } = await loadUndici();
     // Another request may have created it while undici was loading.
     const existing = agents.get(key);
     if (existing) return existing;
@@ -49,7 +55,7 @@ async function agentFor(timeoutMs: number, bodyTimeoutMs: number): Promise<Dispa
       bodyTimeout: bodyTimeoutMs,
       keepAliveTimeout: 4_000,
       connections: 64,
-    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+    }); // redirects: followed by redirects.ts (credentials never cross origins)
     agents.set(key, agent);
   }
   return agent;
@@ -166,13 +172,19 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   try {
     const { request } = await loadUndici();
-    const res = await request(url, {
+    const dispatcher = await agentFor(timeoutMs, bodyTimeoutMs);
+    const init = {
       method: options.method ?? "GET",
       headers: options.headers ?? {},
       body: options.body ?? null,
-      signal: options.signal ?? null,
-      dispatcher: await agentFor(timeoutMs, bodyTimeoutMs),
-    });
+    };
+    const { res } = await followRedirects(
+      url,
+      init,
+      options.crossOriginRedirects ?? defaultCrossOrigin(init),
+      (to, step) =>
+        request(to, { ...step, method: step.method as "GET", signal: options.signal ?? null, dispatcher }),
+    );
     return { status: res.statusCode, headers: res.headers, body: res.body, url };
   } catch (err) {
     if (options.signal?.aborted) {
@@ -191,11 +203,23 @@ export async function expectOk(res: HttpResponse): Promise<HttpResponse> {
   if (res.status >= 200 && res.status < 300) return res;
   let detail = "";
   try {
-    detail = (await res.body.text()).slice(0, 300).replace(/\s+/g, " ").trim();
+    detail = cutText(await readSome(res.body, 1 << 16), 300);
   } catch {
     // the body is only for the message
   }
   throw statusError(res.url, res.status, res.headers, detail);
+}
+
+/** The first `limit` bytes of an (error) body as text; the rest is not waited for. */
+async function readSome(body: HttpResponse["body"], limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    parts.push(chunk);
+    n += chunk.length;
+    if (n >= limit) break; // leaving the loop destroys the body
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString("utf8");
 }
 
 /** Read a whole (small, API) response body as text, mapping read failures to NetworkErrors. */

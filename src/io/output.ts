@@ -6,6 +6,9 @@
  * `commit()`. `abort()` deletes the temporary file. A crash leaves at most the dot-tmp file: the
  * target is either the previous complete file or the new complete file, never a half-written one.
  *
+ * Devices and FIFOs (`-o /dev/null`, a named pipe) are written in place, streaming, and never renamed
+ * over; a symlink writes the file it points to (see output-target.ts for what is refused).
+ *
  * `-` writes to the given stdout stream (no atomicity: `commit()` waits for the stream to drain,
  * `abort()` only stops further writes; stdout is never ended).
  *
@@ -15,10 +18,12 @@
  * the kernel copies.
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FeedpipeError } from "../core/errors.js";
 import type { Row, Writer } from "../formats/types.js";
+import { resolveOutputTarget } from "./output-target.js";
 
 /** Something stdout-like: a Node Writable or the CLI's TextOut. */
 export interface OutputStream {
@@ -95,27 +100,33 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
   const signal = options.signal;
   if (signal?.aborted) throw abortedError(target);
   const limit = options.bufferBytes ?? DEFAULT_BUFFER;
-  let mode: number | undefined;
-  try {
-    const st = await stat(target);
-    if (st.isDirectory()) {
-      throw new FeedpipeError("IO_WRITE", `Could not write ${target}: it is a directory`, {
-        context: { path: target },
-      });
-    }
-    mode = st.mode & 0o777;
-  } catch (err) {
-    if (err instanceof FeedpipeError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(target, "write", err);
-  }
-  const tmp = join(
-    dirname(target),
-    `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
-  );
+  const where = await resolveOutputTarget(target);
+  // A regular (or new) file: a temporary file beside the real file, renamed over it on commit.
+  // A device or FIFO: written in place, never renamed over (that would replace the node itself).
+  const tmp =
+    where.kind === "file"
+      ? join(
+          dirname(where.path),
+          `.${basename(where.path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
+        )
+      : undefined;
   let handle: FileHandle;
   try {
-    handle = await open(tmp, "wx", mode ?? 0o666);
-    if (mode !== undefined) await handle.chmod(mode);
+    if (tmp !== undefined) {
+      const mode = where.kind === "file" ? where.mode : undefined;
+      handle = await open(tmp, "wx", mode ?? 0o666);
+      if (mode !== undefined) await handle.chmod(mode);
+    } else {
+      // No O_CREAT: if the node vanished since it was looked at, fail rather than create a file.
+      handle = await open(where.path, constants.O_WRONLY | constants.O_NOCTTY);
+      const st = await handle.stat();
+      if (st.isFile() || st.isDirectory()) {
+        await handle.close();
+        throw new FeedpipeError("IO_WRITE", `Could not write ${target}: it changed while being opened`, {
+          context: { path: target },
+        });
+      }
+    }
   } catch (err) {
     throw ioError(target, "write", err);
   }
@@ -180,7 +191,7 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
   const cleanup = async (): Promise<void> => {
     if (inFlight) await inFlight.catch(() => undefined);
     await handle.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
+    if (tmp !== undefined) await unlink(tmp).catch(() => undefined);
   };
 
   const ready = () => {
@@ -244,11 +255,16 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
         await flush();
         if (inFlight) await inFlight;
         if (failure) throw failure;
+        if (tmp === undefined) {
+          await handle.close();
+          state = "committed";
+          return;
+        }
         await handle.sync();
         await handle.close();
-        await rename(tmp, target);
+        await rename(tmp, where.path);
         state = "committed";
-        await syncDirectory(dirname(target));
+        await syncDirectory(dirname(where.path));
       } catch (err) {
         state = "failed";
         await cleanup();

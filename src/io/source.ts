@@ -82,6 +82,8 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
         timeoutMs: options.timeoutMs,
         bodyTimeoutMs: options.bodyTimeoutMs,
         signal: options.signal,
+        // A feed may sit behind a CDN: follow it there, but with no credential and no body.
+        crossOriginRedirects: "strip",
       }),
     );
     const len = Number(res.headers["content-length"]);

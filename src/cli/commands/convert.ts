@@ -16,6 +16,7 @@ import { formatReportText } from "../../core/report.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
 import { type Output, openOutput, writeBatch } from "../../io/output.js";
+import { assertDistinctFiles } from "../../io/output-target.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import {
   addPipelineOptions,
@@ -84,6 +85,14 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
           : "--rejects and --output must be different files",
       );
     }
+    await assertDistinctFiles(
+      [
+        ["the source", source],
+        ["--output", flags.output],
+        ["--rejects", flags.rejects],
+      ],
+      ctx.io.cwd,
+    );
     const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
     const writer = createWriter(format, {
       columns: [...PRODUCT_FIELDS],

@@ -17,6 +17,7 @@ import { FeedpipeError } from "../../core/errors.js";
 import { openRejects } from "../../core/rejects.js";
 import type { OutputFormat } from "../../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
+import { assertDistinctFiles } from "../../io/output-target.js";
 import type { FeedPullResult, PartnerizePullResult } from "../../networks/partnerize/pull.js";
 import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
@@ -168,6 +169,14 @@ Examples:
             : "--rejects - and --json would both write to stdout",
         );
       }
+      if (!perFeed)
+        await assertDistinctFiles(
+          [
+            ["--output", output],
+            ["--rejects", flags.rejects],
+          ],
+          ctx.io.cwd,
+        );
       const rejects = flags.rejects
         ? await openRejects(resolve(ctx.io.cwd, flags.rejects), { stdout: ctx.io.stdout })
         : undefined;

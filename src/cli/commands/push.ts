@@ -26,6 +26,7 @@ import { DEFAULT_GATE_THRESHOLD, type PushFailure, type PushSummary, pushFeed } 
 import { openRejects, type RejectsWriter } from "../../core/rejects.js";
 import { formatReportText } from "../../core/report.js";
 import { openFeed } from "../../formats/index.js";
+import { assertDistinctFiles } from "../../io/output-target.js";
 import { isUrl } from "../../io/source.js";
 import {
   type BrandClient,
@@ -189,6 +190,13 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         "push --dry-run prints requests on stdout: give --rejects a file name, not -",
       );
     }
+    await assertDistinctFiles(
+      [
+        ["the source", source],
+        ["--rejects", flags.rejects],
+      ],
+      ctx.io.cwd,
+    );
     const brandId = pb.brandId ?? "";
     const pipeline = await loadPipeline(pipelineOptions(flags));
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);

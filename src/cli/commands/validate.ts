@@ -16,6 +16,7 @@ import { FeedpipeError } from "../../core/errors.js";
 import { openRejects, type RejectsWriter } from "../../core/rejects.js";
 import { formatReportText } from "../../core/report.js";
 import { type Feed, openFeed } from "../../formats/index.js";
+import { assertDistinctFiles } from "../../io/output-target.js";
 import { PRESET_NAMES, TRANSFORM_NAMES } from "../../../transforms/index.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
@@ -196,6 +197,13 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records, 2 
         "validate prints its report on stdout: give --rejects a file name, not -",
       );
     }
+    await assertDistinctFiles(
+      [
+        ["the source", source],
+        ["--rejects", flags.rejects],
+      ],
+      ctx.io.cwd,
+    );
     const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
     const run = await runChecked(ctx, source, pipeline, flags, "validate", () => undefined);
     if (run.rejects) await run.rejects.commit();

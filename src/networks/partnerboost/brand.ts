@@ -16,7 +16,7 @@
  * through `redactSecrets` with both, so no message carries them even if a server echoes them.
  */
 import type { Product } from "../../../schemas/product.js";
-import { FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
+import { cutText, FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { httpRequest, readText, retryAfterFrom, statusError } from "../../io/http.js";
 import { authHash, rfc1123 } from "./auth.js";
@@ -170,7 +170,7 @@ export function createBrandClient(config: BrandClientConfig, options: BrandClien
       const status = readStatus(json);
       if (status && status.code !== 0) throw codeError(status.code, status.message, url, retryAfterMs);
     }
-    const detail = text.slice(0, 300).replace(/\s+/g, " ").trim();
+    const detail = cutText(text, 300); // text is redacted already: redact first, then cut
     throw statusError(url, res.status, res.headers, detail);
   }
 

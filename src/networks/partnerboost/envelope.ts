@@ -8,7 +8,7 @@
  * Result codes: 0 success; 1000 user does not exist; 1001 invalid token; 1002 too many requests;
  * 1003 invalid input; 1004 too many input; 1005 identifier too long; anything else is an API error.
  */
-import { NetworkError, redactUrl } from "../../core/errors.js";
+import { cutText, NetworkError, redactUrl } from "../../core/errors.js";
 
 export interface PartnerboostStatus {
   code: number;
@@ -55,9 +55,8 @@ export function readStatus(json: unknown): PartnerboostStatus | undefined {
 }
 
 /** Message text from the server, cut to a sane length and on one line. */
-function shownMessage(message: string): string {
-  const one = message.replace(/\s+/g, " ").trim();
-  return one.length > 200 ? `${one.slice(0, 200)}…` : one;
+function shownMessage(message: string, max = 200): string {
+  return cutText(message, max);
 }
 
 /**
@@ -131,7 +130,7 @@ export function parseEnvelope(
     try {
       json = JSON.parse(body);
     } catch (err) {
-      const start = shownMessage(body.slice(0, 120));
+      const start = shownMessage(body, 120);
       throw new NetworkError(
         "NET_BAD_RESPONSE",
         `PartnerBoost at ${redactUrl(url)} answered with something that is not JSON${start ? ` (starts with "${start}")` : ""}`,

@@ -9,7 +9,7 @@
  *   seconds, 5xx and dropped connections back off; 401/403 stop at once with NET_AUTH_FAILED.
  * - Error bodies `{"error":{"message","type"}}` (and the v2/v3 shapes) become the error's message.
  */
-import { NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
+import { cutText, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { type HttpResponse, httpRequest, readText, statusError } from "../../io/http.js";
 import {
@@ -279,8 +279,7 @@ export class PartnerizeClient {
   }
 
   #clean(message: string): string {
-    const one = redactSecrets(message, this.#secrets).replace(/\s+/g, " ").trim();
-    return one.length > 300 ? `${one.slice(0, 300)}…` : one;
+    return cutText(redactSecrets(message, this.#secrets), 300); // redact first, then cut
   }
 
   #badResponse(method: string, path: string, why: string): NetworkError {
@@ -297,7 +296,7 @@ export class PartnerizeClient {
   #statusError(method: string, res: HttpResponse, json: unknown, text: string): NetworkError {
     const shown = redactUrl(res.url);
     const body = readErrorBody(json);
-    const said = this.#clean(body?.message ?? text.slice(0, 300));
+    const said = this.#clean(body?.message ?? text);
     const context = {
       url: shown,
       status: res.status,

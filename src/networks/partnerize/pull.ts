@@ -17,6 +17,7 @@
  * - Fatal problems stop the run instead: bad options (unknown preset, broken mapping file), and
  *   failures writing the output.
  */
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, mkdir, mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -36,6 +37,7 @@ import { openFeed } from "../../formats/index.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter } from "../../formats/writers/index.js";
 import { type OpenOutputOptions, type Output, openOutput, writeBatch } from "../../io/output.js";
+import { requireRemoteUrl } from "../../io/remote.js";
 import type { PartnerizeClient } from "./client.js";
 import type { PublisherFeed } from "./envelope.js";
 
@@ -141,13 +143,28 @@ export function partnerizeRow(
   return row;
 }
 
-/** The per-feed file name: `<campaign_id>-<feed_id>.<ext>` with path-unsafe characters replaced. */
+/**
+ * The per-feed file name: `<campaign_id>-<feed_id>.<ext>` with path-unsafe characters replaced.
+ * Names are unique within a run (`used`, compared case-insensitively): when two feeds map to one
+ * name (`a-b`/`c` and `a`/`b-c`, or `a/b` and `a_b`), the later gets a short hash of its exact ids.
+ * A name too long for a file system (over 200 characters) is shortened and hashed the same way.
+ */
 export function perFeedFileName(
   feed: Pick<PublisherFeed, "campaignId" | "feedId">,
   format: OutputFormat,
+  used?: Set<string>,
 ): string {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
-  return `${safe(feed.campaignId || "campaign")}-${safe(feed.feedId)}.${EXTENSIONS[format]}`;
+  const ext = EXTENSIONS[format];
+  const base = `${safe(feed.campaignId || "campaign")}-${safe(feed.feedId)}`;
+  const hash = createHash("sha256").update(JSON.stringify([feed.campaignId, feed.feedId])).digest("hex");
+  const short = base.length > 200 ? base.slice(0, 180) : base;
+  let name = short === base ? `${base}.${ext}` : `${short}-${hash.slice(0, 10)}.${ext}`;
+  for (let n = 1; used?.has(name.toLowerCase()); n++) {
+    name = `${short}-${hash.slice(0, 10)}${n > 1 ? `-${n}` : ""}.${ext}`;
+  }
+  used?.add(name.toLowerCase());
+  return name;
 }
 
 /** Does `-o` name a directory (trailing slash, or an existing directory)? */
@@ -285,9 +302,10 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
     spoolDir = await mkdtemp(join(tmpdir(), "feedpipe-partnerize-"));
   }
 
+  const usedNames = new Set<string>(); // per-feed file names given out in this run
   const sinkFor = async (feed: PublisherFeed): Promise<FeedSink> => {
     if (options.perFeed) {
-      const path = join(options.output, perFeedFileName(feed, format));
+      const path = join(options.output, perFeedFileName(feed, format, usedNames));
       const out = await openOutput(path, { signal: options.signal });
       const writer = createWriter(format, { columns, title: `${feed.campaignTitle} – ${feed.name}` });
       await out.write(writer.header());
@@ -377,6 +395,13 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
       let lastError: unknown;
       for (const c of candidates) {
         result.downloaded = c.field;
+        try {
+          // The location comes from the API: only ever downloaded, never a local path or stdin.
+          requireRemoteUrl(c.url, `Partnerize feed ${c.field}`);
+        } catch (err) {
+          lastError = err;
+          continue;
+        }
         result.url = redactUrl(c.url);
         options.onFeedStart?.(feed, { url: result.url, size: c.size });
         try {
