@@ -35,6 +35,7 @@ export type ErrorCode =
   | "NET_BAD_RESPONSE"
   | "NET_DOWNLOAD_FAILED"
   | "NET_TIMEOUT"
+  | "PULL_PAGE_CAP"
   | "PUBLISH_GATE"
   | "STATE_ERROR"
   | "ABORTED";

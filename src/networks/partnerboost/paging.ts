@@ -7,8 +7,17 @@
  * so a catalog that grows while paging is followed to its end); without a total, while `has_more`
  * says so (or, without either, while pages come back full). Always stop on `has_more: false` or an
  * empty page.
+ *
+ * Against a server that ignores `page` (the same products on every page) and gives no total, two
+ * guards end the pull: without a total, a page that brings nothing new (every product already seen)
+ * ends it (`repeatedPage` says which); and no pull goes past `maxPages` (PULL_PAGE_CAP, a clear
+ * error: the output is not written, since it could not be complete).
  */
+import { FeedpipeError } from "../../core/errors.js";
 import { type PageResult, pagesInOrder } from "../../core/pull.js";
+
+/** Default page cap: 10,000 pages (a million products at 100 a page). */
+export const DEFAULT_MAX_PAGES = 10_000;
 
 /** One list page as the readers return it. */
 export interface ListPage<T> {
@@ -36,6 +45,8 @@ export interface PagingCounters {
   total: number | undefined;
   /** The largest `total` seen on any page (differs from `total` when the catalog moved). */
   totalLast: number | undefined;
+  /** Without a total: the page that brought nothing new and ended the pull (the server repeats itself). */
+  repeatedPage?: number | undefined;
 }
 
 export function newCounters(): PagingCounters {
@@ -110,6 +121,41 @@ export interface PagedPullOptions<T> {
   window?: number | undefined;
   signal?: AbortSignal | undefined;
   onPage?: ((info: PullPageInfo) => void) | undefined;
+  /** Never go past this page (default DEFAULT_MAX_PAGES). */
+  maxPages?: number | undefined;
+  /** Without a total: pages requested ahead while `has_more` says there is more (default 1). */
+  lookahead?: number | undefined;
+  /** Names the API in messages ("PartnerBoost", "PartnerBoost Amazon"). */
+  label?: string | undefined;
+}
+
+/** Check a page cap: a whole number from 1. */
+export function checkMaxPages(n: unknown): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+    throw new FeedpipeError(
+      "INVALID_OPTION",
+      `Invalid option --max-pages: expected a whole number from 1, got ${String(n)}`,
+      { context: { field: "--max-pages" } },
+    );
+  }
+  return n;
+}
+
+function pageCapError(
+  label: string,
+  maxPages: number,
+  total: number | undefined,
+  limit: number,
+): FeedpipeError {
+  const why =
+    total !== undefined
+      ? `${label} reports ${total} products, ${Math.ceil(total / limit)} pages of ${limit}`
+      : `${label} still says there is more after page ${maxPages} (the server may be ignoring \`page\`)`;
+  return new FeedpipeError(
+    "PULL_PAGE_CAP",
+    `Stopped at the page cap of ${maxPages} pages: ${why}; nothing was written. Raise --max-pages if the catalog really is that large`,
+    { context: { maxPages, ...(total !== undefined ? { total } : {}) } },
+  );
 }
 
 /** Page through a list API; `counters` is updated as pages are yielded. */
@@ -118,8 +164,12 @@ export async function* pagedPull<T>(
   counters: PagingCounters,
 ): AsyncGenerator<T[]> {
   const { limit } = options;
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  const lookahead = Math.max(1, Math.floor(options.lookahead ?? 1));
+  const label = options.label ?? "PartnerBoost";
   const dedupe = new Deduper<T>(counters, options.key);
   let known = 0; // largest total seen
+  let continuing = false; // the decision on the page about to be yielded
   const pages = pagesInOrder<ListPage<T>>({
     concurrency: options.concurrency,
     window: options.window,
@@ -133,12 +183,19 @@ export async function* pagedPull<T>(
       }
       const empty = result.products.length === 0 && result.malformed === 0;
       const stop = empty || result.hasMore === false;
+      let decision: { lastPage: number; stop: boolean };
       if (result.total === undefined && counters.total === undefined) {
-        // No total: follow has_more, or a full page, one page at a time.
+        // No total: follow has_more, or a full page (`lookahead` pages ahead).
         const more = result.hasMore ?? result.products.length + result.malformed >= limit;
-        return { lastPage: more && !stop ? page + 1 : page, stop: stop || !more };
+        decision = { lastPage: more && !stop ? page + lookahead : page, stop: stop || !more };
+        if (!decision.stop && page >= maxPages) throw pageCapError(label, maxPages, undefined, limit);
+        decision.lastPage = Math.min(decision.lastPage, maxPages);
+      } else {
+        decision = { lastPage: Math.ceil(known / limit), stop };
+        if (!stop && decision.lastPage > maxPages) throw pageCapError(label, maxPages, known, limit);
       }
-      return { lastPage: Math.ceil(known / limit), stop };
+      continuing = !decision.stop;
+      return decision;
     },
   });
   for await (const { page, result, lastPage } of pages as AsyncIterable<PageResult<ListPage<T>>>) {
@@ -149,6 +206,8 @@ export async function* pagedPull<T>(
       `page ${page}: ${result.malformed} list entries that are not products`,
     );
     const batch = dedupe.filter(result.products);
+    const nothingNew = batch.length === 0 && result.products.length > 0;
+    if (nothingNew && continuing && counters.total === undefined) counters.repeatedPage = page;
     options.onPage?.({
       page,
       lastPage,
@@ -158,5 +217,7 @@ export async function* pagedPull<T>(
       pageProducts: batch.length,
     });
     yield batch;
+    // No total and nothing new: a server that ignores `page` would repeat itself forever.
+    if (counters.repeatedPage !== undefined) return;
   }
 }

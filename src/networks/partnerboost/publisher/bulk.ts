@@ -54,8 +54,40 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * Request a brand's download file and poll until it is ready. Returns the file URL.
- * FAIL → NET_DOWNLOAD_FAILED; not ready within `timeoutMs` → NET_TIMEOUT.
+ * A download location from an API answer must be an absolute http(s) URL: anything else (a local
+ * path, `-`, `file:`, `data:` ...) would make the ingest reader open a local file or stdin. The value
+ * is refused without being shown (it could be a path on this machine); only its kind is named.
+ */
+export function checkDownloadUrl(url: string, id: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  // The ingest reader fetches only what starts with http(s)://: `http:/x` would be a local path.
+  const http = parsed !== undefined && /^https?:\/\/[^/\\]/i.test(url);
+  if (parsed === undefined || !http || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    const kind =
+      parsed === undefined
+        ? "not an absolute URL (a local path or a name: it is not opened)"
+        : parsed.protocol === "http:" || parsed.protocol === "https:"
+          ? "a malformed http(s) URL (expected http(s)://host/...)"
+          : /^[a-z][a-z0-9+.-]{0,20}:$/.test(parsed.protocol)
+            ? `a ${parsed.protocol} URL (only http and https are fetched)`
+            : "not an http(s) URL";
+    throw new NetworkError(
+      "NET_BAD_RESPONSE",
+      `PartnerBoost said download ${id} is ready but its data.url is ${kind}; the file was refused`,
+      { context: { downloadId: id } },
+    );
+  }
+  return url;
+}
+
+/**
+ * Request a brand's download file and poll until it is ready. Returns the file URL (always http(s),
+ * see `checkDownloadUrl`). FAIL → NET_DOWNLOAD_FAILED; not ready within `timeoutMs` → NET_TIMEOUT.
  */
 export async function waitForDownload(
   client: PublisherClient,
@@ -81,7 +113,7 @@ export async function waitForDownload(
           { context: { downloadId: id } },
         );
       }
-      return { id, url, polls };
+      return { id, url: checkDownloadUrl(url, id), polls };
     }
     if (status === "FAIL") {
       throw new NetworkError(

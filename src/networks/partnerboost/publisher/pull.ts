@@ -2,7 +2,14 @@
  * PartnerBoost Publisher API: the paged pull of every product matching the filters, through the
  * shared ordered concurrent paging (../paging.ts). Duplicates are keyed by sku + brand_id.
  */
-import { type PagingCounters, newCounters, pagedPull, type PullPageInfo } from "../paging.js";
+import {
+  checkMaxPages,
+  DEFAULT_MAX_PAGES,
+  newCounters,
+  type PagingCounters,
+  pagedPull,
+  type PullPageInfo,
+} from "../paging.js";
 import type { PublisherClient } from "./client.js";
 import { productKey, type PublisherProduct } from "./fields.js";
 import {
@@ -15,7 +22,7 @@ import {
   type ResolvedFilters,
 } from "./filters.js";
 
-export type { PullPageInfo } from "../paging.js";
+export { DEFAULT_MAX_PAGES, type PullPageInfo } from "../paging.js";
 
 export interface PullStats extends PagingCounters {
   /** "list" (paged API) or "bulk" (download file). */
@@ -36,6 +43,8 @@ export interface PullOptions {
   window?: number | undefined;
   signal?: AbortSignal | undefined;
   onPage?: ((info: PullPageInfo) => void) | undefined;
+  /** Never go past this page (default 10,000): PULL_PAGE_CAP. */
+  maxPages?: number | undefined;
 }
 
 export interface PublisherPull {
@@ -66,7 +75,8 @@ export function pullStats(
  * Pull every product matching the filters: page 1 alone (it tells `total`), then pages 2..N
  * concurrently within a bounded window, yielded in page order. Stops when page * limit >= total
  * (the largest total seen, so a catalog that grows while paging is followed to its end), on a
- * `has_more: false`, or on an empty page. Filters and options are checked when this is called,
+ * `has_more: false`, or on an empty page; without a total, also on a page that brings nothing new, and
+ * never past `maxPages` (see ../paging.ts). Filters and options are checked when this is called,
  * before any request.
  */
 export function pullPublisherProducts(
@@ -88,6 +98,7 @@ export function pullPublisherProducts(
       window: options.window,
       signal: options.signal,
       onPage: options.onPage,
+      maxPages: checkMaxPages(options.maxPages ?? DEFAULT_MAX_PAGES),
     },
     counters,
   );
