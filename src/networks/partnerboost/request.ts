@@ -55,6 +55,23 @@ export interface RequesterConfig {
   refine?: ((err: unknown) => unknown) | undefined;
 }
 
+/** Parse a configured API URL: http(s) only; errors name the setting, never more than the redacted URL. */
+export function checkApiUrl(apiUrl: string, setting: string): URL {
+  let u: URL;
+  try {
+    u = new URL(apiUrl);
+  } catch {
+    throw new FeedpipeError(
+      "CONFIG_INVALID",
+      `${setting} is not a valid URL: ${JSON.stringify(redactUrl(apiUrl))}`,
+    );
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new FeedpipeError("CONFIG_INVALID", `${setting} must be http(s), got ${u.protocol}`);
+  }
+  return u;
+}
+
 function combine(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const all = signals.filter((s): s is AbortSignal => s !== undefined);
   return all.length === 0 ? undefined : all.length === 1 ? all[0] : AbortSignal.any(all);

@@ -50,3 +50,16 @@ export function listEntries(list: unknown, itemKeys: readonly string[]): unknown
   }
   return [list];
 }
+
+/**
+ * Server text made safe to print and store: control, bidi and line-separator characters become
+ * `\uXXXX` escapes (so a message cannot move the cursor, recolour a terminal or fake a line), and
+ * the text is cut to `max` characters.
+ */
+export function safeText(text: string, max = 300): string {
+  const escaped = text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}

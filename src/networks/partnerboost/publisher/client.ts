@@ -18,7 +18,13 @@
  * is scrubbed from every message.
  */
 import { FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../../../core/errors.js";
-import { type CallOptions, createRequester, type RequestMethod, type RequesterOptions } from "../request.js";
+import {
+  type CallOptions,
+  checkApiUrl,
+  createRequester,
+  type RequestMethod,
+  type RequesterOptions,
+} from "../request.js";
 import { isObject, str } from "../values.js";
 import { type PublisherPage, parseListData } from "./fields.js";
 import {
@@ -95,21 +101,7 @@ function offendingParameter(message: string): string | undefined {
 }
 
 function opUrl(apiUrl: string, op: string): string {
-  let u: URL;
-  try {
-    u = new URL(apiUrl);
-  } catch {
-    throw new FeedpipeError(
-      "CONFIG_INVALID",
-      `PARTNERBOOST_PUBLISHER_API_URL is not a valid URL: ${JSON.stringify(redactUrl(apiUrl))}`,
-    );
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") {
-    throw new FeedpipeError(
-      "CONFIG_INVALID",
-      `PARTNERBOOST_PUBLISHER_API_URL must be http(s), got ${u.protocol}`,
-    );
-  }
+  const u = checkApiUrl(apiUrl, "PARTNERBOOST_PUBLISHER_API_URL");
   u.searchParams.set("mod", "datafeed");
   u.searchParams.set("op", op);
   return u.toString();
