@@ -4,8 +4,8 @@
  * limits, filters), link batches with errors, link status, and the base-URL override.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { caught } from "./helpers/errors.js";
 import { collect } from "../src/core/batch.js";
-import { FeedpipeError } from "../src/core/errors.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import {
   AMAZON_COLUMNS,
@@ -48,16 +48,6 @@ async function sandbox(options: Partial<PartnerboostAmazonOptions> = {}, faults?
   const client = (o: AmazonClientOptions = {}) =>
     createAmazonClient({ token: TOKEN, apiUrl }, { retry: FAST_RETRY, ...o });
   return { sb, mod, apiUrl, client };
-}
-
-async function caught(p: Promise<unknown>): Promise<FeedpipeError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(FeedpipeError);
-    return err as FeedpipeError;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** The documented example product, as PartnerBoost sends it. */

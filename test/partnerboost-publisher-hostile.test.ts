@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { caught } from "./helpers/errors.js";
 import { collect } from "../src/core/batch.js";
-import { FeedpipeError } from "../src/core/errors.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import {
   bulkPublisherProducts,
@@ -52,16 +52,6 @@ async function stub(answer: (op: string, params: Record<string, unknown>, n: num
 }
 
 const product = (sku: string) => ({ sku, brand_id: "66303", name: `Product ${sku}`, price: "9.99" });
-
-async function caught(p: Promise<unknown>): Promise<FeedpipeError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(FeedpipeError);
-    return err as FeedpipeError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("bulk data.url must be an http(s) URL", () => {
   const SECRET_CSV = "sku,name,price\nPRIVATE-1,Private local product,1.00\n";

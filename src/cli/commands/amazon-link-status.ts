@@ -29,6 +29,7 @@ import {
 import { safeText } from "../../networks/partnerboost/values.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
+import { createProgress, progressEnabled } from "../progress.js";
 import {
   type AmazonCommonFlags,
   addAmazonOutputOptions,
@@ -158,8 +159,15 @@ Examples:
       const ids = await linkIds(ctx, input);
       const check = checkLinkStatus(ids, client, { batchSize: flags.batch, signal: ctx.io.signal });
       const dead: LinkStatusResult[] = [];
+      const progress = createProgress({
+        stream: ctx.io.stderr,
+        enabled: progressEnabled(ctx.io, flags.quiet === true),
+        unit: "records",
+        label: "link-status",
+      });
       async function* rows(): AsyncGenerator<Row[]> {
         for await (const batch of check.results) {
+          progress.update({ records: batch.length });
           for (const r of batch) if (r.state !== "active" && dead.length < 10_000) dead.push(r);
           yield batch.map((r) =>
             Object.fromEntries(STATUS_COLUMNS.map((c) => [c, r[c as keyof LinkStatusResult] ?? ""])),
@@ -167,16 +175,20 @@ Examples:
         }
       }
       let written: ExportResult | undefined;
-      if (flags.output !== undefined) {
-        written = await exportRows(rows(), {
-          target: flags.output === "-" ? "-" : resolve(ctx.io.cwd, flags.output),
-          format: flags.to ?? formatFromPath(flags.output) ?? "csv",
-          columns: STATUS_COLUMNS,
-          stdout: ctx.io.stdout,
-          signal: ctx.io.signal,
-        });
-      } else {
-        for await (const _ of rows());
+      try {
+        if (flags.output !== undefined) {
+          written = await exportRows(rows(), {
+            target: flags.output === "-" ? "-" : resolve(ctx.io.cwd, flags.output),
+            format: flags.to ?? formatFromPath(flags.output) ?? "csv",
+            columns: STATUS_COLUMNS,
+            stdout: ctx.io.stdout,
+            signal: ctx.io.signal,
+          });
+        } else {
+          for await (const _ of rows());
+        }
+      } finally {
+        progress.done();
       }
       const stats = check.stats();
       const deadRows = dead.map((r) =>
