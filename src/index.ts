@@ -75,6 +75,15 @@ export {
   resolvePublisherFilters,
   waitForDownload,
 } from "./networks/partnerboost/publisher.js";
+export {
+  AMAZON_COLUMNS,
+  amazonRow,
+  checkLinkStatus,
+  createAmazonClient,
+  pullAmazonProducts,
+  resolveAmazonFilters,
+  withProductLinks,
+} from "./networks/partnerboost/amazon.js";
 export { exportRows, pagesInOrder } from "./core/pull.js";
 export * from "./networks/partnerize/index.js";
 
@@ -87,6 +96,7 @@ export {
 } from "./sandbox/server.js";
 export { partnerizeModule } from "./sandbox/partnerize.js";
 export { partnerboostPublisherModule } from "./sandbox/partnerboost-publisher.js";
+export { partnerboostAmazonModule } from "./sandbox/partnerboost-amazon.js";
 export { partnerboostBrandModule } from "./sandbox/partnerboost-brand.js";
 export { startDefaultSandbox } from "./sandbox/index.js";
 export { generateCatalog } from "./sandbox/catalog.js";

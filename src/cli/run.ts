@@ -5,11 +5,13 @@
 import { Command, CommanderError } from "commander";
 import { FeedpipeError, redactSecrets } from "../core/errors.js";
 import { closeHttpAgents } from "../io/http.js";
+import { registerAmazon } from "./commands/amazon.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerFeedsPartnerize } from "./commands/feeds-partnerize.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerPullPartnerboost } from "./commands/pull-partnerboost.js";
+import { registerPullPartnerboostAmazon } from "./commands/pull-partnerboost-amazon.js";
 import { registerPullPartnerize } from "./commands/pull-partnerize.js";
 import { registerPush } from "./commands/push.js";
 import { registerRegisterPartnerboost } from "./commands/register-partnerboost.js";
@@ -64,6 +66,7 @@ Examples:
   $ feedpipe convert shopify.csv -o products.csv        map + validate + write network CSV
   $ feedpipe push catalog.csv --dry-run                 what would be sent to PartnerBoost
   $ feedpipe pull partnerboost --brand-id 66303 -o products.csv
+  $ feedpipe pull partnerboost-amazon --country US --links -o amazon.csv
   $ feedpipe sandbox --port 8787                        local API-compatible server
   $ npm run demo                                        the whole job against the sandbox
 
@@ -83,10 +86,13 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
 
   const pull = program.command("pull").description("pull a publisher-side product feed and export it");
   registerPullPartnerboost(pull, ctx);
+  registerPullPartnerboostAmazon(pull, ctx);
   registerPullPartnerize(pull, ctx);
 
   const feeds = program.command("feeds").description("list a network's feeds");
   registerFeedsPartnerize(feeds, ctx);
+
+  const amazon = registerAmazon(program, ctx);
 
   registerSandbox(program, ctx);
   registerDemo(program, ctx);
@@ -97,10 +103,12 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
     register,
     pull,
     feeds,
+    amazon,
     ...program.commands,
     ...register.commands,
     ...pull.commands,
     ...feeds.commands,
+    ...amazon.commands,
     ...(program.commands.find((c) => c.name() === "jobs")?.commands ?? []),
   ]) {
     cmd.exitOverride();

@@ -6,7 +6,7 @@
  * Config file: `--config FILE`, else `FEEDPIPE_CONFIG`, else `./feedpipe.config.json` if present:
  * {
  *   "partnerboost": { "brandId": "...", "token": "...", "secret": "...", "brandApiUrl": "...",
- *                     "publisherToken": "...", "publisherApiUrl": "...",
+ *                     "publisherToken": "...", "publisherApiUrl": "...", "amazonApiUrl": "...",
  *                     "actions": { "product": "datafeed/new", "setting": "datafeed/setting" } },
  *   "partnerize": { "applicationKey": "...", "userApiKey": "...", "apiUrl": "..." },
  *   "state": { "path": ".feedpipe/state.db" }
@@ -27,6 +27,7 @@ const configFileSchema = z
         brandApiUrl: z.string().url().optional(),
         publisherToken: z.string().optional(),
         publisherApiUrl: z.string().url().optional(),
+        amazonApiUrl: z.string().url().optional(),
         actions: z
           .object({ product: z.string().optional(), setting: z.string().optional() })
           .strict()
@@ -62,6 +63,13 @@ export interface PartnerboostPublisherConfig {
   apiUrl: string;
 }
 
+export interface PartnerboostAmazonConfig {
+  /** The publisher token (the Amazon endpoints belong to the publisher account). */
+  token: string | undefined;
+  /** Folder of the Amazon operations (`…/get_fba_products` etc. are appended). */
+  apiUrl: string;
+}
+
 export interface PartnerizeConfig {
   applicationKey: string | undefined;
   userApiKey: string | undefined;
@@ -71,6 +79,7 @@ export interface PartnerizeConfig {
 export interface FeedpipeConfig {
   partnerboost: PartnerboostBrandConfig;
   partnerboostPublisher: PartnerboostPublisherConfig;
+  partnerboostAmazon: PartnerboostAmazonConfig;
   partnerize: PartnerizeConfig;
   statePath: string;
   /** Every secret value known, for redaction of anything printed. */
@@ -82,6 +91,8 @@ export interface FeedpipeConfig {
 export const DEFAULTS = {
   partnerboostBrandApiUrl: "https://app.partnerboost.com/api/brand",
   partnerboostPublisherApiUrl: "https://app.partnerboost.com/api.php",
+  /** The endpoint reference's server and paths (see README: PartnerBoost Amazon). */
+  partnerboostAmazonApiUrl: "https://app.partnerboost.com/api/datafeed",
   partnerizeApiUrl: "https://api.partnerize.com",
   productAction: "datafeed/new",
   settingAction: "datafeed/setting",
@@ -157,6 +168,10 @@ export function loadConfig(options: LoadConfigOptions): FeedpipeConfig {
       token: pick(env.PARTNERBOOST_PUBLISHER_TOKEN, pb.publisherToken),
       apiUrl:
         pick(env.PARTNERBOOST_PUBLISHER_API_URL, pb.publisherApiUrl) ?? DEFAULTS.partnerboostPublisherApiUrl,
+    },
+    partnerboostAmazon: {
+      token: pick(env.PARTNERBOOST_PUBLISHER_TOKEN, pb.publisherToken),
+      apiUrl: pick(env.PARTNERBOOST_AMAZON_API_URL, pb.amazonApiUrl) ?? DEFAULTS.partnerboostAmazonApiUrl,
     },
     partnerize: {
       applicationKey: pick(env.PARTNERIZE_APPLICATION_KEY, pz.applicationKey),

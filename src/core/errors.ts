@@ -38,6 +38,7 @@ export type ErrorCode =
   | "NET_REDIRECT_REFUSED"
   | "HTTP_TOO_MANY_REDIRECTS"
   | "NET_TIMEOUT"
+  | "PULL_PAGE_CAP"
   | "PUBLISH_GATE"
   | "STATE_ERROR"
   | "LOCK_BUSY"

@@ -4,6 +4,7 @@
  *   PartnerBoost Brand API      /api/brand                 (partnerboost-brand.ts)
  *   PartnerBoost hosted feeds   /files/partnerboost/{name} (a seeded catalog.csv is hosted)
  *   PartnerBoost Publisher API  /api.php?mod=datafeed&op=…  (partnerboost-publisher.ts)
+ *   PartnerBoost Amazon API     /api/datafeed/get_fba_products … (partnerboost-amazon.ts)
  *   Partnerize v1               /campaign/…, /user/publisher/…, /files/partnerize/…
  *
  * `feedpipe sandbox` and `feedpipe demo` start it; tests may compose modules themselves.
@@ -14,6 +15,7 @@ import {
   type PartnerboostBrandSandboxModule,
   partnerboostBrandModule,
 } from "./partnerboost-brand.js";
+import { type PartnerboostAmazonModule, partnerboostAmazonModule } from "./partnerboost-amazon.js";
 import { type PartnerboostPublisherModule, partnerboostPublisherModule } from "./partnerboost-publisher.js";
 import { type PartnerizeSandboxModule, partnerizeModule } from "./partnerize.js";
 import { type FaultOptions, type RunningSandbox, type SandboxModule, startSandbox } from "./server.js";
@@ -46,6 +48,7 @@ export interface DefaultSandbox {
   origin: string;
   brand: PartnerboostBrandSandboxModule;
   publisher: PartnerboostPublisherModule;
+  amazon: PartnerboostAmazonModule;
   partnerize: PartnerizeSandboxModule;
   modules: SandboxModule[];
   /** Base URL of the brand API. */
@@ -138,7 +141,13 @@ export async function startDefaultSandbox(options: DefaultSandboxOptions = {}): 
     seed,
     retryAfterSeconds: options.retryAfterSeconds,
   });
-  const modules: SandboxModule[] = [brand, publisher, partnerize];
+  const amazon = partnerboostAmazonModule({
+    token: PARTNERBOOST_SANDBOX_PUBLISHER_TOKEN,
+    products: Math.max(30, Math.min(products, 1000)),
+    seed,
+    retryAfterSeconds: options.retryAfterSeconds,
+  });
+  const modules: SandboxModule[] = [brand, publisher, amazon, partnerize];
   const server = await startSandbox({
     port: options.port,
     host: options.host,
@@ -153,6 +162,7 @@ export async function startDefaultSandbox(options: DefaultSandboxOptions = {}): 
     PARTNERBOOST_SECRET: PARTNERBOOST_SANDBOX_BRAND.secret,
     PARTNERBOOST_PUBLISHER_API_URL: `${server.origin}/api.php`,
     PARTNERBOOST_PUBLISHER_TOKEN: PARTNERBOOST_SANDBOX_PUBLISHER_TOKEN,
+    PARTNERBOOST_AMAZON_API_URL: `${server.origin}/api/datafeed`,
     PARTNERIZE_API_URL: server.origin,
     PARTNERIZE_APPLICATION_KEY: PARTNERIZE_SANDBOX_CREDENTIALS.applicationKey,
     PARTNERIZE_USER_API_KEY: PARTNERIZE_SANDBOX_CREDENTIALS.userApiKey,
@@ -162,6 +172,7 @@ export async function startDefaultSandbox(options: DefaultSandboxOptions = {}): 
     origin: server.origin,
     brand,
     publisher,
+    amazon,
     partnerize,
     modules,
     brandApiUrl,

@@ -31,6 +31,7 @@
  */
 import { PUBLISHER_FIELDS } from "../networks/partnerboost/publisher.js";
 import { type CatalogBrand, type CatalogProduct, generateCatalog } from "./catalog.js";
+import { envelope, ParamError, text } from "./partnerboost-common.js";
 import type { SandboxModule, SandboxReply, SandboxRequest } from "./server.js";
 
 export interface PartnerboostPublisherOptions {
@@ -89,24 +90,6 @@ const PRICE_RANGES: Record<string, [number, number]> = {
 const DISCOUNTS = new Set(["75", "50", "25", "10"]);
 const MAX_LIMIT = 100;
 const DEFAULT_LIMIT = 20;
-
-class ParamError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function text(v: unknown): string {
-  if (v === undefined || v === null) return "";
-  return typeof v === "string" ? v.trim() : String(v).trim();
-}
-
-function envelope(code: number, msg: string, data?: unknown): unknown {
-  return data === undefined ? { status: { code, msg } } : { status: { code, msg }, data };
-}
 
 function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;

@@ -23,6 +23,7 @@ import {
   bulkPublisherProducts,
   createPublisherClient,
   DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_PAGES,
   DEFAULT_PAGE_LIMIT,
   MAX_PAGE_LIMIT,
   MIN_DISCOUNTS,
@@ -49,6 +50,7 @@ interface PullFlags {
   minDiscount?: string | undefined;
   limit: number;
   concurrency: number;
+  maxPages: number;
   bulk?: boolean | undefined;
   pollInterval: number;
   bulkTimeout: number;
@@ -75,6 +77,8 @@ export interface PullSummary {
   total: number | null;
   totalLast: number | null;
   match: boolean | null;
+  /** No total, and this page brought only products already seen: the pull ended there. */
+  repeatedPage: number | null;
   requests: number;
   retries: number;
   bytes: number;
@@ -97,6 +101,11 @@ function summaryText(s: PullSummary, limit: number, concurrency: number): string
     );
   }
   lines.push(`  products    ${formatCount(s.products)} written`);
+  if (s.repeatedPage !== null) {
+    lines.push(
+      `  stopped     page ${s.repeatedPage} brought only products already seen and no total was given (the server seems to ignore page); stopped there`,
+    );
+  }
   lines.push(`  duplicates  ${formatCount(s.duplicates)} dropped (same sku and brand_id seen again)`);
   if (s.malformed > 0) {
     const kind = s.mode === "list" ? "list entries that were not products" : "unreadable rows in the file";
@@ -146,6 +155,12 @@ export function registerPullPartnerboost(parent: Command, ctx: CliContext): void
       intOption("--concurrency", 1, 64),
       DEFAULT_CONCURRENCY,
     )
+    .option(
+      "--max-pages <n>",
+      "stop with an error (nothing written) rather than page past this",
+      intOption("--max-pages", 1),
+      DEFAULT_MAX_PAGES,
+    )
     .option("--bulk", "request the brand's download file, wait for it, and stream it (needs --brand-id)")
     .option(
       "--poll-interval <ms>",
@@ -187,7 +202,9 @@ updated_at_iso is updated_at (Unix seconds) as ISO 8601 UTC. XML is Google-style
 
 Pages after the first are fetched concurrently and written in page order. A product seen on two
 pages (same sku and brand_id: the catalog moved while paging) is written once; the summary says
-how many duplicates were dropped and whether the count matches PartnerBoost's total.
+how many duplicates were dropped and whether the count matches PartnerBoost's total. Without a
+total, a page that brings only products already seen ends the pull (a server ignoring page), and
+no pull goes past --max-pages (exit 2, PULL_PAGE_CAP, nothing written).
 
 Environment: PARTNERBOOST_PUBLISHER_TOKEN, PARTNERBOOST_PUBLISHER_API_URL
 (default https://app.partnerboost.com/api.php).
@@ -303,6 +320,7 @@ Examples:
         : pullPublisherProducts(client, filters, {
             limit: flags.limit,
             concurrency: flags.concurrency,
+            maxPages: flags.maxPages,
             signal,
             onPage: (info) => {
               progress ??= createProgress({
@@ -369,6 +387,7 @@ Examples:
         total: stats.total ?? null,
         totalLast: stats.totalLast ?? null,
         match: stats.match ?? null,
+        repeatedPage: stats.repeatedPage ?? null,
         requests: stats.requests,
         retries: stats.retries,
         bytes: result.bytes,

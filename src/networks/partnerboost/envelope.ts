@@ -9,6 +9,7 @@
  * 1003 invalid input; 1004 too many input; 1005 identifier too long; anything else is an API error.
  */
 import { cutText, NetworkError, redactUrl } from "../../core/errors.js";
+import { isObject } from "./values.js";
 
 export interface PartnerboostStatus {
   code: number;
@@ -25,10 +26,6 @@ export const PB_CODES = {
   TOO_MANY_INPUT: 1004,
   IDENTIFIER_TOO_LONG: 1005,
 } as const;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function toCode(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return v;

@@ -1,0 +1,223 @@
+/**
+ * Paged pulls shared by PartnerBoost's publisher-side list APIs (datafeed list, Amazon products):
+ * page 1 alone, then the following pages concurrently within a bounded window (`pagesInOrder`),
+ * yielded in page order with duplicates dropped by a caller-given key, and counters kept.
+ *
+ * How far to go: up to `ceil(total / limit)` when the server gives a total (the largest total seen,
+ * so a catalog that grows while paging is followed to its end); without a total, while `has_more`
+ * says so (or, without either, while pages come back full). Always stop on `has_more: false` or an
+ * empty page.
+ *
+ * Against a server that ignores `page` (the same products on every page) and gives no total, two
+ * guards end the pull: without a total, a page that brings nothing new (every product already seen)
+ * ends it (`repeatedPage` says which); and no pull goes past `maxPages` (PULL_PAGE_CAP, a clear
+ * error: the output is not written, since it could not be complete).
+ */
+import { FeedpipeError } from "../../core/errors.js";
+import { type PageResult, pagesInOrder } from "../../core/pull.js";
+
+/** Default page cap: 10,000 pages (a million products at 100 a page). */
+export const DEFAULT_MAX_PAGES = 10_000;
+
+/** One list page as the readers return it. */
+export interface ListPage<T> {
+  /** The server's total; undefined when it did not say. */
+  total: number | undefined;
+  products: T[];
+  /** `has_more` (or `hasMore`) when present. */
+  hasMore?: boolean | undefined;
+  /** List entries that were not product objects (counted, not yielded). */
+  malformed: number;
+}
+
+/** Counters of a pull (the caller adds its own: mode, requests, retries). */
+export interface PagingCounters {
+  pages: number;
+  /** Products yielded (after duplicates were dropped). */
+  products: number;
+  /** Products seen again (same key) and not yielded twice. */
+  duplicates: number;
+  /** List entries that were not product objects, or unreadable rows of a file. */
+  malformed: number;
+  /** First examples of malformed entries ("page 3: ...", "line 12: ..."). */
+  malformedExamples: string[];
+  /** `total` from the first page (undefined when the server does not say). */
+  total: number | undefined;
+  /** The largest `total` seen on any page (differs from `total` when the catalog moved). */
+  totalLast: number | undefined;
+  /** Without a total: the page that brought nothing new and ended the pull (the server repeats itself). */
+  repeatedPage?: number | undefined;
+}
+
+export function newCounters(): PagingCounters {
+  return {
+    pages: 0,
+    products: 0,
+    duplicates: 0,
+    malformed: 0,
+    malformedExamples: [],
+    total: undefined,
+    totalLast: undefined,
+  };
+}
+
+/** Record malformed entries with a bounded list of examples. */
+export function countMalformed(counters: PagingCounters, n: number, example: string): void {
+  if (n <= 0) return;
+  counters.malformed += n;
+  if (counters.malformedExamples.length < 5) counters.malformedExamples.push(example);
+}
+
+/**
+ * Drops items whose key was seen before (counted in `duplicates`); items without a key have no
+ * identity and always pass. Kept items are counted in `products`.
+ */
+export class Deduper<T> {
+  private readonly seen = new Set<string>();
+  constructor(
+    private readonly counters: Pick<PagingCounters, "products" | "duplicates">,
+    private readonly key: (item: T) => string | undefined,
+  ) {}
+
+  filter(items: readonly T[]): T[] {
+    const out: T[] = [];
+    for (const item of items) {
+      const key = this.key(item);
+      if (key !== undefined) {
+        if (this.seen.has(key)) {
+          this.counters.duplicates++;
+          continue;
+        }
+        this.seen.add(key);
+      }
+      out.push(item);
+    }
+    this.counters.products += out.length;
+    return out;
+  }
+}
+
+export interface PullPageInfo {
+  page: number;
+  lastPage: number;
+  total: number | undefined;
+  /** Products yielded so far (after duplicates). */
+  products: number;
+  duplicates: number;
+  /** Products in this page (after duplicates). */
+  pageProducts: number;
+}
+
+export interface PagedPullOptions<T> {
+  /** Fetch one page (numbered from 1). */
+  fetch(page: number, signal: AbortSignal): Promise<ListPage<T>>;
+  /** The duplicate key of an item (undefined: never a duplicate). */
+  key(item: T): string | undefined;
+  /** Page size asked for (a page this full suggests more when the server says nothing else). */
+  limit: number;
+  /** Pages in flight at once. */
+  concurrency: number;
+  /** Pages held ahead of the consumer (default concurrency * 2). */
+  window?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onPage?: ((info: PullPageInfo) => void) | undefined;
+  /** Never go past this page (default DEFAULT_MAX_PAGES). */
+  maxPages?: number | undefined;
+  /** Without a total: pages requested ahead while `has_more` says there is more (default 1). */
+  lookahead?: number | undefined;
+  /** Names the API in messages ("PartnerBoost", "PartnerBoost Amazon"). */
+  label?: string | undefined;
+}
+
+/** Check a page cap: a whole number from 1. */
+export function checkMaxPages(n: unknown): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+    throw new FeedpipeError(
+      "INVALID_OPTION",
+      `Invalid option --max-pages: expected a whole number from 1, got ${String(n)}`,
+      { context: { field: "--max-pages" } },
+    );
+  }
+  return n;
+}
+
+function pageCapError(
+  label: string,
+  maxPages: number,
+  total: number | undefined,
+  limit: number,
+): FeedpipeError {
+  const why =
+    total !== undefined
+      ? `${label} reports ${total} products, ${Math.ceil(total / limit)} pages of ${limit}`
+      : `${label} still says there is more after page ${maxPages} (the server may be ignoring \`page\`)`;
+  return new FeedpipeError(
+    "PULL_PAGE_CAP",
+    `Stopped at the page cap of ${maxPages} pages: ${why}; nothing was written. Raise --max-pages if the catalog really is that large`,
+    { context: { maxPages, ...(total !== undefined ? { total } : {}) } },
+  );
+}
+
+/** Page through a list API; `counters` is updated as pages are yielded. */
+export async function* pagedPull<T>(
+  options: PagedPullOptions<T>,
+  counters: PagingCounters,
+): AsyncGenerator<T[]> {
+  const { limit } = options;
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  const lookahead = Math.max(1, Math.floor(options.lookahead ?? 1));
+  const label = options.label ?? "PartnerBoost";
+  const dedupe = new Deduper<T>(counters, options.key);
+  let known = 0; // largest total seen
+  let continuing = false; // the decision on the page about to be yielded
+  const pages = pagesInOrder<ListPage<T>>({
+    concurrency: options.concurrency,
+    window: options.window,
+    signal: options.signal,
+    fetch: options.fetch,
+    decide: (result, page) => {
+      if (result.total !== undefined) {
+        if (counters.total === undefined) counters.total = result.total;
+        known = Math.max(known, result.total);
+        counters.totalLast = known;
+      }
+      const empty = result.products.length === 0 && result.malformed === 0;
+      const stop = empty || result.hasMore === false;
+      let decision: { lastPage: number; stop: boolean };
+      if (result.total === undefined && counters.total === undefined) {
+        // No total: follow has_more, or a full page (`lookahead` pages ahead).
+        const more = result.hasMore ?? result.products.length + result.malformed >= limit;
+        decision = { lastPage: more && !stop ? page + lookahead : page, stop: stop || !more };
+        if (!decision.stop && page >= maxPages) throw pageCapError(label, maxPages, undefined, limit);
+        decision.lastPage = Math.min(decision.lastPage, maxPages);
+      } else {
+        decision = { lastPage: Math.ceil(known / limit), stop };
+        if (!stop && decision.lastPage > maxPages) throw pageCapError(label, maxPages, known, limit);
+      }
+      continuing = !decision.stop;
+      return decision;
+    },
+  });
+  for await (const { page, result, lastPage } of pages as AsyncIterable<PageResult<ListPage<T>>>) {
+    counters.pages++;
+    countMalformed(
+      counters,
+      result.malformed,
+      `page ${page}: ${result.malformed} list entries that are not products`,
+    );
+    const batch = dedupe.filter(result.products);
+    const nothingNew = batch.length === 0 && result.products.length > 0;
+    if (nothingNew && continuing && counters.total === undefined) counters.repeatedPage = page;
+    options.onPage?.({
+      page,
+      lastPage,
+      total: counters.total,
+      products: counters.products,
+      duplicates: counters.duplicates,
+      pageProducts: batch.length,
+    });
+    yield batch;
+    // No total and nothing new: a server that ignores `page` would repeat itself forever.
+    if (counters.repeatedPage !== undefined) return;
+  }
+}
