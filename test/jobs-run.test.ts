@@ -208,6 +208,29 @@ jobs:
     }
   });
 
+  it("an interrupted run stops between batches and is recorded as aborted", async () => {
+    await sb.close();
+    sb = await startDefaultSandbox({ products: 30, faults: { latencyMs: 200 } });
+    const file = jobFile(
+      "jobs.yaml",
+      `jobs:\n  slow:\n    source: ${CATALOG}\n    push: partnerboost\n    ${PB}\n    concurrency: 1\n`,
+    );
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("interrupted by SIGTERM")), 600);
+    const r = await runCli(["jobs", "run", file, "--json"], { env: env(), cwd, signal: controller.signal });
+    printed.push(r.out, r.err);
+    expect(r.code).toBe(2);
+    const [result] = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { status: string; counts: { sent?: number } });
+    expect(result?.status).toBe("aborted");
+    expect(sb.brand.store.products.size).toBeLessThan(24);
+    const status = await cli(["jobs", "status", file, "--json"]);
+    const [row] = JSON.parse(status.out) as { runs: { status: string }[] }[];
+    expect(row?.runs[0]?.status).toBe("aborted");
+  });
+
   it("--log-format json writes one JSON event per line on stdout (start, end)", async () => {
     const file = jobFile("jobs.yaml", `jobs:\n  a:\n    source: ${CATALOG}\n    maxInvalid: 50%\n`);
     const r = await cli(["jobs", "run", file, "--log-format", "json"]);
