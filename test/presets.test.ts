@@ -442,12 +442,22 @@ describe("auto detection", () => {
     expect(detectPreset(["handle", "title", "variant sku", "variant price"])?.preset.name).toBe("shopify");
   });
 
-  it("an unknown layout is a LAYOUT_UNKNOWN error listing the columns and suggesting --mapping", async () => {
+  it("a layout no preset knows is inferred (the Google Shopping API JSON: nested paths, 25 valid)", async () => {
     const feed = await openFeed(`${SHARED}/google-shopping-api-products.json`);
+    const processed = await processFeed(feed, {});
+    await collect(processed.records);
+    const report = processed.report();
+    expect(report.presetChosen).toBe("inferred");
+    expect(report.mapping?.fields.find((f) => f.field === "name")?.source).toBe("product/title");
+    expect(report).toMatchObject({ read: 25, valid: 25, invalid: 0 });
+  });
+
+  it("an unknown layout where too little fits is a LAYOUT_UNKNOWN error suggesting --mapping", async () => {
+    const feed = await openFeed("test/fixtures/infer/not-products.csv");
     const err = await processFeed(feed, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FeedpipeError);
     expect((err as FeedpipeError).code).toBe("LAYOUT_UNKNOWN");
-    expect((err as FeedpipeError).message).toMatch(/columns seen: "kind", "id", "selfLink", "product"/);
+    expect((err as FeedpipeError).message).toMatch(/columns seen: "date", "visits", "bounce_rate"/);
     expect((err as FeedpipeError).message).toMatch(/--mapping FILE/);
     expect((err as FeedpipeError).message).toMatch(/"fields"/);
   });

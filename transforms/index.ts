@@ -5,7 +5,7 @@
 import type { Fields, Issue } from "../src/core/record.js";
 import { type Candidate, compileMapping, type MappingSpec } from "./mapping.js";
 import type { LoadedMapping } from "./mapping-file.js";
-import { type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
+import { joinUrl, type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
 
 export {
   type Candidate,
@@ -29,6 +29,16 @@ export {
   PRESETS,
 } from "./presets/index.js";
 export { checkTemplate, compileTemplate } from "./template.js";
+export {
+  type FieldCandidate,
+  INFER_SAMPLE,
+  type InferredField,
+  type InferredMapping,
+  inferMapping,
+  inferredReport,
+  MIN_CONFIDENCE,
+} from "./infer/index.js";
+export { categoryPath, jsonValue, listItems, parseMoney } from "./cells.js";
 export {
   checkTransform,
   compileTransform,
@@ -60,11 +70,36 @@ export function createRecordMapper(
   else if (mapping) spec = mapping.spec;
   else if (preset) spec = preset.mapping(options);
   else throw new Error("createRecordMapper needs a preset or a mapping");
-  const map = compileMapping(spec, keys);
+  const compiled = compileMapping(spec, keys);
+  // Without a preset, the run options (flags, else the file's `options`) fill in what a layout does
+  // not state, as a preset does: the currency, and absolute URLs from relative paths.
+  const map = preset ? compiled : withRunOptions(compiled, options);
   const prepare: Prepare | undefined = preset?.prepare?.(options);
   if (!prepare) return (fields) => map(fields);
   return (fields, issues) => {
     const prepared = prepare(fields, issues);
     return prepared instanceof Skip ? prepared : map(prepared);
+  };
+}
+
+const ABSOLUTE = /^[a-z][a-z0-9+.-]*:/i;
+
+function absolute(v: string | number, base: string | undefined): string | number {
+  if (base === undefined || typeof v !== "string" || ABSOLUTE.test(v)) return v;
+  if (v.startsWith("//")) return `${/^http:/i.test(base) ? "http:" : "https:"}${v}`;
+  return joinUrl(base, v);
+}
+
+/** Currency default and base URLs for a mapping without a preset. */
+function withRunOptions(map: (fields: Fields) => Candidate, o: PresetOptions): (fields: Fields) => Candidate {
+  const { currency, baseUrl } = o;
+  const mediaBase = o.mediaBaseUrl ?? baseUrl;
+  if (currency === undefined && baseUrl === undefined && mediaBase === undefined) return map;
+  return (fields) => {
+    const c = map(fields);
+    if (c.currency === undefined && currency !== undefined) c.currency = currency;
+    if (c.url !== undefined) c.url = absolute(c.url, baseUrl);
+    if (c.image !== undefined) c.image = absolute(c.image, mediaBase);
+    return c;
   };
 }

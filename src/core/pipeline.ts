@@ -21,6 +21,10 @@ import {
   createRecordMapper,
   detectPreset,
   getPreset,
+  INFER_SAMPLE,
+  type InferredMapping,
+  inferMapping,
+  inferredReport,
   isBlankRecord,
   type LoadedMapping,
   layoutUnknown,
@@ -201,6 +205,8 @@ interface Chosen {
   name: string;
   chosen: RunReport["presetChosen"];
   preset: Preset | undefined;
+  /** Set when no preset matched and the mapping was inferred from the first records. */
+  inferred?: InferredMapping | undefined;
 }
 
 function choose(
@@ -208,6 +214,7 @@ function choose(
   options: ResolvedPipelineOptions,
   mapping: LoadedMapping | undefined,
   keys: string[] | undefined,
+  sample: Fields[],
 ): Chosen {
   if (mapping) {
     // The file may extend a preset; an explicit --preset is the base when the file names none.
@@ -219,8 +226,24 @@ function choose(
     return { name: options.preset, chosen: "option", preset: getPreset(options.preset) };
   if (keys === undefined) return { name: "none", chosen: "none", preset: undefined };
   const d = detectPreset(keys);
-  if (!d) throw layoutUnknown(feed.name, keys);
-  return { name: d.preset.name, chosen: "auto", preset: d.preset };
+  if (d) return { name: d.preset.name, chosen: "auto", preset: d.preset };
+  const inferred = inferMapping(sample, feed.stats?.columns);
+  // Too little fits to call it a product feed: say so instead of guessing.
+  if (inferred.fields.length < 3) throw layoutUnknown(feed.name, keys);
+  return { name: "inferred", chosen: "inferred", preset: undefined, inferred };
+}
+
+/** Clean records of the read-ahead, for inference. */
+function cleanRecords(pending: readonly RecordBatch[], max: number): Fields[] {
+  const out: Fields[] = [];
+  for (const b of pending) {
+    for (const r of b) {
+      if (r.problem || isBlankRecord(r.fields)) continue;
+      out.push(r.fields);
+      if (out.length >= max) return out;
+    }
+  }
+  return out;
 }
 
 async function startRun(
@@ -247,11 +270,20 @@ async function startRun(
   const layoutKeys = feed.stats?.columns ?? keys;
   let chosen: Chosen;
   try {
-    chosen = choose(feed, options, mapping, layoutKeys);
+    // No preset fits: read a few more records ahead for the inferred mapping.
+    const inferring =
+      !mapping && options.preset === "auto" && layoutKeys !== undefined && !detectPreset(layoutKeys);
+    while (inferring && !ended && cleanRecords(pending, INFER_SAMPLE).length < INFER_SAMPLE) {
+      const next = await it.next();
+      if (next.done) ended = true;
+      else pending.push(next.value);
+    }
+    chosen = choose(feed, options, mapping, layoutKeys, inferring ? cleanRecords(pending, INFER_SAMPLE) : []);
   } catch (err) {
     if (!ended) await it.return?.();
     throw err;
   }
+  if (chosen.inferred) mapping = inferredAsMapping(chosen.inferred);
   const presetOptions: PresetOptions = { ...options.presetOptions };
   if (mapping) {
     presetOptions.baseUrl ??= mapping.options.baseUrl;
@@ -274,6 +306,7 @@ async function startRun(
     format: describeFormat(feed),
     preset: chosen.name,
     presetChosen: chosen.chosen,
+    mapping: chosen.inferred ? inferredReport(chosen.inferred, presetOptions) : undefined,
   });
   addHints(report, chosen.preset, presetOptions);
   const seen = options.dedupe ? new CompactStringSet() : undefined;
@@ -351,6 +384,10 @@ async function startRun(
       return r;
     },
   };
+}
+
+function inferredAsMapping(m: InferredMapping): LoadedMapping {
+  return { file: "(inferred)", spec: m.spec, options: {} };
 }
 
 function checked(
