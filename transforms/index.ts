@@ -36,6 +36,7 @@ export {
   type InferredMapping,
   inferMapping,
   inferredReport,
+  mappingScaffold,
   MIN_CONFIDENCE,
 } from "./infer/index.js";
 export { categoryPath, jsonValue, listItems, parseMoney } from "./cells.js";

@@ -8,6 +8,7 @@ import { closeHttpAgents } from "../io/http.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerFeedsPartnerize } from "./commands/feeds-partnerize.js";
+import { registerMappingInit } from "./commands/mapping-init.js";
 import { registerPullPartnerboost } from "./commands/pull-partnerboost.js";
 import { registerPullPartnerize } from "./commands/pull-partnerize.js";
 import { registerPush } from "./commands/push.js";
@@ -72,6 +73,10 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
   registerValidate(program, ctx);
   registerConvert(program, ctx);
   registerSchema(program, ctx);
+  const mapping = program
+    .command("mapping")
+    .description("mapping files: init writes one inferred from a feed");
+  registerMappingInit(mapping, ctx);
   registerPush(program, ctx);
 
   const register = program
@@ -95,10 +100,12 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
     register,
     pull,
     feeds,
+    mapping,
     ...program.commands,
     ...register.commands,
     ...pull.commands,
     ...feeds.commands,
+    ...mapping.commands,
   ]) {
     cmd.exitOverride();
     cmd.configureOutput({

@@ -403,7 +403,7 @@ function checked(
   return c;
 }
 
-function describeFormat(feed: Feed): string {
+export function describeFormat(feed: Feed): string {
   const parts: string[] = [feed.format];
   if (feed.format === "csv" && feed.delimiter !== undefined && feed.delimiter !== ",") {
     parts.push(feed.delimiter === "\t" ? "tab-delimited" : `delimiter ${JSON.stringify(feed.delimiter)}`);

@@ -2,6 +2,7 @@
 import type { InferredMappingReport } from "../../src/core/report.js";
 import type { PresetOptions } from "../preset.js";
 import type { InferredMapping } from "./infer.js";
+export { mappingScaffold, type ScaffoldInfo } from "./scaffold.js";
 
 export {
   type FieldCandidate,
