@@ -429,6 +429,20 @@ describe("auto detection", () => {
         "gtin",
       ],
       partnerboost: ["sku", "name", "url", "image", "price", "currency"],
+      heureka: [
+        "ITEM_ID",
+        "PRODUCTNAME",
+        "URL",
+        "IMGURL",
+        "PRICE_VAT",
+        "EAN",
+        "MANUFACTURER",
+        "CATEGORYTEXT",
+      ],
+      ceneo: ["@id", "@url", "@price", "@avail", "cat", "name", "imgs", "desc", "attrs"],
+      shoppingfeed: ["reference", "gtin", "name", "link", "price", "quantity", "brand", "category", "images"],
+      prestashop: ["Product ID", "Active (0/1)", "Name *", "Categories (x,y,z...)", "Price tax excluded"],
+      bigcommerce: ["Item Type", "Product ID", "Product Name", "Product Code/SKU", "Brand Name", "Price"],
     };
     for (const [name, keys] of Object.entries(layouts))
       expect(detectPreset(keys)?.preset.name, name).toBe(name);

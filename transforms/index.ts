@@ -5,7 +5,7 @@
 import type { Fields, Issue } from "../src/core/record.js";
 import { type Candidate, compileMapping, type MappingSpec } from "./mapping.js";
 import type { LoadedMapping } from "./mapping-file.js";
-import { joinUrl, type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
+import { Expand, joinUrl, type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
 
 export {
   type Candidate,
@@ -19,7 +19,15 @@ export {
   type ProductField,
 } from "./mapping.js";
 export { type LoadedMapping, loadMappingFile, mappingFileSchema, parseMapping } from "./mapping-file.js";
-export { joinUrl, type Prepare, type Preset, type PresetOptions, type Signature, Skip } from "./preset.js";
+export {
+  Expand,
+  joinUrl,
+  type Prepare,
+  type Preset,
+  type PresetOptions,
+  type Signature,
+  Skip,
+} from "./preset.js";
 export {
   type Detection,
   detectPreset,
@@ -52,8 +60,14 @@ export {
 } from "./transforms.js";
 export { compilePath, isBlankRecord, isValidPath, toValue, type Value } from "./value.js";
 
-/** Maps one record (fields after the reader) to candidate product fields, or a Skip. */
-export type RecordMapper = (fields: Fields, issues: Issue[]) => Candidate | Skip;
+/** A record that holds several products: it is skipped, and each item is a product. */
+export interface Expanded {
+  skip: Skip;
+  items: { fields: Fields; candidate: Candidate }[];
+}
+
+/** Maps one record (fields after the reader) to candidate product fields, a Skip, or several products. */
+export type RecordMapper = (fields: Fields, issues: Issue[]) => Candidate | Skip | Expanded;
 
 /**
  * Build the mapper for one run. With a mapping file that names a preset, the file's fields override
@@ -79,7 +93,11 @@ export function createRecordMapper(
   if (!prepare) return (fields) => map(fields);
   return (fields, issues) => {
     const prepared = prepare(fields, issues);
-    return prepared instanceof Skip ? prepared : map(prepared);
+    if (prepared instanceof Skip) return prepared;
+    if (prepared instanceof Expand) {
+      return { skip: prepared.skip, items: prepared.items.map((f) => ({ fields: f, candidate: map(f) })) };
+    }
+    return map(prepared);
   };
 }
 

@@ -19,6 +19,7 @@ import { compileValidator } from "../../schemas/validate.js";
 import {
   type Candidate,
   createRecordMapper,
+  type Expanded,
   detectPreset,
   getPreset,
   INFER_SAMPLE,
@@ -327,33 +328,48 @@ async function startRun(
         continue;
       }
       const issues: Issue[] = [];
-      const mapped: Candidate | Skip = mapper ? mapper(rec.fields, issues) : {};
+      const mapped: Candidate | Skip | Expanded = mapper ? mapper(rec.fields, issues) : {};
       if (mapped instanceof Skip) {
         report.skip(rec, mapped.code, mapped.message, mapped.sku);
         continue;
       }
-      const v = validate(mapped);
-      const all = issues.length === 0 ? v.issues : issues.concat(v.issues);
-      let product = v.product;
-      const sku = product?.sku ?? skuText(mapped.sku);
-      if (seen !== undefined && sku !== undefined) {
-        if (!seen.add(sku)) {
-          all.push({
-            code: "DUPLICATE_SKU",
-            severity: "error",
-            field: "sku",
-            message: `sku ${sku} appears more than once in this feed (this is a later occurrence)`,
-            value: sku,
-          });
-          product = undefined;
+      if (isExpanded(mapped)) {
+        // One record, several products (variations): the record is skipped, each item is a product.
+        report.skip(rec, mapped.skip.code, mapped.skip.message, mapped.skip.sku);
+        for (const item of mapped.items) {
+          const c = finish({ ...rec, fields: item.fields }, item.candidate, issues.slice());
+          report.add(c);
+          out.push(c);
         }
+        continue;
       }
-      const c = checked(rec, sku, product, all);
+      const c = finish(rec, mapped, issues);
       report.add(c);
       out.push(c);
     }
     return out;
   };
+
+  /** Validate one mapped product and check its SKU for duplicates. */
+  function finish(rec: SourceRecord, mapped: Candidate, issues: Issue[]): CheckedRecord {
+    const v = validate(mapped);
+    const all = issues.length === 0 ? v.issues : issues.concat(v.issues);
+    let product = v.product;
+    const sku = product?.sku ?? skuText(mapped.sku);
+    if (seen !== undefined && sku !== undefined) {
+      if (!seen.add(sku)) {
+        all.push({
+          code: "DUPLICATE_SKU",
+          severity: "error",
+          field: "sku",
+          message: `sku ${sku} appears more than once in this feed (this is a later occurrence)`,
+          value: sku,
+        });
+        product = undefined;
+      }
+    }
+    return checked(rec, sku, product, all);
+  }
 
   async function* run(): AsyncGenerator<CheckedRecord[]> {
     try {
@@ -384,6 +400,10 @@ async function startRun(
       return r;
     },
   };
+}
+
+function isExpanded(x: Candidate | Expanded): x is Expanded {
+  return Array.isArray((x as Expanded).items) && (x as Expanded).skip instanceof Skip;
 }
 
 function inferredAsMapping(m: InferredMapping): LoadedMapping {

@@ -5,11 +5,16 @@
 import { FeedpipeError } from "../../src/core/errors.js";
 import type { Preset } from "../preset.js";
 import { awin } from "./awin.js";
+import { bigcommerce } from "./bigcommerce.js";
+import { ceneo } from "./ceneo.js";
 import { googleMerchant } from "./google-merchant.js";
+import { heureka } from "./heureka.js";
 import { magento } from "./magento.js";
 import { meta } from "./meta.js";
 import { partnerboost } from "./partnerboost.js";
+import { prestashop } from "./prestashop.js";
 import { shopify } from "./shopify.js";
+import { shoppingfeed } from "./shoppingfeed.js";
 import { woocommerce } from "./woocommerce.js";
 
 /** All presets; on a tie in detection the earlier one wins (more specific layouts first). */
@@ -17,6 +22,11 @@ export const PRESETS: readonly Preset[] = [
   shopify,
   woocommerce,
   magento,
+  prestashop,
+  bigcommerce,
+  heureka,
+  ceneo,
+  shoppingfeed,
   awin,
   meta,
   googleMerchant,
