@@ -9,6 +9,7 @@ import { FeedpipeError } from "../src/core/errors.js";
 import { type PipelineOptions, processFeed } from "../src/core/pipeline.js";
 import { formatReportText, type RunReport } from "../src/core/report.js";
 import { openFeed } from "../src/formats/index.js";
+import { inferMapping } from "../transforms/index.js";
 import { runCli } from "./helpers/cli.js";
 
 const FIX = "test/fixtures/infer";
@@ -200,6 +201,21 @@ describe("inferred mapping: layouts no preset knows", () => {
       image: "https://cdn.lamps.example.com/w-1.jpg",
     });
     expect(report).toMatchObject({ valid: 3, invalid: 0 });
+  });
+
+  it("ties between equally good names are broken by the values (valid GTINs, unique ids)", () => {
+    const records = [
+      { id: "P", ref: "A-1", title: "Cup", ean: "4006381333932", barcode: "4006381333931" },
+      { id: "P", ref: "A-2", title: "Jug", ean: "4006381333949", barcode: "4006381333948" },
+      { id: "P", ref: "A-3", title: "Pot", ean: "4006381333956", barcode: "4006381333955" },
+    ];
+    const m = inferMapping(records);
+    const gtin = m.fields.find((f) => f.field === "gtin")!;
+    expect(gtin.source).toBe("barcode");
+    expect(gtin.candidates[0]).toMatchObject({ source: "ean" });
+    expect(gtin.candidates[0]!.confidence).toBeLessThan(gtin.confidence);
+    // `id` repeats in every record: not a SKU; the unique `ref` is.
+    expect(m.fields.find((f) => f.field === "sku")!.source).toBe("ref");
   });
 
   it("a required field no column fits is left unmapped and reported once; --currency fills it", async () => {

@@ -36,6 +36,8 @@ import {
 export const INFER_SAMPLE = 50;
 /** Below this a candidate is not used. */
 export const MIN_CONFIDENCE = 0.4;
+/** Runner-ups from this confidence are named (report, scaffold) though not used. */
+const MIN_CANDIDATE = 0.2;
 
 export interface FieldCandidate {
   source: string;
@@ -188,8 +190,9 @@ export function inferMapping(records: readonly Fields[], keys?: readonly string[
     const s = chosen.get(field);
     if (!s) continue;
     const transforms = transformsFor(field, s.col);
-    const candidates = all
-      .filter((x) => x.field === field && x !== s)
+    const candidates = scored
+      .filter((x) => x.field === field && x !== s && x.confidence >= MIN_CANDIDATE)
+      .sort(better)
       .slice(0, 3)
       .map((x) => ({ source: x.col.path, confidence: round(x.confidence) }));
     fields.push({
