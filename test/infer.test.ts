@@ -193,6 +193,25 @@ describe("inferred mapping: layouts no preset knows", () => {
     expect(records[1]!.issues[0]).toMatchObject({ code: "GTIN_CHECK_DIGIT" });
   });
 
+  it("XML attributes of the record and of children, and elements told apart by a name attribute", async () => {
+    // The Ceneo layout (a preset knows it; here the inference alone is asked).
+    const feed = await openFeed("test/fixtures/presets/ceneo/offers.xml");
+    const records = (await collect(feed.records)).flat().map((r) => r.fields);
+    const m = inferMapping(records);
+    const got = Object.fromEntries(m.fields.map((f) => [f.field, f.source]));
+    expect(got).toMatchObject({
+      sku: "@id",
+      url: "@url",
+      price: "@price",
+      image: "imgs/main@url",
+      brand: "attrs/a[@name=Producent]",
+      gtin: "attrs/a[@name=EAN]",
+      category: "cat",
+      name: "name",
+    });
+    expect(m.unmapped).toEqual(["currency"]);
+  });
+
   it("values override names: an `image` column of page URLs is the url, a `link` column of .jpg the image", async () => {
     const { records, report } = await run(`${FIX}/swapped-columns.csv`);
     expect(sources(report)).toMatchObject({ url: "image", image: "link", sku: "code", name: "title" });

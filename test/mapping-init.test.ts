@@ -86,6 +86,15 @@ describe("mapping init", () => {
     expect(outcome(mapped)).toEqual(outcome(auto));
   });
 
+  it("a layout where nothing fits still gives a loadable file, every field marked NOT MAPPED", async () => {
+    const out = join(await tmp(), "m.yaml");
+    const init = await runCli(["mapping", "init", `${FIX}/not-products.csv`, "-o", out]);
+    expect(init.code).toBe(0);
+    const text = await readFile(out, "utf8");
+    expect(text.match(/NOT MAPPED/g)).toHaveLength(6);
+    expect((await loadMappingFile(out)).spec.fields).toEqual({});
+  });
+
   it("does not overwrite a file without --force", async () => {
     const out = join(await tmp(), "m.yaml");
     await writeFile(out, "keep me\n");

@@ -36,7 +36,7 @@ export function mappingScaffold(m: InferredMapping, info: ScaffoldInfo): string 
     "# Each field names its source: a column, or an XML/JSON path (brand/name, @id, images/image[@type=main]).",
     "# Edit what is wrong, then: feedpipe validate <source> --mapping <this file>",
     "# Transforms: trim, strip_html, price, first, category, json, number, prefix, map, ... (see the README).",
-    "fields:",
+    m.fields.length > 0 ? "fields:" : "fields: {} # no column fits any product field: name the sources below",
   ];
   const byField = new Map(m.fields.map((f) => [f.field, f]));
   for (const field of PRODUCT_FIELDS) {
