@@ -6,6 +6,7 @@ import {
   compileMapping,
   compilePath,
   compileTransform,
+  inferMapping,
   isValidPath,
   listItems,
   parseMapping,
@@ -65,6 +66,29 @@ describe("cell shapes", () => {
     expect(checkTransform({ json: "a..b" })).toMatchObject({ ok: false });
     expect(checkTransform({ category: true })).toMatchObject({ ok: true });
     expect(checkTransform({ price: "x" })).toMatchObject({ ok: false });
+  });
+
+  it("inference reads a JSON object in a cell (image as {url, alt}) through `first`", () => {
+    const m = inferMapping([
+      {
+        sku: "J-1",
+        name: "Cup",
+        url: "https://s.example/p/j-1",
+        image: '{"url": "https://s.example/j-1.jpg", "alt": "Cup"}',
+      },
+      {
+        sku: "J-2",
+        name: "Jug",
+        url: "https://s.example/p/j-2",
+        image: '{"url": "https://s.example/j-2.jpg", "alt": "Jug"}',
+      },
+    ]);
+    const image = m.fields.find((f) => f.field === "image")!;
+    expect(image).toMatchObject({ source: "image", transforms: ["first"] });
+    const map = compileMapping(m.spec);
+    expect(map({ image: '{"url": "https://s.example/j-1.jpg", "alt": "Cup"}' }).image).toBe(
+      "https://s.example/j-1.jpg",
+    );
   });
 
   it("a price transform in a mapping fills the currency when no currency field is mapped", () => {

@@ -249,6 +249,7 @@ describe("inferred mapping: layouts no preset knows", () => {
     const withFlag = await run(`${FIX}/no-currency.csv`, { currency: "EUR" });
     expect(withFlag.report).toMatchObject({ valid: 2, invalid: 0 });
     expect(withFlag.report.mapping!.unmapped).toEqual([]);
+    expect(formatReportText(withFlag.report)).toMatch(/currency {6}EUR from --currency/);
     expect(withFlag.records[0]!.product!.currency).toBe("EUR");
   });
 

@@ -26,6 +26,9 @@ export function inferredReport(m: InferredMapping, options: PresetOptions): Infe
       `not mapped    ${unmapped.join(", ")} (required): no column fits, so every record lacks ${unmapped.length > 1 ? "them" : "it"}; ${fix}`,
     );
   }
+  if (m.unmapped.includes("currency") && options.currency !== undefined) {
+    notes.push(`currency      ${options.currency} from --currency (no column states it)`);
+  }
   if (m.needs.baseUrl && options.baseUrl === undefined) {
     notes.push(
       "relative URLs  the product or image URLs are paths: pass --base-url https://your-shop.example",

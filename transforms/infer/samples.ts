@@ -132,8 +132,9 @@ export function firstItem(v: string): string {
   return listItems(v)[0] ?? v;
 }
 
+/** A JSON array or object in a cell, or a `|` / URL list: `first` picks the value out of it. */
 export function isListCell(v: string): boolean {
-  return Array.isArray(parseJsonCell(v)) || listItems(v).length > 1;
+  return parseJsonCell(v) !== undefined || listItems(v).length > 1;
 }
 
 function isUrl(v: string): boolean {
