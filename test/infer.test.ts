@@ -253,6 +253,20 @@ describe("inferred mapping: layouts no preset knows", () => {
     expect(withFlag.records[0]!.product!.currency).toBe("EUR");
   });
 
+  it("relative URLs are noted once; --base-url makes them absolute", async () => {
+    const { report } = await run(`${FIX}/relative-urls.csv`);
+    expect(sources(report)).toMatchObject({ url: "page", image: "picture" });
+    expect(report.mapping!.notes.join("\n")).toMatch(/relative URLs .*pass --base-url/);
+    expect(report.invalid).toBe(2);
+    const withBase = await run(`${FIX}/relative-urls.csv`, { baseUrl: "https://home.example" });
+    expect(withBase.report).toMatchObject({ valid: 2, invalid: 0 });
+    expect(withBase.records[0]!.product).toMatchObject({
+      url: "https://home.example/products/wool-blanket",
+      image: "https://home.example/media/catalog/r-1.jpg",
+    });
+    expect(withBase.report.mapping!.notes).toEqual([]);
+  });
+
   it("a file where too little fits is still LAYOUT_UNKNOWN, naming the columns", async () => {
     const feed = await openFeed(`${FIX}/not-products.csv`);
     const err = await processFeed(feed, {}).catch((e: unknown) => e);
