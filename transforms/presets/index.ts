@@ -87,7 +87,7 @@ export function layoutUnknown(source: string, keys: string[]): FeedpipeError {
   return new FeedpipeError(
     "LAYOUT_UNKNOWN",
     `${source}: no preset matches this layout (columns seen: ${shown.join(", ") || "none"}${more}).\n` +
-      `Pick one with --preset (${PRESET_NAMES.join(", ")}) or describe the columns in a mapping file and pass --mapping FILE, e.g.:\n${MAPPING_EXAMPLE}`,
+      `Too few columns look like product fields to infer a mapping. Pick a layout with --preset (${PRESET_NAMES.join(", ")}) or describe the columns in a mapping file and pass --mapping FILE (feedpipe mapping init ${source} writes a scaffold), e.g.:\n${MAPPING_EXAMPLE}`,
     { context: { source } },
   );
 }
