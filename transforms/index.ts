@@ -43,8 +43,10 @@ export {
   type InferredField,
   type InferredMapping,
   inferMapping,
+  asLoadedMapping,
   inferredReport,
   mappingScaffold,
+  sampleRecords,
   MIN_CONFIDENCE,
 } from "./infer/index.js";
 export { categoryPath, jsonValue, listItems, parseMoney } from "./cells.js";
@@ -121,4 +123,9 @@ function withRunOptions(map: (fields: Fields) => Candidate, o: PresetOptions): (
     if (c.image !== undefined) c.image = absolute(c.image, mediaBase);
     return c;
   };
+}
+
+/** Whether a mapper's result is several products (see Expand). */
+export function isExpanded(x: Candidate | Expanded): x is Expanded {
+  return Array.isArray((x as Expanded).items) && (x as Expanded).skip instanceof Skip;
 }

@@ -23,16 +23,19 @@ import {
   detectPreset,
   getPreset,
   INFER_SAMPLE,
+  asLoadedMapping,
   type InferredMapping,
   inferMapping,
   inferredReport,
   isBlankRecord,
+  isExpanded,
   type LoadedMapping,
   layoutUnknown,
   loadMappingFile,
   type Preset,
   type PresetOptions,
   type RecordMapper,
+  sampleRecords,
   Skip,
 } from "../../transforms/index.js";
 import type { Feed } from "../formats/index.js";
@@ -234,19 +237,6 @@ function choose(
   return { name: "inferred", chosen: "inferred", preset: undefined, inferred };
 }
 
-/** Clean records of the read-ahead, for inference. */
-function cleanRecords(pending: readonly RecordBatch[], max: number): Fields[] {
-  const out: Fields[] = [];
-  for (const b of pending) {
-    for (const r of b) {
-      if (r.problem || isBlankRecord(r.fields)) continue;
-      out.push(r.fields);
-      if (out.length >= max) return out;
-    }
-  }
-  return out;
-}
-
 async function startRun(
   feed: Feed,
   options: ResolvedPipelineOptions,
@@ -274,17 +264,23 @@ async function startRun(
     // No preset fits: read a few more records ahead for the inferred mapping.
     const inferring =
       !mapping && options.preset === "auto" && layoutKeys !== undefined && !detectPreset(layoutKeys);
-    while (inferring && !ended && cleanRecords(pending, INFER_SAMPLE).length < INFER_SAMPLE) {
+    while (inferring && !ended && sampleRecords(pending, INFER_SAMPLE).length < INFER_SAMPLE) {
       const next = await it.next();
       if (next.done) ended = true;
       else pending.push(next.value);
     }
-    chosen = choose(feed, options, mapping, layoutKeys, inferring ? cleanRecords(pending, INFER_SAMPLE) : []);
+    chosen = choose(
+      feed,
+      options,
+      mapping,
+      layoutKeys,
+      inferring ? sampleRecords(pending, INFER_SAMPLE) : [],
+    );
   } catch (err) {
     if (!ended) await it.return?.();
     throw err;
   }
-  if (chosen.inferred) mapping = inferredAsMapping(chosen.inferred);
+  if (chosen.inferred) mapping = asLoadedMapping(chosen.inferred);
   const presetOptions: PresetOptions = { ...options.presetOptions };
   if (mapping) {
     presetOptions.baseUrl ??= mapping.options.baseUrl;
@@ -400,14 +396,6 @@ async function startRun(
       return r;
     },
   };
-}
-
-function isExpanded(x: Candidate | Expanded): x is Expanded {
-  return Array.isArray((x as Expanded).items) && (x as Expanded).skip instanceof Skip;
-}
-
-function inferredAsMapping(m: InferredMapping): LoadedMapping {
-  return { file: "(inferred)", spec: m.spec, options: {} };
 }
 
 function checked(

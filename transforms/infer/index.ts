@@ -1,5 +1,8 @@
 /** The inferred mapping: its engine, its place in the run report, and the YAML scaffold. */
+import type { Fields, RecordBatch } from "../../src/core/record.js";
 import type { InferredMappingReport } from "../../src/core/report.js";
+import type { LoadedMapping } from "../mapping-file.js";
+import { isBlankRecord } from "../value.js";
 import type { PresetOptions } from "../preset.js";
 import type { InferredMapping } from "./infer.js";
 export { mappingScaffold, type ScaffoldInfo } from "./scaffold.js";
@@ -47,4 +50,22 @@ export function inferredReport(m: InferredMapping, options: PresetOptions): Infe
     unmapped,
     notes,
   };
+}
+
+/** The first clean records of a read-ahead (no reader problem, not blank), for inference. */
+export function sampleRecords(batches: readonly RecordBatch[], max: number): Fields[] {
+  const out: Fields[] = [];
+  for (const b of batches) {
+    for (const r of b) {
+      if (r.problem || isBlankRecord(r.fields)) continue;
+      out.push(r.fields);
+      if (out.length >= max) return out;
+    }
+  }
+  return out;
+}
+
+/** An inferred mapping in the shape of a loaded mapping file (no options: flags fill in). */
+export function asLoadedMapping(m: InferredMapping): LoadedMapping {
+  return { file: "(inferred)", spec: m.spec, options: {} };
 }
