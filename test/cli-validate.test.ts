@@ -228,10 +228,10 @@ describe("feedpipe validate", () => {
     expect(preset.code).toBe(2);
     expect(preset.err).toMatch(/\[PRESET_UNKNOWN\]/);
 
-    const layout = await cli(["validate", "test/fixtures/json/unknown-layout.json", "--report", "json"]);
+    const layout = await cli(["validate", "test/fixtures/infer/not-products.csv", "--report", "json"]);
     expect(layout.code).toBe(2);
     expect(layout.out).toBe("");
-    expect(layout.err).toMatch(/\[LAYOUT_UNKNOWN\].*columns seen: "kind", "alpha", "beta", "gamma"/);
+    expect(layout.err).toMatch(/\[LAYOUT_UNKNOWN\].*columns seen: "date", "visits", "bounce_rate"/);
     expect(layout.err).toMatch(/--mapping FILE/);
 
     const usage = await cli(["validate", "samples/catalog.csv", "--report", "xml"]);

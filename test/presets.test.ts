@@ -435,6 +435,20 @@ describe("auto detection", () => {
         "gtin",
       ],
       partnerboost: ["sku", "name", "url", "image", "price", "currency"],
+      heureka: [
+        "ITEM_ID",
+        "PRODUCTNAME",
+        "URL",
+        "IMGURL",
+        "PRICE_VAT",
+        "EAN",
+        "MANUFACTURER",
+        "CATEGORYTEXT",
+      ],
+      ceneo: ["@id", "@url", "@price", "@avail", "cat", "name", "imgs", "desc", "attrs"],
+      shoppingfeed: ["reference", "gtin", "name", "link", "price", "quantity", "brand", "category", "images"],
+      prestashop: ["Product ID", "Active (0/1)", "Name *", "Categories (x,y,z...)", "Price tax excluded"],
+      bigcommerce: ["Item Type", "Product ID", "Product Name", "Product Code/SKU", "Brand Name", "Price"],
     };
     for (const [name, keys] of Object.entries(layouts))
       expect(detectPreset(keys)?.preset.name, name).toBe(name);
@@ -449,17 +463,27 @@ describe("auto detection", () => {
   });
 
   itWithSamples(
-    "an unknown layout is a LAYOUT_UNKNOWN error listing the columns and suggesting --mapping",
+    "a layout no preset knows is inferred (the Google Shopping API JSON: nested paths, 25 valid)",
     async () => {
       const feed = await openFeed(sample("google-shopping-api-products.json"));
-      const err = await processFeed(feed, {}).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(FeedpipeError);
-      expect((err as FeedpipeError).code).toBe("LAYOUT_UNKNOWN");
-      expect((err as FeedpipeError).message).toMatch(/columns seen: "kind", "id", "selfLink", "product"/);
-      expect((err as FeedpipeError).message).toMatch(/--mapping FILE/);
-      expect((err as FeedpipeError).message).toMatch(/"fields"/);
+      const processed = await processFeed(feed, {});
+      await collect(processed.records);
+      const report = processed.report();
+      expect(report.presetChosen).toBe("inferred");
+      expect(report.mapping?.fields.find((f) => f.field === "name")?.source).toBe("product/title");
+      expect(report).toMatchObject({ read: 25, valid: 25, invalid: 0 });
     },
   );
+
+  it("an unknown layout where too little fits is a LAYOUT_UNKNOWN error suggesting --mapping", async () => {
+    const feed = await openFeed("test/fixtures/infer/not-products.csv");
+    const err = await processFeed(feed, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FeedpipeError);
+    expect((err as FeedpipeError).code).toBe("LAYOUT_UNKNOWN");
+    expect((err as FeedpipeError).message).toMatch(/columns seen: "date", "visits", "bounce_rate"/);
+    expect((err as FeedpipeError).message).toMatch(/--mapping FILE/);
+    expect((err as FeedpipeError).message).toMatch(/"fields"/);
+  });
 
   it("an explicit --preset skips detection", async () => {
     const { preset, report } = await check(`${FIX}/google-merchant/feed.csv`, {

@@ -5,7 +5,7 @@
 import type { Fields, Issue } from "../src/core/record.js";
 import { type Candidate, compileMapping, type MappingSpec } from "./mapping.js";
 import type { LoadedMapping } from "./mapping-file.js";
-import { type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
+import { Expand, joinUrl, type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
 
 export {
   type Candidate,
@@ -19,7 +19,15 @@ export {
   type ProductField,
 } from "./mapping.js";
 export { type LoadedMapping, loadMappingFile, mappingFileSchema, parseMapping } from "./mapping-file.js";
-export { joinUrl, type Prepare, type Preset, type PresetOptions, type Signature, Skip } from "./preset.js";
+export {
+  Expand,
+  joinUrl,
+  type Prepare,
+  type Preset,
+  type PresetOptions,
+  type Signature,
+  Skip,
+} from "./preset.js";
 export {
   type Detection,
   detectPreset,
@@ -29,6 +37,19 @@ export {
   PRESETS,
 } from "./presets/index.js";
 export { checkTemplate, compileTemplate } from "./template.js";
+export {
+  type FieldCandidate,
+  INFER_SAMPLE,
+  type InferredField,
+  type InferredMapping,
+  inferMapping,
+  asLoadedMapping,
+  inferredReport,
+  mappingScaffold,
+  sampleRecords,
+  MIN_CONFIDENCE,
+} from "./infer/index.js";
+export { categoryPath, jsonValue, listItems, parseMoney } from "./cells.js";
 export {
   checkTransform,
   compileTransform,
@@ -41,8 +62,14 @@ export {
 } from "./transforms.js";
 export { compilePath, isBlankRecord, isValidPath, toValue, type Value } from "./value.js";
 
-/** Maps one record (fields after the reader) to candidate product fields, or a Skip. */
-export type RecordMapper = (fields: Fields, issues: Issue[]) => Candidate | Skip;
+/** A record that holds several products: it is skipped, and each item is a product. */
+export interface Expanded {
+  skip: Skip;
+  items: { fields: Fields; candidate: Candidate }[];
+}
+
+/** Maps one record (fields after the reader) to candidate product fields, a Skip, or several products. */
+export type RecordMapper = (fields: Fields, issues: Issue[]) => Candidate | Skip | Expanded;
 
 /**
  * Build the mapper for one run. With a mapping file that names a preset, the file's fields override
@@ -60,11 +87,45 @@ export function createRecordMapper(
   else if (mapping) spec = mapping.spec;
   else if (preset) spec = preset.mapping(options);
   else throw new Error("createRecordMapper needs a preset or a mapping");
-  const map = compileMapping(spec, keys);
+  const compiled = compileMapping(spec, keys);
+  // Without a preset, the run options (flags, else the file's `options`) fill in what a layout does
+  // not state, as a preset does: the currency, and absolute URLs from relative paths.
+  const map = preset ? compiled : withRunOptions(compiled, options);
   const prepare: Prepare | undefined = preset?.prepare?.(options);
   if (!prepare) return (fields) => map(fields);
   return (fields, issues) => {
     const prepared = prepare(fields, issues);
-    return prepared instanceof Skip ? prepared : map(prepared);
+    if (prepared instanceof Skip) return prepared;
+    if (prepared instanceof Expand) {
+      return { skip: prepared.skip, items: prepared.items.map((f) => ({ fields: f, candidate: map(f) })) };
+    }
+    return map(prepared);
   };
+}
+
+const ABSOLUTE = /^[a-z][a-z0-9+.-]*:/i;
+
+function absolute(v: string | number, base: string | undefined): string | number {
+  if (base === undefined || typeof v !== "string" || ABSOLUTE.test(v)) return v;
+  if (v.startsWith("//")) return `${/^http:/i.test(base) ? "http:" : "https:"}${v}`;
+  return joinUrl(base, v);
+}
+
+/** Currency default and base URLs for a mapping without a preset. */
+function withRunOptions(map: (fields: Fields) => Candidate, o: PresetOptions): (fields: Fields) => Candidate {
+  const { currency, baseUrl } = o;
+  const mediaBase = o.mediaBaseUrl ?? baseUrl;
+  if (currency === undefined && baseUrl === undefined && mediaBase === undefined) return map;
+  return (fields) => {
+    const c = map(fields);
+    if (c.currency === undefined && currency !== undefined) c.currency = currency;
+    if (c.url !== undefined) c.url = absolute(c.url, baseUrl);
+    if (c.image !== undefined) c.image = absolute(c.image, mediaBase);
+    return c;
+  };
+}
+
+/** Whether a mapper's result is several products (see Expand). */
+export function isExpanded(x: Candidate | Expanded): x is Expanded {
+  return Array.isArray((x as Expanded).items) && (x as Expanded).skip instanceof Skip;
 }

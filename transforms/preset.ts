@@ -31,10 +31,23 @@ export class Skip {
 }
 
 /**
- * A per-run, stateful step before the mapping. Returns the record's fields (possibly a new object
- * with inherited values) or a Skip. It may push issues (e.g. a variation whose parent was not seen).
+ * A record that holds several products (a ShoppingFeed product with `<variations>`, a Zboží.cz
+ * SHOPITEM with `<VARIANT>`s): the record itself is counted as skipped (`skip` says why) and each
+ * item is mapped and checked as a product of its own, at the record's line.
  */
-export type Prepare = (fields: Fields, issues: Issue[]) => Fields | Skip;
+export class Expand {
+  constructor(
+    readonly skip: Skip,
+    readonly items: readonly Fields[],
+  ) {}
+}
+
+/**
+ * A per-run, stateful step before the mapping. Returns the record's fields (possibly a new object
+ * with inherited values), a Skip, or an Expand. It may push issues (e.g. a variation whose parent
+ * was not seen).
+ */
+export type Prepare = (fields: Fields, issues: Issue[]) => Fields | Skip | Expand;
 
 export interface Signature {
   /** Each group: at least one of these names must be present for the preset to be considered. */

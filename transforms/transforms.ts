@@ -1,6 +1,7 @@
 /**
  * The small transforms a mapping applies to a value, in order: trim, lower, upper, strip_html,
- * collapse, split_price, default, template, number, prefix, suffix, replace, split, map.
+ * collapse, split_price, default, template, number, prefix, suffix, replace, split, map, and for
+ * cell shapes (./cells.ts) first, last, json, category, price.
  *
  * A transform spec is a name (`"trim"`) or a one-key object (`{"prefix": "https://shop/"}`).
  * Specs are checked once (`checkTransform`, used by the mapping-file validation) and compiled once
@@ -8,8 +9,9 @@
  */
 import { normalizeText, parsePrice, stripHtml } from "../schemas/normalize.js";
 import type { Fields } from "../src/core/record.js";
+import { categoryPath, jsonValue, listItems, parseMoney } from "./cells.js";
 import { compileTemplate, type TemplateCheck, checkTemplate } from "./template.js";
-import { toText, type Value } from "./value.js";
+import { isValidPath, toText, type Value } from "./value.js";
 
 /** A transform spec as written in a preset or mapping file. */
 export type TransformSpec = string | { [name: string]: unknown };
@@ -37,6 +39,11 @@ export const TRANSFORM_NAMES = [
   "replace",
   "split",
   "map",
+  "first",
+  "last",
+  "json",
+  "category",
+  "price",
 ] as const;
 
 export type TransformName = (typeof TRANSFORM_NAMES)[number];
@@ -56,6 +63,11 @@ const NEEDS_ARG: Record<TransformName, "none" | "optional" | "required"> = {
   replace: "required",
   split: "required",
   map: "required",
+  first: "optional",
+  last: "optional",
+  json: "optional",
+  category: "none",
+  price: "none",
 };
 
 /** Collapse whitespace runs to one space and trim. */
@@ -204,6 +216,22 @@ export function checkTransform(spec: unknown): TransformCheck {
       }
       break;
     }
+    case "first":
+    case "last":
+      if (arg !== undefined && (typeof arg !== "string" || arg === "")) {
+        return bad(`expected a separator text such as "|", got ${JSON.stringify(arg)}`);
+      }
+      break;
+    case "json":
+      if (
+        arg !== undefined &&
+        (typeof arg !== "string" || !isValidPath(`$${arg.startsWith("[") ? "" : "."}${arg}`))
+      ) {
+        return bad(
+          `expected a path into the JSON such as "[0].url" or "images[0]", got ${JSON.stringify(arg)}`,
+        );
+      }
+      break;
     case "map": {
       if (!isPlainObject(arg))
         return bad(`expected an object of value → replacement, e.g. {"1": "in_stock"}`);
@@ -315,6 +343,30 @@ export function compileTransform(spec: TransformSpec): TransformFn {
         return part === "" ? undefined : part;
       };
     }
+    case "first":
+    case "last": {
+      const sep = arg as string | undefined;
+      const pick = name === "first" ? (l: string[]) => l[0] : (l: string[]) => l[l.length - 1];
+      return (v) => (typeof v === "string" ? pick(listItems(v, sep)) : v);
+    }
+    case "json": {
+      const path = arg as string | undefined;
+      return (v) => {
+        if (typeof v !== "string") return path === undefined ? v : undefined;
+        const j = jsonValue(v, path);
+        return j !== undefined || path !== undefined ? j : v;
+      };
+    }
+    case "category":
+      return (v) => (typeof v === "string" ? categoryPath(v) : v);
+    case "price":
+      return (v, _f, state) => {
+        if (typeof v !== "string") return v;
+        const m = parseMoney(v);
+        if (!m) return v; // left as written: the price rule reports it with the raw value
+        if (m.currency !== undefined && state.splitCurrency === undefined) state.splitCurrency = m.currency;
+        return m.amount;
+      };
     case "map": {
       const table = new Map<string, string>();
       for (const [k, val] of Object.entries(arg as Record<string, string | number>)) {

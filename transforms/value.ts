@@ -10,25 +10,74 @@ export type Value = string | number | undefined;
 /** A compiled path lookup. */
 export type Getter = (fields: Fields) => FieldValue | undefined;
 
-type Step = string | number;
+/** One step of a path: a key (`brand`, `@id`), a list index, or a choice by attribute. */
+type Step = string | number | { attr: string; value: string };
 
-const PATH_RE = /^(?:[^.[\]]+|\[\d+\])(?:\.[^.[\]]+|\[\d+\])*$/;
-
-/** Whether a `from` path is syntactically valid (`a`, `a.b`, `a[0].b`, `g:price`, `Body (HTML)`). */
-export function isValidPath(path: string): boolean {
-  return path.length > 0 && PATH_RE.test(path);
-}
-
-function parseSteps(path: string): Step[] {
+/**
+ * Split a path into steps: `a.b`, `a/b`, `a[0].b`, `image@type`, `@id`,
+ * `images/image[@type=main]` (also `[@type="main"]`). Undefined when it is not a valid path.
+ */
+function parseSteps(path: string): Step[] | undefined {
   const steps: Step[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
-    if (m[1] !== undefined) steps.push(m[1]);
-    else steps.push(Number(m[2]));
+  let name = "";
+  let afterBracket = false;
+  const flush = (): void => {
+    if (name !== "") steps.push(name);
+    name = "";
+  };
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i]!;
+    if (c === "." || c === "/") {
+      if (name === "" && !afterBracket) return undefined;
+      flush();
+      afterBracket = false;
+      if (i === path.length - 1) return undefined;
+      continue;
+    }
+    if (c === "[") {
+      const end = path.indexOf("]", i);
+      if (end < 0) return undefined;
+      const inner = path.slice(i + 1, end);
+      if (name === "" && steps.length === 0 && !/^\d+$/.test(inner)) return undefined;
+      flush();
+      if (/^\d+$/.test(inner)) steps.push(Number(inner));
+      else {
+        const m = /^@([^=\]]+)=(?:"([^"]*)"|'([^']*)'|([^\]]*))$/.exec(inner);
+        if (!m) return undefined;
+        steps.push({ attr: `@${m[1]!.trim()}`, value: (m[2] ?? m[3] ?? m[4] ?? "").trim() });
+      }
+      i = end;
+      afterBracket = true;
+      continue;
+    }
+    if (c === "]") return undefined;
+    if (c === "@" && name !== "") {
+      // `image@type`: the attribute of that element.
+      flush();
+    }
+    if (afterBracket && c !== "@") return undefined;
+    afterBracket = false;
+    name += c;
   }
-  return steps;
+  flush();
+  return steps.length > 0 ? steps : undefined;
 }
 
-function walk(value: FieldValue | undefined, steps: Step[]): FieldValue | undefined {
+/**
+ * Whether a `from` path is syntactically valid (`a`, `a.b`, `a/b`, `a[0].b`, `g:price`,
+ * `Body (HTML)`, `image@type`, `images/image[@type=main]`).
+ */
+export function isValidPath(path: string): boolean {
+  return path.length > 0 && parseSteps(path) !== undefined;
+}
+
+function attrOf(v: FieldValue, attr: string): string | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const a = (v as Record<string, FieldValue>)[attr];
+  return typeof a === "string" || typeof a === "number" ? String(a).trim() : undefined;
+}
+
+function walk(value: FieldValue | undefined, steps: readonly Step[]): FieldValue | undefined {
   let v = value;
   for (const s of steps) {
     if (v === null || v === undefined) return undefined;
@@ -39,27 +88,35 @@ function walk(value: FieldValue | undefined, steps: Step[]): FieldValue | undefi
         return undefined;
       }
       v = v[s];
+    } else if (typeof s === "object") {
+      // `[@type=main]`: the first element whose attribute has that value.
+      const items: FieldValue[] = Array.isArray(v) ? v : [v];
+      v = items.find((item) => attrOf(item, s.attr) === s.value);
     } else {
       // A list where a single element was expected: look into its first item.
       if (Array.isArray(v)) v = v[0];
       if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
-      v = (v as Record<string, FieldValue>)[s];
+      v = Object.hasOwn(v, s) ? (v as Record<string, FieldValue>)[s] : undefined;
     }
   }
   return v;
 }
 
 /**
- * Compile a path into a getter. A literal key is tried first (CSV headers such as `image[0].url` or
- * `Body (HTML)`), then the dotted/indexed walk into nested values.
+ * Compile a path into a getter. A literal key is tried first (CSV headers such as `image[0].url`,
+ * `Body (HTML)` or `Google Shopping / MPN`), then the walk into nested values.
  */
 export function compilePath(path: string): Getter {
-  if (!/[.[]/.test(path)) return (fields) => fields[path];
+  if (!/[.[/@]/.test(path)) return (fields) => fields[path];
   const steps = parseSteps(path);
+  if (!steps || steps.length === 1) return (fields) => fields[path];
+  const head = steps[0];
+  const rest = steps.slice(1);
   return (fields) => {
     const direct = fields[path];
     if (direct !== undefined) return direct;
-    return walk(fields[steps[0] as string], steps.slice(1));
+    if (typeof head !== "string" || !Object.hasOwn(fields, head)) return undefined;
+    return walk(fields[head], rest);
   };
 }
 

@@ -10,6 +10,7 @@ import { registerConvert } from "./commands/convert.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerFeedsPartnerize } from "./commands/feeds-partnerize.js";
 import { registerJobs } from "./commands/jobs.js";
+import { registerMappingInit } from "./commands/mapping-init.js";
 import { registerPullPartnerboost } from "./commands/pull-partnerboost.js";
 import { registerPullPartnerboostAmazon } from "./commands/pull-partnerboost-amazon.js";
 import { registerPullPartnerize } from "./commands/pull-partnerize.js";
@@ -76,6 +77,10 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
   registerValidate(program, ctx);
   registerConvert(program, ctx);
   registerSchema(program, ctx);
+  const mapping = program
+    .command("mapping")
+    .description("mapping files: init writes one inferred from a feed");
+  registerMappingInit(mapping, ctx);
   registerPush(program, ctx);
 
   const register = program
@@ -104,12 +109,14 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
     pull,
     feeds,
     amazon,
+    mapping,
     ...program.commands,
     ...register.commands,
     ...pull.commands,
     ...feeds.commands,
     ...amazon.commands,
     ...(program.commands.find((c) => c.name() === "jobs")?.commands ?? []),
+    ...mapping.commands,
   ]) {
     cmd.exitOverride();
     cmd.configureOutput({

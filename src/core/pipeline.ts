@@ -19,15 +19,23 @@ import { compileValidator } from "../../schemas/validate.js";
 import {
   type Candidate,
   createRecordMapper,
+  type Expanded,
   detectPreset,
   getPreset,
+  INFER_SAMPLE,
+  asLoadedMapping,
+  type InferredMapping,
+  inferMapping,
+  inferredReport,
   isBlankRecord,
+  isExpanded,
   type LoadedMapping,
   layoutUnknown,
   loadMappingFile,
   type Preset,
   type PresetOptions,
   type RecordMapper,
+  sampleRecords,
   Skip,
 } from "../../transforms/index.js";
 import type { Feed } from "../formats/index.js";
@@ -201,6 +209,8 @@ interface Chosen {
   name: string;
   chosen: RunReport["presetChosen"];
   preset: Preset | undefined;
+  /** Set when no preset matched and the mapping was inferred from the first records. */
+  inferred?: InferredMapping | undefined;
 }
 
 function choose(
@@ -208,6 +218,7 @@ function choose(
   options: ResolvedPipelineOptions,
   mapping: LoadedMapping | undefined,
   keys: string[] | undefined,
+  sample: Fields[],
 ): Chosen {
   if (mapping) {
     // The file may extend a preset; an explicit --preset is the base when the file names none.
@@ -219,8 +230,11 @@ function choose(
     return { name: options.preset, chosen: "option", preset: getPreset(options.preset) };
   if (keys === undefined) return { name: "none", chosen: "none", preset: undefined };
   const d = detectPreset(keys);
-  if (!d) throw layoutUnknown(feed.name, keys);
-  return { name: d.preset.name, chosen: "auto", preset: d.preset };
+  if (d) return { name: d.preset.name, chosen: "auto", preset: d.preset };
+  const inferred = inferMapping(sample, feed.stats?.columns);
+  // Too little fits to call it a product feed: say so instead of guessing.
+  if (inferred.fields.length < 3) throw layoutUnknown(feed.name, keys);
+  return { name: "inferred", chosen: "inferred", preset: undefined, inferred };
 }
 
 async function startRun(
@@ -247,11 +261,26 @@ async function startRun(
   const layoutKeys = feed.stats?.columns ?? keys;
   let chosen: Chosen;
   try {
-    chosen = choose(feed, options, mapping, layoutKeys);
+    // No preset fits: read a few more records ahead for the inferred mapping.
+    const inferring =
+      !mapping && options.preset === "auto" && layoutKeys !== undefined && !detectPreset(layoutKeys);
+    while (inferring && !ended && sampleRecords(pending, INFER_SAMPLE).length < INFER_SAMPLE) {
+      const next = await it.next();
+      if (next.done) ended = true;
+      else pending.push(next.value);
+    }
+    chosen = choose(
+      feed,
+      options,
+      mapping,
+      layoutKeys,
+      inferring ? sampleRecords(pending, INFER_SAMPLE) : [],
+    );
   } catch (err) {
     if (!ended) await it.return?.();
     throw err;
   }
+  if (chosen.inferred) mapping = asLoadedMapping(chosen.inferred);
   const presetOptions: PresetOptions = { ...options.presetOptions };
   if (mapping) {
     presetOptions.baseUrl ??= mapping.options.baseUrl;
@@ -274,6 +303,7 @@ async function startRun(
     format: describeFormat(feed),
     preset: chosen.name,
     presetChosen: chosen.chosen,
+    mapping: chosen.inferred ? inferredReport(chosen.inferred, presetOptions) : undefined,
   });
   addHints(report, chosen.preset, presetOptions);
   const seen = options.dedupe ? new CompactStringSet() : undefined;
@@ -294,33 +324,48 @@ async function startRun(
         continue;
       }
       const issues: Issue[] = [];
-      const mapped: Candidate | Skip = mapper ? mapper(rec.fields, issues) : {};
+      const mapped: Candidate | Skip | Expanded = mapper ? mapper(rec.fields, issues) : {};
       if (mapped instanceof Skip) {
         report.skip(rec, mapped.code, mapped.message, mapped.sku);
         continue;
       }
-      const v = validate(mapped);
-      const all = issues.length === 0 ? v.issues : issues.concat(v.issues);
-      let product = v.product;
-      const sku = product?.sku ?? skuText(mapped.sku);
-      if (seen !== undefined && sku !== undefined) {
-        if (!seen.add(sku)) {
-          all.push({
-            code: "DUPLICATE_SKU",
-            severity: "error",
-            field: "sku",
-            message: `sku ${sku} appears more than once in this feed (this is a later occurrence)`,
-            value: sku,
-          });
-          product = undefined;
+      if (isExpanded(mapped)) {
+        // One record, several products (variations): the record is skipped, each item is a product.
+        report.skip(rec, mapped.skip.code, mapped.skip.message, mapped.skip.sku);
+        for (const item of mapped.items) {
+          const c = finish({ ...rec, fields: item.fields }, item.candidate, issues.slice());
+          report.add(c);
+          out.push(c);
         }
+        continue;
       }
-      const c = checked(rec, sku, product, all);
+      const c = finish(rec, mapped, issues);
       report.add(c);
       out.push(c);
     }
     return out;
   };
+
+  /** Validate one mapped product and check its SKU for duplicates. */
+  function finish(rec: SourceRecord, mapped: Candidate, issues: Issue[]): CheckedRecord {
+    const v = validate(mapped);
+    const all = issues.length === 0 ? v.issues : issues.concat(v.issues);
+    let product = v.product;
+    const sku = product?.sku ?? skuText(mapped.sku);
+    if (seen !== undefined && sku !== undefined) {
+      if (!seen.add(sku)) {
+        all.push({
+          code: "DUPLICATE_SKU",
+          severity: "error",
+          field: "sku",
+          message: `sku ${sku} appears more than once in this feed (this is a later occurrence)`,
+          value: sku,
+        });
+        product = undefined;
+      }
+    }
+    return checked(rec, sku, product, all);
+  }
 
   async function* run(): AsyncGenerator<CheckedRecord[]> {
     try {
@@ -366,7 +411,7 @@ function checked(
   return c;
 }
 
-function describeFormat(feed: Feed): string {
+export function describeFormat(feed: Feed): string {
   const parts: string[] = [feed.format];
   if (feed.format === "csv" && feed.delimiter !== undefined && feed.delimiter !== ",") {
     parts.push(feed.delimiter === "\t" ? "tab-delimited" : `delimiter ${JSON.stringify(feed.delimiter)}`);

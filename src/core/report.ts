@@ -39,8 +39,10 @@ export interface RunReport {
   format: string;
   /** The preset used, or `mapping:<file>`. */
   preset: string;
-  /** How the preset was chosen. */
-  presetChosen: "auto" | "option" | "mapping" | "none";
+  /** How the preset was chosen (`inferred`: no preset matched, the mapping was inferred). */
+  presetChosen: "auto" | "option" | "mapping" | "inferred" | "none";
+  /** The inferred mapping, when `presetChosen` is `inferred`: nothing is inferred silently. */
+  mapping?: InferredMappingReport | undefined;
   /** Every record read (blank rows excluded): records + skipped. */
   read: number;
   /** Product records: valid + invalid (always). */
@@ -59,6 +61,29 @@ export interface RunReport {
   skips: SkipSummary[];
   /** Advice derived from the counts (e.g. "pass --base-url"). */
   hints: string[];
+}
+
+/** One inferred product field: its source column (or XML path) and how sure the guess is. */
+export interface InferredFieldReport {
+  field: string;
+  source: string;
+  /** 0..1 */
+  confidence: number;
+  transforms: unknown[];
+  /** Runner-up sources. */
+  candidates: { source: string; confidence: number }[];
+}
+
+export interface InferredMappingReport {
+  /** Records the inference looked at. */
+  sampled: number;
+  fields: InferredFieldReport[];
+  /** No column holds the currency, but the price texts do (`$269.99`, `269,99 €`). */
+  currencyFromPrice?: { source: string; codes: string[] } | undefined;
+  /** Required fields that no column fits (their records fail REQUIRED_MISSING). */
+  unmapped: string[];
+  /** What to do about the unmapped fields, once for the run. */
+  notes: string[];
 }
 
 /** What the report needs of a checked record. */
@@ -95,6 +120,7 @@ export class ReportBuilder {
       format: string;
       preset: string;
       presetChosen: RunReport["presetChosen"];
+      mapping?: InferredMappingReport | undefined;
     },
     private readonly maxExamples = MAX_EXAMPLES,
   ) {}
@@ -225,6 +251,7 @@ export function formatReportText(r: RunReport, options: TextReportOptions = {}):
   lines.push(options.title ?? r.source);
   lines.push(`  format        ${r.format}`);
   lines.push(`  preset        ${r.preset}${chosen}`);
+  if (r.mapping) lines.push(...inferredLines(r.mapping));
   for (const d of options.details ?? []) lines.push(`  ${d}`);
   const n = (x: number) => padLeft(String(x), String(r.read).length);
   lines.push(`  records read  ${n(r.read)}`);
@@ -266,4 +293,22 @@ export function formatReportText(r: RunReport, options: TextReportOptions = {}):
     for (const h of r.hints) lines.push(`  hint: ${h}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** The inferred mapping in the text summary: each field with its source and confidence. */
+function inferredLines(m: InferredMappingReport): string[] {
+  const lines = [`  mapping       inferred from the first ${m.sampled} records (confidence 0-1):`];
+  const w = Math.max(...m.fields.map((f) => f.field.length), 8);
+  for (const f of m.fields) {
+    const tf = f.transforms.length > 0 ? `  (${f.transforms.map((t) => JSON.stringify(t)).join(", ")})` : "";
+    lines.push(`    ${pad(f.field, w)}  ${f.confidence.toFixed(2)}  ← ${f.source}${tf}`);
+  }
+  if (m.currencyFromPrice) {
+    lines.push(
+      `    ${pad("currency", w)}  from the price text of ${m.currencyFromPrice.source} (${m.currencyFromPrice.codes.join(", ")})`,
+    );
+  }
+  for (const f of m.unmapped) lines.push(`    ${pad(f, w)}  not mapped: no column fits`);
+  for (const n of m.notes) lines.push(`  ${n}`);
+  return lines;
 }

@@ -53,6 +53,9 @@ export function sniffRecordTag(text: string): string | undefined {
     const name = m[1]!;
     seen.set(name, (seen.get(name) ?? 0) + 1);
   }
+  // Market feeds with their own record tags: Heureka / Zboží.cz `<SHOP><SHOPITEM>`, Ceneo `<offers><o>`.
+  if (seen.has("SHOPITEM")) return "SHOPITEM";
+  if (seen.has("offers") && seen.has("o")) return "o";
   for (const t of RECORD_TAGS) {
     for (const [name] of seen) if (name === t || name.endsWith(`:${t}`)) return name;
   }

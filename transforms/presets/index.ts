@@ -5,11 +5,16 @@
 import { FeedpipeError } from "../../src/core/errors.js";
 import type { Preset } from "../preset.js";
 import { awin } from "./awin.js";
+import { bigcommerce } from "./bigcommerce.js";
+import { ceneo } from "./ceneo.js";
 import { googleMerchant } from "./google-merchant.js";
+import { heureka } from "./heureka.js";
 import { magento } from "./magento.js";
 import { meta } from "./meta.js";
 import { partnerboost } from "./partnerboost.js";
+import { prestashop } from "./prestashop.js";
 import { shopify } from "./shopify.js";
+import { shoppingfeed } from "./shoppingfeed.js";
 import { woocommerce } from "./woocommerce.js";
 
 /** All presets; on a tie in detection the earlier one wins (more specific layouts first). */
@@ -17,6 +22,11 @@ export const PRESETS: readonly Preset[] = [
   shopify,
   woocommerce,
   magento,
+  prestashop,
+  bigcommerce,
+  heureka,
+  ceneo,
+  shoppingfeed,
   awin,
   meta,
   googleMerchant,
@@ -77,7 +87,7 @@ export function layoutUnknown(source: string, keys: string[]): FeedpipeError {
   return new FeedpipeError(
     "LAYOUT_UNKNOWN",
     `${source}: no preset matches this layout (columns seen: ${shown.join(", ") || "none"}${more}).\n` +
-      `Pick one with --preset (${PRESET_NAMES.join(", ")}) or describe the columns in a mapping file and pass --mapping FILE, e.g.:\n${MAPPING_EXAMPLE}`,
+      `Too few columns look like product fields to infer a mapping. Pick a layout with --preset (${PRESET_NAMES.join(", ")}) or describe the columns in a mapping file and pass --mapping FILE (feedpipe mapping init ${source} writes a scaffold), e.g.:\n${MAPPING_EXAMPLE}`,
     { context: { source } },
   );
 }

@@ -1,5 +1,5 @@
 /** Small helpers shared by the presets. */
-import type { Fields } from "../../src/core/record.js";
+import type { FieldValue, Fields } from "../../src/core/record.js";
 import { isBlank, toText, toValue } from "../value.js";
 
 /** A field's text, trimmed; undefined when missing or blank. */
@@ -56,3 +56,10 @@ export const STOCK_FLAG_MAP = {
   onbackorder: "backorder",
   backorder: "backorder",
 } as const;
+
+/** A repeated XML element as a list of records: one element (an object) or a list of them. */
+export function elements(v: FieldValue | undefined): Fields[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.filter((x): x is Fields => typeof x === "object" && x !== null && !Array.isArray(x));
+}

@@ -181,7 +181,8 @@ Examples:
   $ feedpipe validate export.csv --mapping mapping.yaml --rejects rejects.ndjson --max-invalid 2%
   $ curl -s https://shop.example/feed.tsv | feedpipe validate - --decimal-comma
 
-Presets: auto (default: picked from the header or XML element names), ${PRESET_NAMES.join(", ")}.
+Presets: auto (default: picked from the header or XML element names; when none matches, the mapping
+is inferred from names and values and printed), ${PRESET_NAMES.join(", ")}. feedpipe mapping init writes it.
 Mapping file (JSON or YAML) for other layouts; "preset" (optional) extends a preset:
   {"fields": {"sku": "Variant SKU", "name": {"from": "Title", "transforms": ["trim", "strip_html"]},
    "brand": {"const": "Acme"}, "mpn": {"template": "{Handle}-{Option1 Value}"},
