@@ -17,8 +17,9 @@ import { registerSandbox } from "./commands/sandbox.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
 import { type CliContext, type CliIO, EXIT_FATAL } from "./context.js";
+import { VERSION } from "./version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.js";
 
 function defaultIO(): CliIO {
   return {

@@ -37,6 +37,7 @@ export type ErrorCode =
   | "NET_TIMEOUT"
   | "PUBLISH_GATE"
   | "STATE_ERROR"
+  | "REPORT_INVALID"
   | "ABORTED";
 
 export interface ErrorContext {

@@ -72,6 +72,8 @@ export interface CheckedRecord {
   fields: Fields;
   /** Raw text of a record the reader could not parse. */
   raw?: string | undefined;
+  /** What the mapping made of the record, before the rules (unset for unreadable records). */
+  mapped?: Candidate | undefined;
 }
 
 export interface ProcessedFeed {
@@ -316,6 +318,7 @@ async function startRun(
         }
       }
       const c = checked(rec, sku, product, all);
+      c.mapped = mapped;
       report.add(c);
       out.push(c);
     }
