@@ -7,7 +7,9 @@ import { resolve } from "node:path";
 import { FeedpipeError } from "../core/errors.js";
 import { ReportCollector } from "../jobs/report/collect.js";
 import { writeReportHtml } from "../jobs/report/html.js";
-import type { ReportDocument, ReportKind } from "../jobs/report/model.js";
+import type { PushInfo, ReportDocument, ReportKind } from "../jobs/report/model.js";
+import type { SinceTracker } from "../jobs/report/since.js";
+import type { PushSummary } from "../core/push.js";
 import type { CliContext } from "./context.js";
 import { VERSION } from "./version.js";
 
@@ -40,4 +42,25 @@ export async function writeHtmlFlag(
   const path = resolve(ctx.io.cwd, html);
   await writeReportHtml(path, doc, { signal: ctx.io.signal });
   return path;
+}
+
+/** What the push report shows of a push summary. */
+export function pushInfo(s: PushSummary, target: string, since: SinceTracker | undefined): PushInfo {
+  return {
+    dryRun: s.dryRun,
+    status: s.status,
+    sent: s.sent,
+    unchanged: s.unchanged,
+    failed: s.failed,
+    wouldSend: s.wouldSend,
+    failures: s.failures.map((f) => ({
+      sku: f.sku,
+      line: f.line,
+      index: f.index,
+      code: f.code,
+      message: f.message,
+    })),
+    target,
+    since: since?.summary(),
+  };
 }

@@ -13,6 +13,7 @@ import { registerPullPartnerize } from "./commands/pull-partnerize.js";
 import { registerPush } from "./commands/push.js";
 import { registerRegisterPartnerboost } from "./commands/register-partnerboost.js";
 import { registerRegisterPartnerize } from "./commands/register-partnerize.js";
+import { registerReport } from "./commands/report.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
@@ -74,6 +75,7 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
   registerConvert(program, ctx);
   registerSchema(program, ctx);
   registerPush(program, ctx);
+  registerReport(program, ctx);
 
   const register = program
     .command("register")

@@ -35,7 +35,10 @@ import {
   productFields,
 } from "../../networks/partnerboost/brand.js";
 import { SyncState } from "../../sync/state.js";
+import { jsonExtras } from "../../jobs/report/model.js";
+import { SinceTracker } from "../../jobs/report/since.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
+import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 import { addPipelineOptions, type PipelineFlags, pipelineOptions, withinMaxInvalid } from "./validate.js";
@@ -186,8 +189,11 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         "push --dry-run prints requests on stdout: give --rejects a file name, not -",
       );
     }
+    checkHtmlFlag(flags.html);
     const brandId = pb.brandId ?? "";
     const pipeline = await loadPipeline(pipelineOptions(flags));
+    const collector = reportCollector("push", source, !!flags.html || flags.json === true, flags.preset);
+    let bytes: number | undefined;
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);
     const state = SyncState.open(statePath, { readonly: dryRun });
     const cleanups: (() => void)[] = [() => state.close()];
@@ -214,8 +220,10 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
           ...feedOptions(flags, ctx.io.env),
           stdin: ctx.io.stdin as NodeJS.ReadableStream,
         });
+        bytes = feed.size;
         return pipeline.process(feed);
       };
+      const since = collector ? new SinceTracker(state, brandId) : undefined;
       rejects = flags.rejects
         ? await openRejects(resolve(ctx.io.cwd, flags.rejects), { stdout: ctx.io.stdout })
         : undefined;
@@ -253,6 +261,8 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
           signal: ctx.io.signal,
           onBatch: async (batch) => {
             progress.update({ records: batch.length });
+            collector?.observe(batch);
+            since?.observe(batch);
             await rejects?.add(batch);
           },
           onDryRun: (product) => {
@@ -286,6 +296,18 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       const ok = summary.failed === 0 && (report ? withinMaxInvalid(report, flags.maxInvalid) : true);
       const target = `PartnerBoost brand ${brandId || "(brand id not set)"} at ${redactUrl(pb.apiUrl)}`;
       const write = dryRun ? (t: string) => ctx.err(t) : (t: string) => ctx.out(t);
+      const doc =
+        collector && report
+          ? collector.finish({
+              report,
+              pipeline,
+              ok,
+              bytes,
+              rejectsFile: flags.rejects ? resolve(ctx.io.cwd, flags.rejects) : undefined,
+              push: pushInfo(summary, target, since),
+            })
+          : undefined;
+      const html = doc ? await writeHtmlFlag(ctx, flags.html, doc) : undefined;
       if (flags.json) {
         const { report: r, ...rest } = summary;
         write(
@@ -297,6 +319,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
               ...rest,
               report: r,
               passes: opened,
+              ...(doc ? jsonExtras(doc) : {}),
             },
             null,
             2,
@@ -305,6 +328,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       } else {
         const details = [`target        ${target}`, `state         ${statePath}`];
         if (flags.rejects) details.push(`rejects       written to ${flags.rejects}`);
+        if (html) details.push(`html report   ${html}`);
         let text = report
           ? formatReportText(report, {
               title: `feedpipe push ${report.source}${dryRun ? " (dry run)" : ""}`,

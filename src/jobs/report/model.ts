@@ -79,6 +79,7 @@ export function jsonExtras(doc: ReportDocument): Record<string, unknown> {
     aggregates: doc.aggregates,
   };
   if (doc.push?.since) out.since = doc.push.since;
+  if (doc.rejectsFile !== undefined) out.rejectsFile = doc.rejectsFile;
   if (doc.output) out.output = doc.output;
   return out;
 }
