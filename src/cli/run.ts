@@ -7,6 +7,7 @@ import { FeedpipeError, redactSecrets } from "../core/errors.js";
 import { closeHttpAgents } from "../io/http.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerDiff } from "./commands/diff.js";
 import { registerFeedsPartnerize } from "./commands/feeds-partnerize.js";
 import { registerPullPartnerboost } from "./commands/pull-partnerboost.js";
 import { registerPullPartnerize } from "./commands/pull-partnerize.js";
@@ -76,6 +77,7 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
   registerSchema(program, ctx);
   registerPush(program, ctx);
   registerReport(program, ctx);
+  registerDiff(program, ctx);
 
   const register = program
     .command("register")
