@@ -4,17 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { esc, relativeHref } from "../src/jobs/report/escape.js";
 import { runCli } from "./helpers/cli.js";
+import { HOSTILE } from "./helpers/hostile-feed.js";
 
 const tmp = () => mkdtemp(join(tmpdir(), "fp-report-"));
-const HEADER = "sku,name,url,image,price,currency,brand,category,availability,gtin";
-
-/** A feed whose every value tries to break out of the page. */
-export const HOSTILE = [
-  HEADER,
-  `X-1,"<script>alert('name')</script>",https://s.example/p1,https://s.example/i1.jpg,10.00,EUR,"</style><script>alert(1)</script>","x' onmouseover='alert(2)",in stock,4006381333931`,
-  `"<img src=x onerror=alert(3)>",Plain,https://s.example/p2,https://s.example/i2.jpg,12.50,EUR,"""><svg onload=alert(4)>",Cat,"<iframe src=//evil.example>",123`,
-  `X-3,Ok,javascript:alert(5),https://s.example/i3.jpg,"<b>9</b>",EUR,B,C,in stock,`,
-].join("\n");
 
 /** Every <script> and every tag that could run or load something, as it appears in the page. */
 function dangerous(html: string): string[] {

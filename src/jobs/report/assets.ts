@@ -31,6 +31,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.kv th { width: 12em; }
 .wrap { overflow-x: auto; }
 td.value, td.msg { word-break: break-word; max-width: 28em; }
+td.sku { white-space: nowrap; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.88em; }
 .sev-error::before { content: "✖ "; color: var(--error); } .sev-warning::before { content: "▲ "; color: var(--warning); }
 .chart { max-width: 100%; height: auto; display: block; margin: 6px 0 10px; }

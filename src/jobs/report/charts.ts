@@ -21,12 +21,13 @@ let chartSeq = 0;
 function defs(id: string): string {
   return (
     `<defs><pattern id="${id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
-    `<rect width="6" height="6" class="bar-warning"/><line x1="0" y1="0" x2="0" y2="6" class="hatch"/></pattern></defs>`
+    `<rect width="6" height="6" class="bar-warning"/><line x1="1.5" y1="0" x2="1.5" y2="6" class="hatch"/></pattern></defs>`
   );
 }
 
 function fillOf(id: string, kind: BarKind | undefined): string {
-  if (kind === "warning") return `fill="url(#${id}-hatch)" class="bar bar-warning"`;
+  // No fill class here: a CSS fill would win over the pattern attribute.
+  if (kind === "warning") return `fill="url(#${id}-hatch)" class="bar hatched"`;
   return `class="bar bar-${kind ?? "neutral"}"`;
 }
 

@@ -152,7 +152,7 @@ export function examplesSection(a: Aggregates, rejects: { href: string; label: s
     .map(
       (e) =>
         `<tr data-rule="${esc(e.rule)}"><td><code>${esc(e.rule)}</code></td><td class="sev-${e.severity}">${e.severity}</td>` +
-        `<td class="num">${e.line !== undefined ? esc(fmt(e.line)) : `#${esc(e.index)}`}</td><td>${esc(e.sku ?? "")}</td>` +
+        `<td class="num">${e.line !== undefined ? esc(fmt(e.line)) : `#${esc(e.index)}`}</td><td class="sku">${esc(e.sku ?? "")}</td>` +
         `<td><code>${esc(e.field ?? "")}</code></td><td class="value">${esc(e.value ?? "")}</td><td class="msg">${esc(e.message)}</td></tr>`,
     )
     .join("");
