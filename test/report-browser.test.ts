@@ -15,8 +15,10 @@ import { runCli } from "./helpers/cli.js";
 import { findExecutable, optionalSuite } from "./helpers/optional.js";
 import { HOSTILE } from "./helpers/hostile-feed.js";
 
-const CHROMIUM =
-  process.env.FEEDPIPE_CHROMIUM ?? findExecutable("chromium", "chromium-browser", "google-chrome");
+/** FEEDPIPE_CHROMIUM names another browser binary (a missing path shows the skip). */
+const CHROMIUM = process.env.FEEDPIPE_CHROMIUM
+  ? findExecutable(process.env.FEEDPIPE_CHROMIUM)
+  : findExecutable("chromium", "chromium-browser", "google-chrome");
 const OUT = resolve("test-output");
 
 interface Opened {
