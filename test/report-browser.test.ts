@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { CREDS, startBrandSandbox } from "./fixtures/push/helpers.js";
 import { findExecutable, optionalSuite } from "./helpers/optional.js";
 import { HOSTILE } from "./helpers/hostile-feed.js";
 
@@ -193,5 +194,51 @@ optionalSuite("HTML reports in Chromium", CHROMIUM !== undefined, "chromium", ()
     expect(o.consoleErrors).toEqual([]);
     expect(o.requests).toEqual([]);
     await o.page.context().close();
+  });
+  it("push page: sent / unchanged / failed and the diff since the last run equal the JSON", async () => {
+    const sb = await startBrandSandbox();
+    try {
+      const env = {
+        PARTNERBOOST_BRAND_API_URL: sb.url,
+        PARTNERBOOST_BRAND_ID: CREDS.brandId,
+        PARTNERBOOST_TOKEN: CREDS.token,
+        PARTNERBOOST_SECRET: CREDS.secret,
+      };
+      const catalog = resolve("test/fixtures/push/catalog.csv");
+      expect((await runCli(["push", catalog, "--quiet"], { env, cwd: dir })).code).toBe(0);
+      const lines = readFileSync(catalog, "utf8").trim().split("\n");
+      const next = join(dir, "next.csv");
+      writeFileSync(
+        next,
+        `${lines
+          .filter((l) => !l.startsWith("TP-001,"))
+          .map((l) => (l.startsWith("TP-002,") ? l.replace(",12.50,", ",14.00,") : l))
+          .join("\n")}\n`,
+      );
+      const html = join(dir, "push.html");
+      const r = await runCli(["push", next, "--json", "--html", html], { env, cwd: dir });
+      const json = JSON.parse(r.out) as {
+        sent: number;
+        unchanged: number;
+        failed: number;
+        since: { added: number; removed: number; priceChanges: number };
+      };
+      const o = await open(html);
+      expect(await keyNumber(o.page, "sent")).toBe(json.sent);
+      expect(await keyNumber(o.page, "unchanged")).toBe(json.unchanged);
+      expect(await keyNumber(o.page, "failed")).toBe(json.failed);
+      expect(await keyNumber(o.page, "since:added")).toBe(json.since.added);
+      expect(await keyNumber(o.page, "since:removed")).toBe(json.since.removed);
+      expect(await keyNumber(o.page, "since:priceChanges")).toBe(json.since.priceChanges);
+      expect(await o.page.locator("#since-line").textContent()).toBe(
+        `+${json.since.added} new, −${json.since.removed} gone, ${json.since.priceChanges} price changes`,
+      );
+      await shot(o, "report-push");
+      expect(o.consoleErrors).toEqual([]);
+      expect(o.requests).toEqual([]);
+      await o.page.context().close();
+    } finally {
+      await sb.server.close();
+    }
   });
 });

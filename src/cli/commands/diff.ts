@@ -74,6 +74,7 @@ Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable f
     if (flags.output === "-" && flags.json)
       throw new FeedpipeError("USAGE", "-o - and --json would both write to stdout");
     const pipeline = await loadPipeline({
+      dedupe: false, // the diff's SQLite key finds duplicates without a SKU set in memory
       preset: flags.preset,
       mapping: flags.mapping,
       decimalComma: flags.decimalComma === true,
@@ -104,7 +105,8 @@ Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable f
         open: async (side) => {
           const spec = side === "old" ? oldSpec : newSpec;
           const feed = await openFeed(spec === "-" ? spec : resolve(ctx.io.cwd, spec), {
-            ...feedOptions(flags, ctx.io.env),
+            // One thread unless asked: a reader thread's heap would take two 1M feeds past 200 MB.
+            ...feedOptions({ ...flags, readThread: flags.readThread ?? "off" }, ctx.io.env),
             stdin: ctx.io.stdin as NodeJS.ReadableStream,
           });
           return pipeline.process(feed);

@@ -10,7 +10,9 @@
  *   unchanged  valid on both sides, every field equal
  *
  * Memory: one batch at a time per side plus SQLite's capped page cache; changes stream out in
- * chunks (`onChanges`), and only the first `maxExamples` are kept for the report.
+ * chunks (`onChanges`), and only the first `maxExamples` are kept for the report. Duplicate SKUs
+ * are found by the table's key (the first record of a SKU is compared, later ones are counted), so
+ * the pipeline should run without its in-memory duplicate check (`dedupe: false`).
  */
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
 import { FeedpipeError } from "../../core/errors.js";
@@ -34,6 +36,7 @@ export interface DiffSide {
   preset: string;
   read: number;
   records: number;
+  /** Valid products compared (distinct SKUs: a later record of a SKU is a duplicate, not compared). */
   valid: number;
   invalid: number;
   skipped: number;
@@ -109,7 +112,7 @@ async function load(store: DiffStore, side: Side, o: DiffOptions): Promise<DiffS
     preset: r.preset,
     read: r.read,
     records: r.records,
-    valid: r.valid,
+    valid: store.validCount(side),
     invalid: r.invalid,
     skipped: r.skipped,
     noSku: store.noSku[side],

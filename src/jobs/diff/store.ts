@@ -40,7 +40,7 @@ export interface PriceMove {
 }
 
 /** Page cache per connection, in KiB (negative cache_size means KiB in SQLite). */
-const CACHE_KIB = 16 * 1024;
+const CACHE_KIB = 8 * 1024;
 
 function open(path: string): Database.Database {
   const db = new Database(path);
@@ -113,6 +113,11 @@ export class DiffStore {
       }
     });
     tx(batch);
+  }
+
+  /** Valid products stored for a side (distinct SKUs). */
+  validCount(side: Side): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${side} WHERE valid = 1`).get() as { n: number }).n;
   }
 
   /**

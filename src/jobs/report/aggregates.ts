@@ -85,7 +85,8 @@ function present(v: string | number | undefined): boolean {
 
 export class FeedAggregates {
   private records = 0;
-  private readonly filled = new Map<string, number>(PRODUCT_FIELDS.map((f) => [f, 0]));
+  /** Per PRODUCT_FIELDS index. */
+  private readonly filled: number[] = PRODUCT_FIELDS.map(() => 0);
   private readonly prices = new Map<string, PriceHistogram>();
   private pricesOther = 0;
   private readonly brands: TopK;
@@ -117,15 +118,17 @@ export class FeedAggregates {
     const p = c.product;
     const m = p ?? c.mapped;
     if (m !== undefined) {
-      for (const f of PRODUCT_FIELDS) {
-        if (present(m[f])) this.filled.set(f, this.filled.get(f)! + 1);
+      for (let i = 0; i < PRODUCT_FIELDS.length; i++) {
+        if (present(m[PRODUCT_FIELDS[i]!])) this.filled[i]!++;
       }
-      const brand = m.brand;
-      if (brand !== undefined && present(brand)) this.brands.add(String(brand).trim());
-      const category = m.category;
-      if (category !== undefined && present(category)) this.categories.add(String(category).trim());
-      const av = m.availability;
-      this.availability.add(av !== undefined && present(av) ? String(av).trim() : "(not given)");
+      // Product values are normalised already; mapped ones (rejected records) are trimmed here.
+      const text = (v: string | number | undefined): string | undefined =>
+        v === undefined || !present(v) ? undefined : p !== undefined ? String(v) : String(v).trim();
+      const brand = text(m.brand);
+      if (brand !== undefined) this.brands.add(brand);
+      const category = text(m.category);
+      if (category !== undefined) this.categories.add(category);
+      this.availability.add(text(m.availability) ?? "(not given)");
     }
     if (p !== undefined) {
       let h = this.prices.get(p.currency);
@@ -172,7 +175,7 @@ export class FeedAggregates {
   snapshot(): Aggregates {
     return {
       records: this.records,
-      fill: PRODUCT_FIELDS.map((field) => ({ field, filled: this.filled.get(field) ?? 0 })),
+      fill: PRODUCT_FIELDS.map((field, i) => ({ field, filled: this.filled[i]! })),
       prices: [...this.prices.values()].map((h) => h.summary()).sort((a, b) => b.count - a.count),
       pricesOther: this.pricesOther,
       brands: this.brands.summary(10),
