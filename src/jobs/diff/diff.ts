@@ -24,9 +24,10 @@ export type ChangeKind = "added" | "removed" | "changed" | "invalid";
 export interface Change {
   sku: string;
   change: ChangeKind;
-  /** The changed field (changed), the rejected record's error codes' field "" (invalid), or "". */
+  /** The changed field (change "changed"); "" for added, removed and invalid. */
   field: string;
   old: string;
+  /** The new value; for "invalid" the rejected record's error codes. */
   new: string;
 }
 
