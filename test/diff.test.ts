@@ -217,6 +217,22 @@ describe("feedpipe diff", () => {
     expect(page).toContain("=HYPERLINK(&quot;x&quot;)");
   });
 
+  it("a repeated SKU is compared once (the first record) and counted as a duplicate", async () => {
+    const dir = await tmp();
+    const a = join(dir, "a.csv");
+    const b = join(dir, "b.csv");
+    await writeFile(
+      a,
+      `${[HEADER, row("D-1", "One", "1"), row("D-1", "Again", "9"), row("D-2", "Two", "2")].join("\n")}\n`,
+    );
+    await writeFile(b, `${[HEADER, row("D-1", "One", "1"), row("D-2", "Two", "2")].join("\n")}\n`);
+    const r = await runCli(["diff", a, b, "--json"]);
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.out) as { old: { valid: number; duplicates: number }; unchanged: number };
+    expect(d.old).toMatchObject({ valid: 2, duplicates: 1 });
+    expect(d.unchanged).toBe(2);
+  });
+
   it("exit 2 for trouble: a missing feed, two stdins, an unreadable feed", async () => {
     const { dir, oldCsv } = await fixtures();
     const empty = join(dir, "empty.csv");

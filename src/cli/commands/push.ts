@@ -167,6 +167,7 @@ Examples:
   $ feedpipe push catalog.csv --dry-run | head    what would be sent
   $ feedpipe push https://shop.example/feed.xml --concurrency 8 --rejects rejects.ndjson
   $ feedpipe push catalog.csv --force             the catalog really shrank: pass the publish gate
+  $ feedpipe push catalog.csv --html push.html     the run as a page, with the changes since the last push
 
 Exit codes: 0 every valid product confirmed, 1 failed products or invalid records, 2 fatal error
 (config, auth, unreadable feed, publish gate).`,
