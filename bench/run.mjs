@@ -13,18 +13,17 @@
  *   npm run bench -- --size 1g --skip naive,floor    1 GB input per format (memory check)
  *   npm run bench -- --network                      push/pull vs the sandbox at concurrency 1/4/8/16
  */
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate } from "./generate.mjs";
+import { measure as measureIn } from "./measure.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = join(root, "bench", "data");
 const cli = join(root, "dist", "src", "cli", "main.js");
-const hook = join(root, "bench", "rss-hook.mjs");
 
 const argv = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -42,39 +41,8 @@ function parseSize(s) {
   return Number(m[1]) * { "": 1, k: 1e3, m: 1e6, g: 1e9 }[m[2].toLowerCase()];
 }
 
-function measure(cmd, args, { allowExit = [0] } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const rssFile = join(dataDir, `.rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, {
-      cwd: root,
-      env: { ...process.env, CI: "true", BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `--import=${hook}` },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      if (stdout.length < 1e6) stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      if (stderr.length < 1e5) stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", async (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      let rss = Number.NaN;
-      try {
-        rss = Number(readFileSync(rssFile, "utf8"));
-        await rm(rssFile, { force: true });
-      } catch {}
-      if (!allowExit.includes(code)) {
-        reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${stderr.slice(0, 2000)}`));
-        return;
-      }
-      resolvePromise({ seconds, rss, stdout, stderr, code });
-    });
-  });
-}
+/** Run a command as its own process from the repository root: seconds, peak RSS, output. */
+const measure = (cmd, args, options) => measureIn(cmd, args, { cwd: root, dataDir, ...options });
 
 async function datafile(format, products, seed) {
   const file = join(dataDir, `catalog-${products}-s${seed}.${format}`);

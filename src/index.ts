@@ -87,6 +87,15 @@ export {
 export { exportRows, pagesInOrder } from "./core/pull.js";
 export * from "./networks/partnerize/index.js";
 
+// Reports and diffs
+export { type Aggregates, FeedAggregates } from "./jobs/report/aggregates.js";
+export { ReportCollector } from "./jobs/report/collect.js";
+export { renderReportHtml, writeReportHtml } from "./jobs/report/html.js";
+export { documentFromJson, type ReportDocument } from "./jobs/report/model.js";
+export { SinceTracker } from "./jobs/report/since.js";
+export { type Change, type DiffResult, diffFeeds } from "./jobs/diff/diff.js";
+export { formatDiffText, renderDiffHtml } from "./jobs/diff/present.js";
+
 // Sandbox
 export {
   type FaultOptions,

@@ -28,7 +28,7 @@ describe("sync state", () => {
       expect.arrayContaining(["products", "runs"]),
     );
     const cols = db.prepare("PRAGMA table_info(products)").all() as { name: string }[];
-    expect(cols.map((c) => c.name)).toEqual(["brand_id", "sku", "hash", "confirmed_at"]);
+    expect(cols.map((c) => c.name)).toEqual(["brand_id", "sku", "hash", "confirmed_at", "price"]);
     db.close();
   });
 

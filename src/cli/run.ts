@@ -8,6 +8,7 @@ import { closeHttpAgents } from "../io/http.js";
 import { registerAmazon } from "./commands/amazon.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerDiff } from "./commands/diff.js";
 import { registerFeedsPartnerize } from "./commands/feeds-partnerize.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerMappingInit } from "./commands/mapping-init.js";
@@ -17,12 +18,14 @@ import { registerPullPartnerize } from "./commands/pull-partnerize.js";
 import { registerPush } from "./commands/push.js";
 import { registerRegisterPartnerboost } from "./commands/register-partnerboost.js";
 import { registerRegisterPartnerize } from "./commands/register-partnerize.js";
+import { registerReport } from "./commands/report.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
 import { type CliContext, type CliIO, EXIT_FATAL } from "./context.js";
+import { VERSION } from "./version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.js";
 
 function defaultIO(): CliIO {
   return {
@@ -82,6 +85,8 @@ Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, 
     .description("mapping files: init writes one inferred from a feed");
   registerMappingInit(mapping, ctx);
   registerPush(program, ctx);
+  registerReport(program, ctx);
+  registerDiff(program, ctx);
 
   const register = program
     .command("register")

@@ -43,6 +43,7 @@ export type ErrorCode =
   | "STATE_ERROR"
   | "LOCK_BUSY"
   | "JOB_FILE_INVALID"
+  | "REPORT_INVALID"
   | "ABORTED";
 
 export interface ErrorContext {

@@ -80,6 +80,8 @@ export interface CheckedRecord {
   fields: Fields;
   /** Raw text of a record the reader could not parse. */
   raw?: string | undefined;
+  /** What the mapping made of the record, before the rules (unset for unreadable records). */
+  mapped?: Candidate | undefined;
 }
 
 export interface ProcessedFeed {
@@ -364,7 +366,9 @@ async function startRun(
         product = undefined;
       }
     }
-    return checked(rec, sku, product, all);
+    const c = checked(rec, sku, product, all);
+    c.mapped = mapped;
+    return c;
   }
 
   async function* run(): AsyncGenerator<CheckedRecord[]> {

@@ -261,7 +261,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
       try {
         await client.pushProduct(product, { signal: controller.signal });
         summary.sent++;
-        state?.confirm(brandId, product.sku, hash);
+        state?.confirm(brandId, product.sku, hash, undefined, `${product.price} ${product.currency}`);
       } catch (err) {
         if (controller.signal.aborted) return; // cancelled: neither sent nor failed; sent next run
         if (isRunStopping(err)) {

@@ -1,7 +1,8 @@
 /**
  * Sync state in an embedded SQLite database (better-sqlite3, WAL mode).
  *
- *   products(brand_id, sku, hash, confirmed_at)   the last content the network CONFIRMED per SKU
+ *   products(brand_id, sku, hash, confirmed_at, price)   the last content the network CONFIRMED per SKU
+ *                                                  (price: "12.5 EUR", for the push report's diff)
  *   runs(id, brand_id, started_at, finished_at, status, read, valid, invalid, sent, unchanged, failed)
  *
  * A product row is written only after the server confirmed the product. Confirmations are buffered
@@ -66,6 +67,7 @@ CREATE TABLE IF NOT EXISTS products (
   sku TEXT NOT NULL,
   hash TEXT NOT NULL,
   confirmed_at TEXT NOT NULL,
+  price TEXT,
   PRIMARY KEY (brand_id, sku)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
@@ -114,6 +116,11 @@ function toRun(r: RawRun): RunRow {
   };
 }
 
+function hasPriceColumn(db: Database.Database): boolean {
+  const cols = db.prepare("SELECT name FROM pragma_table_info('products')").all() as { name: string }[];
+  return cols.some((c) => c.name === "price");
+}
+
 function stateError(path: string, err: unknown): FeedpipeError {
   return new FeedpipeError("STATE_ERROR", `Sync state ${path}: ${(err as Error).message}`, {
     cause: err,
@@ -126,12 +133,16 @@ export class SyncState {
   private readonly db: Database.Database | undefined;
   private readonly flushEvery: number;
   /** Buffered confirmations by brand + SKU (the last one wins). */
-  private pending = new Map<string, { brandId: string; sku: string; hash: string; at: string }>();
+  private pending = new Map<
+    string,
+    { brandId: string; sku: string; hash: string; at: string; price: string | null }
+  >();
   private closed = false;
   private readonly stmts:
     | {
         get: Database.Statement<[string, string], { hash: string }>;
-        upsert: Database.Statement<[string, string, string, string]>;
+        upsert: Database.Statement<[string, string, string, string, string | null]>;
+        price: Database.Statement<[string, string], { price: string | null }> | undefined;
         lastCompleted: Database.Statement<[string], RawRun>;
         lastRun: Database.Statement<[string], RawRun>;
         insertRun: Database.Statement<[string, string]>;
@@ -150,9 +161,13 @@ export class SyncState {
       this.stmts = {
         get: db.prepare("SELECT hash FROM products WHERE brand_id = ? AND sku = ?"),
         upsert: db.prepare(
-          "INSERT INTO products (brand_id, sku, hash, confirmed_at) VALUES (?, ?, ?, ?) " +
-            "ON CONFLICT (brand_id, sku) DO UPDATE SET hash = excluded.hash, confirmed_at = excluded.confirmed_at",
+          "INSERT INTO products (brand_id, sku, hash, confirmed_at, price) VALUES (?, ?, ?, ?, ?) " +
+            "ON CONFLICT (brand_id, sku) DO UPDATE SET hash = excluded.hash, confirmed_at = excluded.confirmed_at, " +
+            "price = excluded.price",
         ),
+        price: hasPriceColumn(db)
+          ? db.prepare("SELECT price FROM products WHERE brand_id = ? AND sku = ?")
+          : undefined,
         lastCompleted: db.prepare(
           "SELECT * FROM runs WHERE brand_id = ? AND status IN ('ok', 'partial') ORDER BY id DESC LIMIT 1",
         ),
@@ -195,6 +210,7 @@ export class SyncState {
       db.pragma("synchronous = NORMAL");
       db.pragma("busy_timeout = 5000");
       db.exec(SCHEMA);
+      if (!hasPriceColumn(db)) db.exec("ALTER TABLE products ADD COLUMN price TEXT"); // older state files
       return new SyncState(full, db, flushEvery);
     } catch (err) {
       if (err instanceof FeedpipeError) throw err;
@@ -221,10 +237,25 @@ export class SyncState {
     return this.guard(() => s.get.get(brandId, sku)?.hash);
   }
 
+  /** The price text ("12.5 EUR") recorded with the last confirmation of a SKU, when there is one. */
+  confirmedPrice(brandId: string, sku: string): string | undefined {
+    const buffered = this.pending.get(`${brandId}\u0000${sku}`);
+    if (buffered) return buffered.price ?? undefined;
+    const st = this.stmts?.price;
+    if (!st) return undefined;
+    return this.guard(() => st.get(brandId, sku)?.price ?? undefined);
+  }
+
   /** Record that the network confirmed this content (buffered; written per `flushEvery`). */
-  confirm(brandId: string, sku: string, hash: string, at: Date = new Date()): void {
+  confirm(brandId: string, sku: string, hash: string, at: Date = new Date(), price?: string): void {
     if (!this.stmts) throw new FeedpipeError("STATE_ERROR", `Sync state ${this.path} was opened read-only`);
-    this.pending.set(`${brandId}\u0000${sku}`, { brandId, sku, hash, at: at.toISOString() });
+    this.pending.set(`${brandId}\u0000${sku}`, {
+      brandId,
+      sku,
+      hash,
+      at: at.toISOString(),
+      price: price ?? null,
+    });
     if (this.pending.size >= this.flushEvery) this.flush();
   }
 
@@ -235,7 +266,7 @@ export class SyncState {
     const batch = [...this.pending.values()];
     this.guard(() =>
       this.db!.transaction(() => {
-        for (const p of batch) s.upsert.run(p.brandId, p.sku, p.hash, p.at);
+        for (const p of batch) s.upsert.run(p.brandId, p.sku, p.hash, p.at, p.price);
       })(),
     );
     this.pending.clear();

@@ -18,6 +18,7 @@ import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writ
 import { type Output, openOutput, writeBatch } from "../../io/output.js";
 import { assertDistinctFiles } from "../../io/output-target.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
+import { checkHtmlFlag, reportCollector, writeHtmlFlag } from "../html-report.js";
 import {
   addPipelineOptions,
   type PipelineFlags,
@@ -60,6 +61,7 @@ Examples:
   $ feedpipe convert feed.xml -o products.ndjson --rejects rejects.ndjson
   $ feedpipe convert products_export.csv -o feed.xml --base-url https://shop.example --currency EUR
   $ feedpipe convert export.csv --mapping mapping.yaml -o - --to json | jq length
+  $ feedpipe convert catalog.csv -o products.csv --html report.html
 
 Columns: ${PRODUCT_FIELDS.join(", ")}.
 Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (valid ones written), 2 fatal.`,
@@ -93,7 +95,9 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       ],
       ctx.io.cwd,
     );
+    checkHtmlFlag(flags.html);
     const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
+    const collector = reportCollector("convert", source, flags.html !== undefined, flags.preset);
     const writer = createWriter(format, {
       columns: [...PRODUCT_FIELDS],
       protectFormulas: flags.rawCells !== true,
@@ -103,6 +107,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
     let written = 0;
     try {
       const run = await runChecked(ctx, source, pipeline, flags, "convert", async (batch) => {
+        collector?.observe(batch);
         if (output === undefined) {
           output = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
           await output.write(writer.header());
@@ -125,14 +130,24 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       if (run.rejects) await run.rejects.commit();
       const report = run.processed.report();
       const ok = withinMaxInvalid(report, flags.maxInvalid);
+      const where = flags.output === "-" ? "stdout" : flags.output;
+      const doc = collector?.finish({
+        report,
+        pipeline,
+        ok,
+        bytes: run.feed.size,
+        rejectsFile: run.rejects?.path,
+        output: { path: where, format, written },
+      });
+      const html = doc ? await writeHtmlFlag(ctx, flags.html, doc) : undefined;
       if (flags.json === true) {
         ctx.out(
-          `${JSON.stringify({ ...report, output: flags.output, format, written, rejectsFile: run.rejects?.path })}\n`,
+          `${JSON.stringify({ ...report, output: flags.output, format, written, rejectsFile: run.rejects?.path, html })}\n`,
         );
       } else if (flags.quiet !== true || !ok) {
-        const where = flags.output === "-" ? "stdout" : flags.output;
         const details = [`output        ${written} products written to ${where} (${format})`];
         if (run.rejects) details.push(`rejects       ${run.rejects.count} written to ${run.rejects.path}`);
+        if (html) details.push(`html report   ${html}`);
         ctx.err(formatReportText(report, { title: `feedpipe convert ${report.source}`, details }));
       }
       ctx.exitCode = ok ? EXIT_OK : EXIT_INVALID;

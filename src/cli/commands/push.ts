@@ -36,8 +36,11 @@ import {
   productFields,
 } from "../../networks/partnerboost/brand.js";
 import { SyncState } from "../../sync/state.js";
+import { jsonExtras } from "../../jobs/report/model.js";
+import { SinceTracker } from "../../jobs/report/since.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { addLockOptions, takeRunLock } from "../lock.js";
+import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 import { addPipelineOptions, type PipelineFlags, pipelineOptions, withinMaxInvalid } from "./validate.js";
@@ -168,6 +171,7 @@ Examples:
   $ feedpipe push catalog.csv --dry-run | head    what would be sent
   $ feedpipe push https://shop.example/feed.xml --concurrency 8 --rejects rejects.ndjson
   $ feedpipe push catalog.csv --force             the catalog really shrank: pass the publish gate
+  $ feedpipe push catalog.csv --html push.html     the run as a page, with the changes since the last push
 
 Exit codes: 0 every valid product confirmed, 1 failed products or invalid records, 2 fatal error
 (config, auth, unreadable feed, publish gate).`,
@@ -197,8 +201,11 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       ],
       ctx.io.cwd,
     );
+    checkHtmlFlag(flags.html);
     const brandId = pb.brandId ?? "";
     const pipeline = await loadPipeline(pipelineOptions(flags));
+    const collector = reportCollector("push", source, !!flags.html || flags.json === true, flags.preset);
+    let bytes: number | undefined;
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);
     const state = SyncState.open(statePath, { readonly: dryRun });
     const cleanups: (() => void)[] = [() => state.close()];
@@ -234,8 +241,10 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
           ...feedOptions(flags, ctx.io.env),
           stdin: ctx.io.stdin as NodeJS.ReadableStream,
         });
+        bytes = feed.size;
         return pipeline.process(feed);
       };
+      const since = collector ? new SinceTracker(state, brandId) : undefined;
       rejects = flags.rejects
         ? await openRejects(resolve(ctx.io.cwd, flags.rejects), { stdout: ctx.io.stdout })
         : undefined;
@@ -273,6 +282,8 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
           signal: ctx.io.signal,
           onBatch: async (batch) => {
             progress.update({ records: batch.length });
+            collector?.observe(batch);
+            since?.observe(batch);
             await rejects?.add(batch);
           },
           onDryRun: (product) => {
@@ -306,6 +317,18 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       const ok = summary.failed === 0 && (report ? withinMaxInvalid(report, flags.maxInvalid) : true);
       const target = `PartnerBoost brand ${brandId || "(brand id not set)"} at ${redactUrl(pb.apiUrl)}`;
       const write = dryRun ? (t: string) => ctx.err(t) : (t: string) => ctx.out(t);
+      const doc =
+        collector && report
+          ? collector.finish({
+              report,
+              pipeline,
+              ok,
+              bytes,
+              rejectsFile: flags.rejects ? resolve(ctx.io.cwd, flags.rejects) : undefined,
+              push: pushInfo(summary, target, since),
+            })
+          : undefined;
+      const html = doc ? await writeHtmlFlag(ctx, flags.html, doc) : undefined;
       if (flags.json) {
         const { report: r, ...rest } = summary;
         write(
@@ -317,6 +340,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
               ...rest,
               report: r,
               passes: opened,
+              ...(doc ? jsonExtras(doc) : {}),
             },
             null,
             2,
@@ -325,6 +349,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       } else {
         const details = [`target        ${target}`, `state         ${statePath}`];
         if (flags.rejects) details.push(`rejects       written to ${flags.rejects}`);
+        if (html) details.push(`html report   ${html}`);
         let text = report
           ? formatReportText(report, {
               title: `feedpipe push ${report.source}${dryRun ? " (dry run)" : ""}`,

@@ -18,7 +18,9 @@ import { formatReportText } from "../../core/report.js";
 import { type Feed, openFeed } from "../../formats/index.js";
 import { assertDistinctFiles } from "../../io/output-target.js";
 import { PRESET_NAMES, TRANSFORM_NAMES } from "../../../transforms/index.js";
+import { jsonExtras } from "../../jobs/report/model.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
+import { checkHtmlFlag, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
 import { createProgress, type Progress, progressEnabled } from "../progress.js";
 
@@ -62,6 +64,7 @@ export interface PipelineFlags extends InputFlags {
   currency?: string | undefined;
   dedupe?: boolean | undefined;
   rejects?: string | undefined;
+  html?: string | undefined;
   maxInvalid?: MaxInvalid | undefined;
   quiet?: boolean | undefined;
 }
@@ -80,6 +83,7 @@ export function addPipelineOptions(cmd: Command): Command {
     .option("--currency <code>", "currency for layouts that do not state one (Shopify, WooCommerce, Magento)")
     .option("--no-dedupe", "do not reject later occurrences of a SKU")
     .option("--rejects <file>", "write every rejected record (issues + original fields) as NDJSON")
+    .option("--html <file>", "also write the run as one self-contained HTML report (loads nothing remote)")
     .option(
       "--max-invalid <n|n%>",
       "exit 0 while at most this many (or this % of) records are invalid",
@@ -179,6 +183,7 @@ Examples:
   $ feedpipe validate feed.xml.gz --report json > report.json
   $ feedpipe validate products_export.csv --preset shopify --base-url https://shop.example --currency EUR
   $ feedpipe validate export.csv --mapping mapping.yaml --rejects rejects.ndjson --max-invalid 2%
+  $ feedpipe validate catalog.csv --html report.html --rejects rejects.ndjson
   $ curl -s https://shop.example/feed.tsv | feedpipe validate - --decimal-comma
 
 Presets: auto (default: picked from the header or XML element names; when none matches, the mapping
@@ -205,18 +210,41 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records, 2 
       ],
       ctx.io.cwd,
     );
+    checkHtmlFlag(flags.html);
     const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
-    const run = await runChecked(ctx, source, pipeline, flags, "validate", () => undefined);
+    const collector = reportCollector(
+      "validate",
+      source,
+      !!flags.html || flags.report === "json",
+      flags.preset,
+    );
+    const run = await runChecked(
+      ctx,
+      source,
+      pipeline,
+      flags,
+      "validate",
+      collector?.observe ?? (() => undefined),
+    );
     if (run.rejects) await run.rejects.commit();
     const report = run.processed.report();
     const ok = withinMaxInvalid(report, flags.maxInvalid);
+    const doc = collector?.finish({
+      report,
+      pipeline,
+      ok,
+      bytes: run.feed.size,
+      rejectsFile: run.rejects?.path,
+    });
+    const html = doc ? await writeHtmlFlag(ctx, flags.html, doc) : undefined;
     if (flags.report === "json") {
       const out: RunReport & { rejectsFile?: string; ok: boolean } = { ...report, ok };
       if (run.rejects) out.rejectsFile = run.rejects.path;
-      ctx.out(`${JSON.stringify(out, null, 2)}\n`);
+      ctx.out(`${JSON.stringify(doc ? { ...out, ...jsonExtras(doc) } : out, null, 2)}\n`);
     } else {
       const details: string[] = [];
       if (run.rejects) details.push(`rejects       ${run.rejects.count} written to ${run.rejects.path}`);
+      if (html) details.push(`html report   ${html}`);
       let text = formatReportText(report, { title: `feedpipe validate ${report.source}`, details });
       if (report.invalid > 0 && flags.maxInvalid) {
         text += `  ${ok ? "within" : "over"} --max-invalid (${report.invalid} invalid of ${report.records})\n`;

@@ -1,0 +1,2 @@
+/** The feedpipe version the CLI reports (`--version`, reports). */
+export const VERSION = "0.1.0";
