@@ -425,8 +425,7 @@ export class CsvEngine {
         this.line = fieldLine;
         return fieldStart;
       }
-      const blank =
-        cells.length === 1 && cells[0] === "" && before === 0 && s.charCodeAt(rowStart) !== quote;
+      const blank = cells.length === 1 && cells[0] === "" && before === 0 && s.charCodeAt(rowStart) !== quote;
       out.push({ cells, line: rowLine, blank, length: before + i - rowStart });
       pos = i;
     }
