@@ -9,12 +9,14 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
+import type { FeedpipeError } from "../src/core/errors.js";
 import type { SourceRecord } from "../src/core/record.js";
 import type { CsvRow } from "../src/formats/csv-engine.js";
 import { readCsv } from "../src/formats/csv.js";
 import { openFeed } from "../src/formats/index.js";
 import { readNdjson } from "../src/formats/ndjson.js";
 import { runEngine } from "./helpers/csv-engine.js";
+import { zipOf } from "./helpers/zip.js";
 import { pieces } from "./helpers/text.js";
 
 async function collect(stream: AsyncIterable<SourceRecord[]>): Promise<SourceRecord[]> {
@@ -76,7 +78,12 @@ describe("CSV: rows over the cap are skimmed, not kept", () => {
               expect(size).toBeGreaterThan(limit);
               expect(r.tooLarge).toBe(size);
               expect(r.cells).toEqual([]);
-            } else if (r.blank && r.cells.length === 1 && r.cells[0] === "" && want.join("") !== "") {
+            } else if (
+              r.blank &&
+              r.cells.length === 1 &&
+              r.cells[0] === "" &&
+              (want.length > 1 || want[0] !== "")
+            ) {
               // skimmed, and nothing but blanks: a blank row either way
               expect(want.every((c) => c.trim() === "")).toBe(true);
             } else {
@@ -223,4 +230,47 @@ describe("NDJSON whose first line is longer than the sniffing window", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("a zip with several feed files", () => {
+  const a = "sku,name\nA-1,first\n";
+  const b = "sku,name\nB-1,second\n";
+  for (const [method, descriptor] of [
+    [0, false],
+    [8, false],
+    [8, true],
+  ] as const) {
+    it(`is refused naming its files (method ${method}${descriptor ? ", streamed" : ""}); one file still reads`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "feedpipe-hostile-zip-"));
+      try {
+        const two = join(dir, "two.zip");
+        await writeFile(
+          two,
+          zipOf(
+            [
+              ["a.csv", a],
+              ["sub/", ""],
+              ["b.csv", b],
+            ],
+            method,
+            descriptor,
+          ),
+        );
+        let err: unknown;
+        try {
+          await collect((await openFeed(two, { worker: false })).records);
+        } catch (e) {
+          err = e;
+        }
+        expect((err as FeedpipeError).code).toBe("FEED_ZIP_UNSUPPORTED");
+        expect((err as FeedpipeError).message).toMatch(/more than one file \(a\.csv, b\.csv\)/);
+        const one = join(dir, "one.zip");
+        await writeFile(one, zipOf([["a.csv", a]], method, descriptor));
+        const records = await collect((await openFeed(one, { worker: false })).records);
+        expect(records.map((r) => r.fields.sku)).toEqual(["A-1"]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
