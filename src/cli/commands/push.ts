@@ -197,7 +197,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     const brandId = pb.brandId ?? "";
     const pipeline = await loadPipeline(pipelineOptions(flags));
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);
-    const state = SyncState.open(statePath, { readonly: dryRun });
+    const state = SyncState.open(statePath, { readonly: dryRun, endpoint: pb.apiUrl });
     const cleanups: (() => void)[] = [() => state.close()];
     let rejects: RejectsWriter | undefined;
     try {
