@@ -33,7 +33,7 @@ async function* throughZlib(
     if (e.code === "Z_BUF_ERROR" || /unexpected end/i.test(e.message ?? "")) {
       throw new FeedpipeError(
         "FEED_GZIP_TRUNCATED",
-        `${name}: the ${kind} data ends early (truncated download or file); records read so far were kept`,
+        `${name}: the ${kind} data ends early (truncated download or file)`,
         { cause: err, context: { source: name } },
       );
     }

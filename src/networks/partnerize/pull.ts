@@ -157,7 +157,9 @@ export function perFeedFileName(
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
   const ext = EXTENSIONS[format];
   const base = `${safe(feed.campaignId || "campaign")}-${safe(feed.feedId)}`;
-  const hash = createHash("sha256").update(JSON.stringify([feed.campaignId, feed.feedId])).digest("hex");
+  const hash = createHash("sha256")
+    .update(JSON.stringify([feed.campaignId, feed.feedId]))
+    .digest("hex");
   const short = base.length > 200 ? base.slice(0, 180) : base;
   let name = short === base ? `${base}.${ext}` : `${short}-${hash.slice(0, 10)}.${ext}`;
   for (let n = 1; used?.has(name.toLowerCase()); n++) {
