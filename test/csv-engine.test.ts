@@ -7,18 +7,10 @@ import {
   CsvRowTooLargeError,
   CsvUnclosedQuoteError,
 } from "../src/formats/csv-engine.js";
+import { runEngine as runWith } from "./helpers/csv-engine.js";
 
 function runEngine(text: string, cuts: number[], delimiter = ","): CsvRow[] {
-  const engine = new CsvEngine({ delimiter });
-  const out: CsvRow[] = [];
-  let last = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    engine.push(text.slice(last, cut), out);
-    last = cut;
-  }
-  engine.push(text.slice(last), out);
-  engine.end(out);
-  return out;
+  return runWith(text, cuts, { delimiter });
 }
 
 const cell = fc.oneof(

@@ -1,4 +1,4 @@
-import { deflateRawSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { decode, xmlDeclaredEncoding } from "../src/io/decode.js";
 import { decompress, detectCompression } from "../src/io/decompress.js";
 import { parseRetryAfter, statusError, transportError } from "../src/io/http.js";
 import { sniffDelimiter, sniffFormat, sniffJsonArrayPath, sniffRecordTag } from "../src/formats/sniff.js";
+import { zipOf as zipEntries } from "./helpers/zip.js";
 
 async function* chunks(buf: Buffer, size: number): AsyncIterable<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
@@ -25,27 +26,9 @@ async function text(it: AsyncIterable<string>): Promise<string> {
   return s;
 }
 
-/** A minimal one-entry zip writer (local header + data + central directory + end record). */
+/** A one-entry zip. */
 function zipOf(name: string, content: Buffer, method: 0 | 8, dataDescriptor = false): Buffer {
-  const data = method === 8 ? deflateRawSync(content) : content;
-  const nameBuf = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(dataDescriptor ? 0x8 : 0, 6);
-  local.writeUInt16LE(method, 8);
-  local.writeUInt32LE(dataDescriptor ? 0 : data.length, 18);
-  local.writeUInt32LE(dataDescriptor ? 0 : content.length, 22);
-  local.writeUInt16LE(nameBuf.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(method, 10);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(content.length, 24);
-  central.writeUInt16LE(nameBuf.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  return Buffer.concat([local, nameBuf, data, central, nameBuf, end]);
+  return zipEntries([[name, content]], method, dataDescriptor);
 }
 
 describe("retry policy", () => {

@@ -2,9 +2,12 @@
  * Hostile servers: hand-made servers on 127.0.0.1 speaking the networks' APIs, trying to make
  * feedpipe read local files, send credentials to another host, or leak secrets in what it prints.
  */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Product } from "../schemas/product.js";
 import { cutText, FeedpipeError, redactSecrets } from "../src/core/errors.js";
@@ -14,6 +17,7 @@ import { openSource } from "../src/io/source.js";
 import { createBrandClient } from "../src/networks/partnerboost/brand.js";
 import { createPublisherClient } from "../src/networks/partnerboost/publisher.js";
 import { PartnerizeClient } from "../src/networks/partnerize/client.js";
+import { terminalSafe } from "../src/cli/terminal.js";
 import { codeOf } from "./helpers/errors.js";
 import { runCli } from "./helpers/cli.js";
 import { fragments, json, startServer } from "./helpers/servers.js";
@@ -506,6 +510,142 @@ describe("per-feed output names", () => {
       }
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("what reaches the terminal", () => {
+  it("terminalSafe shows control characters, C1 and bidi overrides as escapes; newlines and tabs stay", () => {
+    expect(terminalSafe("a\u001b[2Jb\u0007c\u009bd\u202ee\tf\ng\rh")).toBe(
+      "a\\x1b[2Jb\\x07c\\x9bd\\u202ee\tf\ng\\x0dh",
+    );
+    expect(terminalSafe("plain text, café ☕")).toBe("plain text, café ☕");
+  });
+
+  it("a campaign title with escape sequences is printed escaped (feeds partnerize)", async () => {
+    const evil = "Camp\u001b]52;c;ZXZpbA==\u0007\u001b[2J\u001b[31mRED";
+    const server = await startServer((_req, res) => {
+      json(res, 200, {
+        campaigns: [
+          {
+            campaign: {
+              campaign_id: "c1",
+              title: evil,
+              feeds: [
+                {
+                  feed: {
+                    campaign_feeds_id: "f1",
+                    name: `feed\u001b[1A`,
+                    location: "https://x.example/f.csv",
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      });
+    });
+    try {
+      const r = await runCli(["feeds", "partnerize", "--publisher-id", "P1"], { env: pzEnv(server.origin) });
+      expect(r.code).toBe(0);
+      expect(r.out + r.err).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(r.out).toContain("Camp\\x1b]52;c;ZXZpbA==\\x07");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("signed-URL parameters are redacted in the rejects file's source and in --json", async () => {
+    const signed =
+      "/feed.csv?X-Amz-Algorithm=AWS4&X-Amz-Credential=AKIAEXAMPLE1234%2F20261201&X-Amz-Signature=deadbeefcafef00d1234" +
+      "&X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLE&sig=azureSASsig0123456&Signature=cfSig0123456789&Key-Pair-Id=APKAEXAMPLE99&page=2";
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/csv" });
+      res.end(
+        "sku,name,url,image,price,currency,brand\nBAD-1,No price,https://s.example/b,https://s.example/b.jpg,,EUR,Acme\n",
+      );
+    });
+    try {
+      const rejects = join(dir, "signed-rejects.ndjson");
+      const r = await runCli([
+        "validate",
+        `${server.origin}${signed}`,
+        "--report",
+        "json",
+        "--rejects",
+        rejects,
+      ]);
+      expect(r.code).toBe(1);
+      const written = await readFile(rejects, "utf8");
+      const source = (JSON.parse(written.split("\n")[0]!) as { source: string }).source;
+      expect(source).toContain("page=2");
+      for (const text of [written, r.out, r.err]) {
+        for (const secret of [
+          "AKIAEXAMPLE1234",
+          "deadbeefcafef00d1234",
+          "FwoGZXIvYXdzEXAMPLE",
+          "azureSASsig0123456",
+          "cfSig0123456789",
+          "APKAEXAMPLE99",
+        ]) {
+          expect(text).not.toContain(secret);
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("user:pass@ in a source URL is refused (exit 2), never sent nor printed", async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200).end(GOOD_CSV);
+    });
+    try {
+      const url = server.origin.replace("http://", "http://feeduser:hunter2-secret-pw@");
+      const r = await runCli(["validate", `${url}/feed.csv`]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/USAGE.*user name or password/);
+      expect(r.out + r.err).not.toContain("hunter2");
+      expect(r.out + r.err).not.toContain("feeduser");
+      expect(server.received).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a truncated gzip during convert says nothing was written (and nothing is)", async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) =>
+      GOOD_CSV.split("\n")[1]!.replace("G-1", `G-${i}`),
+    ).join("\n");
+    const gz = gzipSync(Buffer.from(`${GOOD_CSV.split("\n")[0]}\n${rows}\n`));
+    const file = join(dir, "cut.csv.gz");
+    await writeFile(file, gz.subarray(0, gz.length - 40));
+    const out = join(dir, "cut-out.csv");
+    const r = await runCli(["convert", file, "-o", out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/FEED_GZIP_TRUNCATED.*nothing was written to/);
+    expect(r.err).not.toMatch(/were kept/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("a closed pipe (EPIPE) ends the program quietly", () => {
+  const main = join(import.meta.dirname, "..", "dist", "src", "cli", "main.js");
+  it.skipIf(!existsSync(main))("push --dry-run | head: no stack trace, exit 0", async () => {
+    const big = join(dir, "big.csv");
+    const line = GOOD_CSV.split("\n")[1]!;
+    await writeFile(
+      big,
+      `${GOOD_CSV.split("\n")[0]}\n${Array.from({ length: 20_000 }, (_, i) => line.replace("G-1", `G-${i}`)).join("\n")}\n`,
+    );
+    for (const argv of [["push", big, "--dry-run"], ["--help"]]) {
+      const child = spawn(process.execPath, [main, ...argv], { stdio: ["ignore", "pipe", "pipe"], env: {} });
+      let err = "";
+      child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+      child.stdout.once("data", () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+      expect(err).not.toMatch(/EPIPE|\n\s+at /);
+      expect(code).toBe(0);
     }
   });
 });

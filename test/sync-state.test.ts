@@ -28,7 +28,7 @@ describe("sync state", () => {
       expect.arrayContaining(["products", "runs"]),
     );
     const cols = db.prepare("PRAGMA table_info(products)").all() as { name: string }[];
-    expect(cols.map((c) => c.name)).toEqual(["brand_id", "sku", "hash", "confirmed_at", "price"]);
+    expect(cols.map((c) => c.name)).toEqual(["endpoint", "brand_id", "sku", "hash", "confirmed_at", "price"]);
     db.close();
   });
 
@@ -100,5 +100,67 @@ describe("sync state", () => {
     expect(() => SyncState.open(join(file, "state.db"))).toThrow(
       expect.objectContaining({ code: "STATE_ERROR" }),
     );
+  });
+});
+
+describe("sync state is keyed by endpoint", () => {
+  const STAGING = "https://staging.partnerboost.example/api/brand/";
+  const PROD = "https://app.partnerboost.example/api/brand";
+
+  it("a confirmation on staging says nothing about production (same brand id)", () => {
+    const path = join(dir, "state.db");
+    const staging = SyncState.open(path, { endpoint: STAGING });
+    staging.confirm("66303", "A", "h1");
+    const run = staging.startRun("66303");
+    staging.finishRun(run, "ok", counts);
+    staging.close();
+    const prod = SyncState.open(path, { endpoint: PROD });
+    expect(prod.confirmedHash("66303", "A")).toBeUndefined();
+    expect(prod.confirmedCount("66303")).toBe(0);
+    expect(prod.lastCompletedRun("66303")).toBeUndefined();
+    prod.close();
+    // The same endpoint, written differently (case of host, trailing slash): the same state.
+    const again = SyncState.open(path, { endpoint: "https://STAGING.partnerboost.example/api/brand" });
+    expect(again.confirmedHash("66303", "A")).toBe("h1");
+    expect(again.lastCompletedRun("66303")?.status).toBe("ok");
+    again.close();
+  });
+
+  it("migrates a database from before the endpoint column; its runs stay the gate's baseline", () => {
+    const path = join(dir, "old.db");
+    const db = new Database(path);
+    db.exec(`CREATE TABLE products (brand_id TEXT NOT NULL, sku TEXT NOT NULL, hash TEXT NOT NULL,
+      confirmed_at TEXT NOT NULL, PRIMARY KEY (brand_id, sku)) WITHOUT ROWID;
+      CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, brand_id TEXT NOT NULL, started_at TEXT NOT NULL,
+      finished_at TEXT, status TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0, valid INTEGER NOT NULL DEFAULT 0,
+      invalid INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, unchanged INTEGER NOT NULL DEFAULT 0,
+      failed INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO products VALUES ('66303', 'A', 'old-hash', '2026-01-01T00:00:00.000Z');
+      INSERT INTO runs (brand_id, started_at, finished_at, status, valid) VALUES ('66303', 't0', 't1', 'ok', 40);`);
+    db.close();
+    // A dry run (read-only) reads the old database as it is.
+    const dry = SyncState.open(path, { readonly: true, endpoint: PROD });
+    expect(dry.confirmedHash("66303", "A")).toBeUndefined();
+    expect(dry.lastCompletedRun("66303")?.valid).toBe(40);
+    dry.close();
+    const legacy = SyncState.open(path, { readonly: true });
+    expect(legacy.confirmedHash("66303", "A")).toBe("old-hash");
+    legacy.close();
+    // The first writable open migrates: rows kept under endpoint "".
+    const prod = SyncState.open(path, { endpoint: PROD });
+    expect(prod.confirmedHash("66303", "A")).toBeUndefined();
+    expect(prod.lastCompletedRun("66303")?.valid).toBe(40);
+    prod.confirm("66303", "A", "new-hash");
+    prod.close();
+    const none = SyncState.open(path);
+    expect(none.confirmedHash("66303", "A")).toBe("old-hash");
+    none.close();
+    const check = new Database(path, { readonly: true });
+    const cols = (check.prepare("PRAGMA table_info(products)").all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    expect(cols).toContain("endpoint");
+    expect(check.prepare("SELECT count(*) AS n FROM products").get()).toEqual({ n: 2 });
+    check.close();
   });
 });

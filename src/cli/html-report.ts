@@ -4,7 +4,7 @@
  * atomically beside the other outputs.
  */
 import { resolve } from "node:path";
-import { FeedpipeError } from "../core/errors.js";
+import { FeedpipeError, redactUrl } from "../core/errors.js";
 import { ReportCollector } from "../jobs/report/collect.js";
 import { writeReportHtml } from "../jobs/report/html.js";
 import type { PushInfo, ReportDocument, ReportKind } from "../jobs/report/model.js";
@@ -28,7 +28,8 @@ export function reportCollector(
   preset?: string | undefined,
 ): ReportCollector | undefined {
   if (!wanted) return undefined;
-  const command = `feedpipe ${kind} ${source}${preset ? ` --preset ${preset}` : ""}`;
+  // The source may be a signed URL: the page and the JSON show it redacted.
+  const command = `feedpipe ${kind} ${redactUrl(source)}${preset ? ` --preset ${preset}` : ""}`;
   return new ReportCollector(kind, command, VERSION);
 }
 

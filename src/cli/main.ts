@@ -13,6 +13,18 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
+// `feedpipe push big.csv --dry-run | head`, `feedpipe --help | head`: the reader went away. That
+// is not an error: stop quietly (no stack trace), as other command-line tools do on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") {
+      controller.abort(new Error("output closed"));
+      process.exit(process.exitCode ?? 0);
+    }
+    throw err;
+  });
+}
+
 // SIGHUP: long-running commands that keep a file (jobs schedule) read it again.
 const onHangup = (listener: () => void) => {
   process.on("SIGHUP", listener);

@@ -23,6 +23,7 @@ import { registerSandbox } from "./commands/sandbox.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
 import { type CliContext, type CliIO, EXIT_FATAL } from "./context.js";
+import { terminalSafe } from "./terminal.js";
 import { VERSION } from "./version.js";
 
 export { VERSION } from "./version.js";
@@ -43,8 +44,8 @@ export function createContext(io: CliIO): CliContext {
     io,
     exitCode: 0,
     secrets,
-    out: (text) => io.stdout.write(redactSecrets(text, secrets)),
-    err: (text) => io.stderr.write(redactSecrets(text, secrets)),
+    out: (text) => io.stdout.write(terminalSafe(redactSecrets(text, secrets))),
+    err: (text) => io.stderr.write(terminalSafe(redactSecrets(text, secrets))),
   };
 }
 

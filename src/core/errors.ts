@@ -93,6 +93,14 @@ export function isFeedpipeError(e: unknown): e is FeedpipeError {
   return e instanceof FeedpipeError;
 }
 
+/**
+ * Query parameters that carry credentials: API keys and tokens, and signed-URL parameters (S3
+ * `X-Amz-Signature` / `X-Amz-Credential` / `X-Amz-Security-Token`, GCS `X-Goog-*`, CloudFront
+ * `Signature` / `Policy` / `Key-Pair-Id`, Azure SAS `sig`).
+ */
+const SECRET_PARAM =
+  /token|secret|key|passw|signature|credential|auth|session|^sig$|^x-amz-|^x-goog-|^policy$/i;
+
 /** Remove credentials and secret-looking query parameters from a URL before it is shown. */
 export function redactUrl(url: string): string {
   try {
@@ -100,7 +108,7 @@ export function redactUrl(url: string): string {
     if (u.username) u.username = "***";
     if (u.password) u.password = "***";
     for (const key of [...u.searchParams.keys()]) {
-      if (/token|secret|key|password|signature|auth/i.test(key)) u.searchParams.set(key, "***");
+      if (SECRET_PARAM.test(key)) u.searchParams.set(key, "***");
     }
     return u.toString();
   } catch {

@@ -156,20 +156,7 @@ class RowShaper {
     if (chars > maxRecordBytes) {
       let size = n - 1;
       for (let i = 0; i < n; i++) size += cells[i]!.length;
-      if (size > maxRecordBytes) {
-        stats.problems++;
-        return {
-          source,
-          index,
-          line,
-          fields: {},
-          problem: {
-            code: "RECORD_TOO_LARGE",
-            severity: "error",
-            message: `row is ${size} characters long, over the limit of ${maxRecordBytes}`,
-          },
-        };
-      }
+      if (size > maxRecordBytes) return this.oversize(index, line, size);
     }
     const fields: Fields = {};
     const m = Math.min(n, width);
@@ -202,6 +189,27 @@ class RowShaper {
       stats.problems++;
     }
     return record;
+  }
+
+  /** A row over the size cap whose text the tokenizer did not keep (or that is dropped here). */
+  tooLarge(line: number, size: number): SourceRecord {
+    this.stats.records++;
+    return this.oversize(++this.index, line, size);
+  }
+
+  private oversize(index: number, line: number, size: number): SourceRecord {
+    this.stats.problems++;
+    return {
+      source: this.source,
+      index,
+      line,
+      fields: {},
+      problem: {
+        code: "RECORD_TOO_LARGE",
+        severity: "error",
+        message: `row is ${size} characters long, over the limit of ${this.maxRecordBytes}`,
+      },
+    };
   }
 
   /** A row the tokenizer could not parse (csv-parse path): kept as a problem record. */
@@ -286,7 +294,13 @@ async function* engineBatches(
   stats: ReaderStats,
 ): AsyncGenerator<RecordBatch> {
   const { source, delimiter, maxRecordBytes } = options;
-  const engine = new CsvEngine({ delimiter, quote, maxRowChars: hardCap(maxRecordBytes) });
+  // Rows over the cap are skimmed, not kept (bounded memory); only a runaway quote is fatal.
+  const engine = new CsvEngine({
+    delimiter,
+    quote,
+    maxRowChars: hardCap(maxRecordBytes),
+    skipRowsOver: maxRecordBytes,
+  });
   const shaper = new RowShaper(source, delimiter, maxRecordBytes, stats);
   let rows: CsvRow[] = [];
   let first = true;
@@ -298,7 +312,10 @@ async function* engineBatches(
         stats.blankRows++;
         continue;
       }
-      const record = shaper.shape(row.cells, row.line, row.length);
+      const record =
+        row.tooLarge !== undefined && shaper.columns !== undefined
+          ? shaper.tooLarge(row.line, row.tooLarge)
+          : shaper.shape(row.cells, row.line, row.length);
       if (record) batch.push(record);
     }
     rows = [];

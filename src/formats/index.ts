@@ -50,6 +50,7 @@ export interface Feed {
 }
 
 const SNIFF_CHARS = 64 * 1024;
+const NDJSON_NAME = /\.(ndjson|jsonl)(\.gz|\.zip)?([?#]|$)/i;
 
 function hasReplacement(v: FieldValue): boolean {
   if (typeof v === "string") return v.includes("\uFFFD");
@@ -103,7 +104,12 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
       context: { source: src.name },
     });
   }
-  const sniffed = sniffFormat(head);
+  let sniffed = sniffFormat(head);
+  // NDJSON whose first line is longer than the sniffing window looks like an unfinished JSON
+  // document: the name (.ndjson, .jsonl) settles it, so the line is read (and capped) as a record.
+  if (sniffed.format === "json" && sniffed.jsonPath === undefined && NDJSON_NAME.test(src.name)) {
+    sniffed = { format: "ndjson" };
+  }
   const format = options.format && options.format !== "auto" ? options.format : sniffed.format;
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const base = { source: src.name, maxRecordBytes };

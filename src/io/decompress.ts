@@ -1,6 +1,7 @@
 /**
  * Decompression by magic bytes (whatever the file name says): gzip (also multi-member), and a .zip
- * holding one feed file (its first file entry is read; stored or deflated).
+ * holding one feed file (stored or deflated). A zip holding several files is refused
+ * (FEED_ZIP_UNSUPPORTED, naming them) once its first entry has been read: never read in part.
  */
 import { Readable } from "node:stream";
 import { createGunzip, createInflateRaw } from "node:zlib";
@@ -32,7 +33,7 @@ async function* throughZlib(
     if (e.code === "Z_BUF_ERROR" || /unexpected end/i.test(e.message ?? "")) {
       throw new FeedpipeError(
         "FEED_GZIP_TRUNCATED",
-        `${name}: the ${kind} data ends early (truncated download or file); records read so far were kept`,
+        `${name}: the ${kind} data ends early (truncated download or file)`,
         { cause: err, context: { source: name } },
       );
     }
@@ -69,10 +70,13 @@ async function* unzipFirst(input: AsyncIterable<Buffer>, name: string): AsyncIte
   }
   if (flags & 0x1)
     throw new FeedpipeError("FEED_ZIP_UNSUPPORTED", `${name}: encrypted zip entries are not supported`);
-  // Skip the header bytes, then hand the rest to the right decoder.
+  // Skip the header bytes, then hand the entry's data to the right decoder. What follows the
+  // entry is looked at too: a zip with more than one feed file is refused, never read in part.
+  const known = !(flags & 0x8);
   async function* body(): AsyncIterable<Buffer> {
     let skip = dataStart;
-    let remaining = method === 0 && !(flags & 0x8) ? compressedSize : Number.POSITIVE_INFINITY;
+    let remaining = known ? compressedSize : Number.POSITIVE_INFINITY;
+    const tail = new TailWindow(ZIP_LOOKAHEAD);
     for await (const chunk of all) {
       let c = chunk;
       if (skip > 0) {
@@ -83,15 +87,32 @@ async function* unzipFirst(input: AsyncIterable<Buffer>, name: string): AsyncIte
         c = c.subarray(skip);
         skip = 0;
       }
+      if (remaining === 0) {
+        tail.add(c);
+        if (tail.length >= ZIP_LOOKAHEAD) break; // enough to see the next entry's header
+        continue;
+      }
       if (c.length >= remaining) {
         yield c.subarray(0, remaining);
-        return;
+        tail.add(c.subarray(remaining));
+        remaining = 0;
+        continue;
       }
+      if (!known) tail.add(c); // the central directory is at the end of a streamed zip
       remaining -= c.length;
       yield c;
     }
     if (Number.isFinite(remaining) && remaining > 0) {
       throw new FeedpipeError("FEED_GZIP_TRUNCATED", `${name}: zip entry ${entryName} is truncated`);
+    }
+    const others = otherZipFiles(tail.bytes(), entryName, known);
+    if (others.length > 0) {
+      throw new FeedpipeError(
+        "FEED_ZIP_UNSUPPORTED",
+        `${name}: the zip holds more than one file (${[entryName, ...others].slice(0, 5).join(", ")}` +
+          `${others.length > 4 ? ", …" : ""}); feedpipe reads one feed per zip: unzip it and pass each file`,
+        { context: { source: name } },
+      );
     }
   }
   if (method === 0) {
@@ -112,6 +133,58 @@ async function* unzipFirst(input: AsyncIterable<Buffer>, name: string): AsyncIte
   }
   yield* throughZlib(body(), createInflateRaw(), name, "zip");
 }
+
+const ZIP_LOOKAHEAD = 1 << 16;
+
+/** Keeps the last bytes added (at least `limit` of them, in whole chunks). */
+class TailWindow {
+  private parts: Buffer[] = [];
+  length = 0;
+  constructor(private readonly limit: number) {}
+  add(b: Buffer): void {
+    if (b.length === 0) return;
+    this.parts.push(b);
+    this.length += b.length;
+    while (this.parts.length > 1 && this.length - this.parts[0]!.length >= this.limit) {
+      this.length -= this.parts.shift()!.length;
+    }
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+/**
+ * File entries other than `first` named after the first entry: the local headers that follow it
+ * (`next`: the bytes right after the entry's data), else central-directory records seen in the
+ * bytes (a streamed zip's first entry has no size, so only its central directory tells).
+ */
+function otherZipFiles(bytes: Buffer, first: string, next: boolean): string[] {
+  const names: string[] = [];
+  const isFile = (n: string) => n !== first && !n.endsWith("/") && n !== "";
+  if (next) {
+    // Consecutive local headers: directories (no data) may come before the next file.
+    let at = 0;
+    while (at + 30 <= bytes.length && bytes.readUInt32LE(at) === 0x04034b50) {
+      const nameLen = bytes.readUInt16LE(at + 26);
+      const n = bytes.subarray(at + 30, at + 30 + nameLen).toString("utf8");
+      if (isFile(n)) return [n];
+      at += 30 + nameLen + bytes.readUInt16LE(at + 28) + bytes.readUInt32LE(at + 18);
+    }
+  }
+  for (
+    let at = bytes.indexOf(CENTRAL);
+    at >= 0 && at + 46 <= bytes.length;
+    at = bytes.indexOf(CENTRAL, at + 4)
+  ) {
+    const nameLen = bytes.readUInt16LE(at + 28);
+    const n = bytes.subarray(at + 46, at + 46 + nameLen).toString("utf8");
+    if (isFile(n) && !names.includes(n)) names.push(n);
+  }
+  return names;
+}
+
+const CENTRAL = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
 
 export interface Decompressed {
   compression: Compression;

@@ -47,6 +47,8 @@ export interface OpenOutputOptions {
 export interface Output {
   /** The target path, or "-" for stdout. */
   readonly path: string;
+  /** Written to a temporary file renamed on commit: an abort leaves nothing at `path`. */
+  readonly atomic: boolean;
   /** Bytes accepted so far (UTF-8). */
   readonly bytes: number;
   write(text: string): Promise<void>;
@@ -202,6 +204,7 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
 
   const output: Output = {
     path: target,
+    atomic: tmp !== undefined,
     get bytes() {
       return bytes;
     },
@@ -327,6 +330,7 @@ function stdoutOutput(stream: OutputStream, signal: AbortSignal | undefined): Ou
 
   return {
     path: "-",
+    atomic: false,
     get bytes() {
       return bytes;
     },

@@ -69,6 +69,26 @@ async function* guarded(
   }
 }
 
+/**
+ * `https://user:pass@host/feed.csv`: refused, never sent or shown (undici would drop it silently,
+ * or a redirect could carry it elsewhere). Credentials for a feed go in a header instead.
+ */
+function refuseUserinfo(spec: string, shown: string): void {
+  let u: URL;
+  try {
+    u = new URL(spec);
+  } catch {
+    return;
+  }
+  if (u.username === "" && u.password === "") return;
+  throw new FeedpipeError(
+    "USAGE",
+    `The source URL ${shown} holds a user name or password (user:pass@): feedpipe does not send ` +
+      "credentials from a URL; remove them (and give the server's credentials another way)",
+    { context: { source: shown } },
+  );
+}
+
 export async function openSource(spec: string, options: OpenSourceOptions = {}): Promise<ByteSource> {
   if (spec === "-") {
     const stdin = options.stdin ?? process.stdin;
@@ -76,6 +96,7 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
   }
   if (isUrl(spec)) {
     const name = redactUrl(spec);
+    refuseUserinfo(spec, name);
     const res = await expectOk(
       await httpRequest(spec, {
         headers: { "accept-encoding": "identity", ...(options.headers ?? {}) },

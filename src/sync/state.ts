@@ -1,9 +1,16 @@
 /**
  * Sync state in an embedded SQLite database (better-sqlite3, WAL mode).
  *
- *   products(brand_id, sku, hash, confirmed_at, price)   the last content the network CONFIRMED per SKU
- *                                                  (price: "12.5 EUR", for the push report's diff)
- *   runs(id, brand_id, started_at, finished_at, status, read, valid, invalid, sent, unchanged, failed)
+ *   products(endpoint, brand_id, sku, hash, confirmed_at, price)   the last content the network
+ *                                                  CONFIRMED (price: "12.5 EUR", for the push report's diff)
+ *   runs(id, brand_id, endpoint, started_at, finished_at, status, read, valid, invalid, sent, …)
+ *
+ * Keyed by endpoint too (the API URL pushed to, without query): a push to a staging endpoint says
+ * nothing about what production has, so the same brand id on another endpoint starts from nothing.
+ * Databases from before the endpoint column are migrated on first writable open: their rows get
+ * the endpoint "" (unknown), which only a state opened without an endpoint matches; a push to a
+ * named endpoint then sends everything once (harmless: the network upserts by SKU). Their runs
+ * still count as the publish gate's baseline for every endpoint (the safe side).
  *
  * A product row is written only after the server confirmed the product. Confirmations are buffered
  * and written in one transaction per `flushEvery` confirmations (and on `flush()`/`close()`): a crash
@@ -42,6 +49,18 @@ export interface OpenStateOptions {
   flushEvery?: number | undefined;
   /** Open an existing database read-only (dry runs); a missing file gives an empty state. */
   readonly?: boolean | undefined;
+  /** The API endpoint this state is for (see endpointKey); default "" (none named). */
+  endpoint?: string | undefined;
+}
+
+/** The state key of an API URL: scheme, host and path (no credentials, query or trailing slash). */
+export function endpointKey(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return url;
+  }
 }
 
 /** A JSON text with object keys sorted at every level, so equal content always hashes equal. */
@@ -61,18 +80,22 @@ export function productHash(product: object): string {
   return createHash("sha256").update(canonicalJson(product)).digest("hex");
 }
 
-const SCHEMA = `
+const PRODUCTS_TABLE = `
 CREATE TABLE IF NOT EXISTS products (
+  endpoint TEXT NOT NULL DEFAULT '',
   brand_id TEXT NOT NULL,
   sku TEXT NOT NULL,
   hash TEXT NOT NULL,
   confirmed_at TEXT NOT NULL,
   price TEXT,
-  PRIMARY KEY (brand_id, sku)
-) WITHOUT ROWID;
+  PRIMARY KEY (endpoint, brand_id, sku)
+) WITHOUT ROWID;`;
+
+const SCHEMA = `${PRODUCTS_TABLE}
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   brand_id TEXT NOT NULL,
+  endpoint TEXT NOT NULL DEFAULT '',
   started_at TEXT NOT NULL,
   finished_at TEXT,
   status TEXT NOT NULL,
@@ -85,6 +108,38 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_brand ON runs (brand_id, id);
 `;
+
+function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  const cols = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+  return cols.some((c) => c.name === column);
+}
+
+/** Bring a database from before the endpoint column up to date (one transaction). */
+function migrate(db: Database.Database): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+    name: string;
+  }[];
+  const names = new Set(tables.map((t) => t.name));
+  db.transaction(() => {
+    if (names.has("products") && !hasColumn(db, "products", "endpoint")) {
+      db.exec("ALTER TABLE products RENAME TO products_v1");
+      db.exec(PRODUCTS_TABLE);
+      db.exec(
+        "INSERT INTO products (endpoint, brand_id, sku, hash, confirmed_at) " +
+          "SELECT '', brand_id, sku, hash, confirmed_at FROM products_v1",
+      );
+      db.exec("DROP TABLE products_v1");
+    }
+    // Older state files: the price column (nullable; earlier confirmations have no price).
+    if (!hasColumn(db, "products", "price") && names.has("products")) {
+      db.exec("ALTER TABLE products ADD COLUMN price TEXT");
+    }
+    if (names.has("runs") && !hasColumn(db, "runs", "endpoint")) {
+      db.exec("ALTER TABLE runs ADD COLUMN endpoint TEXT NOT NULL DEFAULT ''");
+    }
+    db.exec(SCHEMA);
+  })();
+}
 
 interface RawRun {
   id: number;
@@ -116,11 +171,6 @@ function toRun(r: RawRun): RunRow {
   };
 }
 
-function hasPriceColumn(db: Database.Database): boolean {
-  const cols = db.prepare("SELECT name FROM pragma_table_info('products')").all() as { name: string }[];
-  return cols.some((c) => c.name === "price");
-}
-
 function stateError(path: string, err: unknown): FeedpipeError {
   return new FeedpipeError("STATE_ERROR", `Sync state ${path}: ${(err as Error).message}`, {
     cause: err,
@@ -132,6 +182,8 @@ export class SyncState {
   readonly path: string;
   private readonly db: Database.Database | undefined;
   private readonly flushEvery: number;
+  /** The endpoint key every row of this state is read and written under. */
+  readonly endpoint: string;
   /** Buffered confirmations by brand + SKU (the last one wins). */
   private pending = new Map<
     string,
@@ -140,44 +192,58 @@ export class SyncState {
   private closed = false;
   private readonly stmts:
     | {
-        get: Database.Statement<[string, string], { hash: string }>;
-        upsert: Database.Statement<[string, string, string, string, string | null]>;
-        price: Database.Statement<[string, string], { price: string | null }> | undefined;
-        lastCompleted: Database.Statement<[string], RawRun>;
-        lastRun: Database.Statement<[string], RawRun>;
-        insertRun: Database.Statement<[string, string]>;
+        get: Database.Statement<[string, string, string], { hash: string }>;
+        upsert: Database.Statement<[string, string, string, string, string, string | null]>;
+        price: Database.Statement<[string, string, string], { price: string | null }> | undefined;
+        lastCompleted: Database.Statement<[string, string], RawRun>;
+        lastRun: Database.Statement<[string, string], RawRun>;
+        insertRun: Database.Statement<[string, string, string]>;
         finishRun: Database.Statement<
           [string, string, number, number, number, number, number, number, number]
         >;
-        countProducts: Database.Statement<[string], { n: number }>;
+        countProducts: Database.Statement<[string, string], { n: number }>;
       }
     | undefined;
 
-  private constructor(path: string, db: Database.Database | undefined, flushEvery: number) {
+  private constructor(path: string, db: Database.Database | undefined, flushEvery: number, endpoint = "") {
     this.path = path;
     this.db = db;
     this.flushEvery = Math.max(1, flushEvery);
+    this.endpoint = endpoint;
     if (db) {
+      // A read-only legacy database (no endpoint column) reads as endpoint "" (see the header).
+      const pe = hasColumn(db, "products", "endpoint") ? "endpoint" : "''";
+      const re = hasColumn(db, "runs", "endpoint") ? "endpoint" : "''";
       this.stmts = {
-        get: db.prepare("SELECT hash FROM products WHERE brand_id = ? AND sku = ?"),
+        get: db.prepare(`SELECT hash FROM products WHERE ${pe} = ? AND brand_id = ? AND sku = ?`),
+        // (A read-only legacy database is never written: placeholders keep the statement shapes.)
         upsert: db.prepare(
-          "INSERT INTO products (brand_id, sku, hash, confirmed_at, price) VALUES (?, ?, ?, ?, ?) " +
-            "ON CONFLICT (brand_id, sku) DO UPDATE SET hash = excluded.hash, confirmed_at = excluded.confirmed_at, " +
-            "price = excluded.price",
+          pe === "''"
+            ? "SELECT ?, ?, ?, ?, ?, ?"
+            : "INSERT INTO products (endpoint, brand_id, sku, hash, confirmed_at, price) VALUES (?, ?, ?, ?, ?, ?) " +
+                "ON CONFLICT (endpoint, brand_id, sku) DO UPDATE SET hash = excluded.hash, " +
+                "confirmed_at = excluded.confirmed_at, price = excluded.price",
         ),
-        price: hasPriceColumn(db)
-          ? db.prepare("SELECT price FROM products WHERE brand_id = ? AND sku = ?")
+        price: hasColumn(db, "products", "price")
+          ? db.prepare(`SELECT price FROM products WHERE ${pe} = ? AND brand_id = ? AND sku = ?`)
           : undefined,
+        // Legacy runs (endpoint "") stay a baseline for every endpoint.
         lastCompleted: db.prepare(
-          "SELECT * FROM runs WHERE brand_id = ? AND status IN ('ok', 'partial') ORDER BY id DESC LIMIT 1",
+          `SELECT * FROM runs WHERE brand_id = ? AND ${re} IN (?, '') AND status IN ('ok', 'partial') ORDER BY id DESC LIMIT 1`,
         ),
-        lastRun: db.prepare("SELECT * FROM runs WHERE brand_id = ? ORDER BY id DESC LIMIT 1"),
-        insertRun: db.prepare("INSERT INTO runs (brand_id, started_at, status) VALUES (?, ?, 'running')"),
+        lastRun: db.prepare(
+          `SELECT * FROM runs WHERE brand_id = ? AND ${re} IN (?, '') ORDER BY id DESC LIMIT 1`,
+        ),
+        insertRun: db.prepare(
+          re === "''"
+            ? "SELECT ?, ?, ?"
+            : "INSERT INTO runs (brand_id, endpoint, started_at, status) VALUES (?, ?, ?, 'running')",
+        ),
         finishRun: db.prepare(
           "UPDATE runs SET finished_at = ?, status = ?, read = ?, valid = ?, invalid = ?, sent = ?, " +
             "unchanged = ?, failed = ? WHERE id = ?",
         ),
-        countProducts: db.prepare("SELECT count(*) AS n FROM products WHERE brand_id = ?"),
+        countProducts: db.prepare(`SELECT count(*) AS n FROM products WHERE brand_id = ? AND ${pe} = ?`),
       };
     }
   }
@@ -189,6 +255,7 @@ export class SyncState {
   static open(path: string, options: OpenStateOptions & { cwd?: string | undefined } = {}): SyncState {
     const full = resolve(options.cwd ?? ".", path);
     const flushEvery = options.flushEvery ?? 100;
+    const endpoint = options.endpoint === undefined ? "" : endpointKey(options.endpoint);
     try {
       if (options.readonly) {
         if (!existsSync(full)) return new SyncState(full, undefined, flushEvery);
@@ -202,16 +269,15 @@ export class SyncState {
           db.close();
           return new SyncState(full, undefined, flushEvery);
         }
-        return new SyncState(full, db, flushEvery);
+        return new SyncState(full, db, flushEvery, endpoint);
       }
       mkdirSync(dirname(full), { recursive: true });
       const db = new Database(full);
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("busy_timeout = 5000");
-      db.exec(SCHEMA);
-      if (!hasPriceColumn(db)) db.exec("ALTER TABLE products ADD COLUMN price TEXT"); // older state files
-      return new SyncState(full, db, flushEvery);
+      migrate(db);
+      return new SyncState(full, db, flushEvery, endpoint);
     } catch (err) {
       if (err instanceof FeedpipeError) throw err;
       throw stateError(full, err);
@@ -234,7 +300,7 @@ export class SyncState {
     if (buffered) return buffered.hash;
     const s = this.stmts;
     if (!s) return undefined;
-    return this.guard(() => s.get.get(brandId, sku)?.hash);
+    return this.guard(() => s.get.get(this.endpoint, brandId, sku)?.hash);
   }
 
   /** The price text ("12.5 EUR") recorded with the last confirmation of a SKU, when there is one. */
@@ -243,7 +309,7 @@ export class SyncState {
     if (buffered) return buffered.price ?? undefined;
     const st = this.stmts?.price;
     if (!st) return undefined;
-    return this.guard(() => st.get(brandId, sku)?.price ?? undefined);
+    return this.guard(() => st.get(this.endpoint, brandId, sku)?.price ?? undefined);
   }
 
   /** Record that the network confirmed this content (buffered; written per `flushEvery`). */
@@ -266,7 +332,7 @@ export class SyncState {
     const batch = [...this.pending.values()];
     this.guard(() =>
       this.db!.transaction(() => {
-        for (const p of batch) s.upsert.run(p.brandId, p.sku, p.hash, p.at, p.price);
+        for (const p of batch) s.upsert.run(this.endpoint, p.brandId, p.sku, p.hash, p.at, p.price);
       })(),
     );
     this.pending.clear();
@@ -276,7 +342,7 @@ export class SyncState {
   confirmedCount(brandId: string): number {
     this.flushIfWritable();
     const s = this.stmts;
-    return s ? this.guard(() => s.countProducts.get(brandId)?.n ?? 0) : 0;
+    return s ? this.guard(() => s.countProducts.get(brandId, this.endpoint)?.n ?? 0) : 0;
   }
 
   private flushIfWritable(): void {
@@ -288,7 +354,7 @@ export class SyncState {
     const s = this.stmts;
     if (!s) return undefined;
     return this.guard(() => {
-      const r = s.lastCompleted.get(brandId);
+      const r = s.lastCompleted.get(brandId, this.endpoint);
       return r ? toRun(r) : undefined;
     });
   }
@@ -297,7 +363,7 @@ export class SyncState {
     const s = this.stmts;
     if (!s) return undefined;
     return this.guard(() => {
-      const r = s.lastRun.get(brandId);
+      const r = s.lastRun.get(brandId, this.endpoint);
       return r ? toRun(r) : undefined;
     });
   }
@@ -307,7 +373,9 @@ export class SyncState {
     const s = this.stmts;
     if (!s || this.db?.readonly)
       throw new FeedpipeError("STATE_ERROR", `Sync state ${this.path} is read-only`);
-    return this.guard(() => Number(s.insertRun.run(brandId, at.toISOString()).lastInsertRowid));
+    return this.guard(() =>
+      Number(s.insertRun.run(brandId, this.endpoint, at.toISOString()).lastInsertRowid),
+    );
   }
 
   finishRun(id: number, status: RunStatus, counts: RunCounts, at: Date = new Date()): void {

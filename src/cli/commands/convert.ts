@@ -152,7 +152,12 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       }
       ctx.exitCode = ok ? EXIT_OK : EXIT_INVALID;
     } catch (err) {
-      await (output as Output | undefined)?.abort();
+      const opened = output as Output | undefined;
+      await opened?.abort();
+      // Say what became of the output (a reader's note about records read is not about it).
+      if (err instanceof FeedpipeError && flags.output !== "-" && (opened === undefined || opened.atomic)) {
+        err.message += `; nothing was written to ${flags.output}`;
+      }
       throw err;
     }
   });

@@ -207,7 +207,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     const collector = reportCollector("push", source, !!flags.html || flags.json === true, flags.preset);
     let bytes: number | undefined;
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);
-    const state = SyncState.open(statePath, { readonly: dryRun });
+    const state = SyncState.open(statePath, { readonly: dryRun, endpoint: pb.apiUrl });
     const cleanups: (() => void)[] = [() => state.close()];
     if (!dryRun) {
       try {
