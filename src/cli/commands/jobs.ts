@@ -16,7 +16,6 @@ import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.j
 import { optionCatalog } from "../jobs/catalog.js";
 import { executeJob, type JobOutcome, jobStatePath, type RunCommand } from "../jobs/execute.js";
 import { createJobLogger, type LogFormat } from "../jobs/log.js";
-import { escapeTerminal } from "../jobs/text.js";
 
 interface RunFlags {
   job?: string[] | undefined;
@@ -64,7 +63,7 @@ function outcomeLine(o: JobOutcome): string {
     `${o.job.padEnd(20)} ${o.status.padEnd(8)} ${o.command}` +
     (counts ? `: ${counts}` : "") +
     `  in ${(o.durationMs / 1000).toFixed(1)} s` +
-    (o.error ? `\n${" ".repeat(21)}${escapeTerminal(o.error)}` : "") +
+    (o.error ? `\n${" ".repeat(21)}${o.error}` : "") +
     "\n"
   );
 }
@@ -226,7 +225,7 @@ Examples:
             .join(", ");
           ctx.out(
             `  #${run.id} ${run.startedAt} → ${run.finishedAt ?? "…"}  ${run.status}${counts ? `  ${counts}` : ""}` +
-              (run.error ? `\n      ${escapeTerminal(run.error)}` : "") +
+              (run.error ? `\n      ${run.error}` : "") +
               "\n",
           );
         }
