@@ -148,6 +148,18 @@ jobs:
     expect(row?.runs[0]?.error).toMatch(/IO_NOT_FOUND/);
   });
 
+  it("a job writes the HTML report with `html:` like --html (path relative to the job file)", async () => {
+    const file = jobFile(
+      "jobs.yaml",
+      `jobs:\n  nightly-check:\n    source: ${CATALOG}\n    html: reports/check.html\n`,
+    );
+    const r = await cli(["jobs", "run", file, "--json"]);
+    expect(r.code).toBe(1);
+    const page = readFileSync(join(cwd, "reports/check.html"), "utf8");
+    expect(page).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'/);
+    expect(page).toContain("GTIN_CHECK_DIGIT");
+  });
+
   it("--job picks jobs; an unknown name is a usage error", async () => {
     const file = jobFile(
       "jobs.yaml",

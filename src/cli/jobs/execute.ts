@@ -131,11 +131,17 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
   const argv = jobArgv(job, options.catalog);
   const command = argv.slice(0, argv[0] === "register" || argv[0] === "pull" ? 2 : 1).join(" ");
   const statePath = jobStatePath(job, io);
-  // A job owns its output path: `export: out/acme.csv` works without making out/ by hand.
+  // A job owns its output paths: `export: out/acme.csv`, `html: reports/x.html`, `rejects: …`
+  // work without making the folders by hand.
   const t = job.target;
-  if (t.kind === "export" || t.kind === "pull") {
-    if (!t.output.endsWith("/")) mkdirSync(dirname(resolve(io.cwd, t.output)), { recursive: true });
-    else mkdirSync(resolve(io.cwd, t.output), { recursive: true });
+  const outputs = [
+    t.kind === "export" || t.kind === "pull" ? t.output : undefined,
+    job.options.html,
+    job.options.rejects,
+  ];
+  for (const out of outputs) {
+    if (typeof out !== "string" || out === "-") continue;
+    mkdirSync(out.endsWith("/") ? resolve(io.cwd, out) : dirname(resolve(io.cwd, out)), { recursive: true });
   }
   mkdirSync(dirname(statePath), { recursive: true });
   const history = JobHistory.open(statePath);
