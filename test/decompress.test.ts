@@ -1,0 +1,47 @@
+/** Decompression keeps everything zlib produced before an error, whatever the consumer's pace. */
+import { setTimeout as sleep } from "node:timers/promises";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { FeedpipeError } from "../src/core/errors.js";
+import { decompress } from "../src/io/decompress.js";
+
+async function* chunks(buf: Buffer, size: number): AsyncIterable<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+async function readAll(buf: Buffer, delayMs: number): Promise<{ bytes: number; error?: string }> {
+  const { chunks: out } = await decompress(chunks(buf, 4096), "feed.csv.gz");
+  let bytes = 0;
+  try {
+    for await (const c of out) {
+      bytes += c.length;
+      if (delayMs > 0) await sleep(delayMs);
+    }
+  } catch (err) {
+    return { bytes, error: (err as FeedpipeError).code };
+  }
+  return { bytes };
+}
+
+describe("gzip decompression", () => {
+  const text = Buffer.from(
+    Array.from(
+      { length: 20_000 },
+      (_, i) => `SKU-${i},Product ${i} with a fairly long name,${i}.99,EUR\n`,
+    ).join(""),
+  );
+  const gz = gzipSync(text);
+
+  it("yields the whole text", async () => {
+    expect(await readAll(gz, 0)).toEqual({ bytes: text.length });
+  });
+
+  it("a truncated file: the same bytes before FEED_GZIP_TRUNCATED for a fast and a slow reader", async () => {
+    const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
+    const fast = await readAll(cut, 0);
+    const slow = await readAll(cut, 2);
+    expect(fast.error).toBe("FEED_GZIP_TRUNCATED");
+    expect(slow).toEqual(fast);
+    expect(fast.bytes).toBeGreaterThan(text.length * 0.5);
+  });
+});
