@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from "undici";
 import { NetworkError, redactUrl } from "../core/errors.js";
+import { type RateController, rateHeaders } from "../core/rate.js";
 
 export interface HttpOptions {
   method?: "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | undefined;
@@ -14,6 +15,8 @@ export interface HttpOptions {
   /** Longest silence while reading the body (ms). */
   bodyTimeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** The run's rate controller for this host: reads the answer's X-RateLimit-* headers. */
+  rate?: Pick<RateController, "observe"> | undefined;
 }
 
 export interface HttpResponse {
@@ -121,7 +124,7 @@ export function transportError(err: unknown, url: string): NetworkError {
     {
       cause: err,
       context: { url: shown },
-      retryable: TRANSIENT_CODES.has(code) || code === "",
+      retryable: TRANSIENT_CODES.has(code),
     },
   );
 }
@@ -173,6 +176,8 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
       signal: options.signal ?? null,
       dispatcher: await agentFor(timeoutMs, bodyTimeoutMs),
     });
+    const limits = options.rate && rateHeaders((name) => headerValue(res.headers, name));
+    if (limits) options.rate?.observe(limits);
     return { status: res.statusCode, headers: res.headers, body: res.body, url };
   } catch (err) {
     if (options.signal?.aborted) {

@@ -24,6 +24,7 @@
 import { FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
 import { type PageResult, pagesInOrder } from "../../core/pull.js";
 import type { SourceRecord } from "../../core/record.js";
+import { RateLimits } from "../../core/rate.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { openFeed } from "../../formats/index.js";
 import { expectOk, httpRequest, readText, retryAfterFrom } from "../../io/http.js";
@@ -317,6 +318,8 @@ export interface PublisherClientOptions {
   method?: PublisherRequestMethod | undefined;
   /** Jitter source for the retry backoff (tests). */
   random?: (() => number) | undefined;
+  /** The run's rate controllers (1002 / 429 pace every request of the run); default: its own. */
+  rates?: RateLimits | undefined;
 }
 
 export type DownloadStatus = "OK" | "FAIL" | "PENDING";
@@ -428,6 +431,7 @@ export function createPublisherClient(
   };
   let requests = 0;
   let retries = 0;
+  const rates = options.rates ?? new RateLimits();
 
   const scrub = (err: unknown): unknown => {
     if (err instanceof Error && err.message.includes(token))
@@ -466,6 +470,7 @@ export function createPublisherClient(
               body,
               timeoutMs: options.timeoutMs,
               signal,
+              rate: rates.for(url),
             }),
           );
           const text = await readText(res);
@@ -479,6 +484,7 @@ export function createPublisherClient(
           policy: options.retry,
           signal,
           random: options.random,
+          rate: rates.for(url),
           onRetry: (event) => {
             retries++;
             scrub(event.error);
