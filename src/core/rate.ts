@@ -10,7 +10,8 @@
  *   rate-limit answer (PartnerBoost 1002, HTTP 429).
  * - A rate-limit answer to a request sent after the last reaction starts an episode: the limit is
  *   measured as the answers that passed in the second before the refused request was sent (what
- *   the server accepted), the pacing rate drops to 97.5% of it (multiplicative decrease), every
+ *   the server accepted; per second actually spent sending, stalls excluded), the pacing rate drops
+ *   to 97.5% of it, never above the rate that was refused (multiplicative decrease), every
  *   worker pauses (for `Retry-After` when the server sends one, else 50 ms doubling to 400 ms),
  *   and then one probe request goes alone; the others follow once it passes.
  * - Answers to requests already in flight when the episode began only count (and have their
@@ -56,6 +57,8 @@ export interface RateTicket {
   readonly sentAt: number;
   /** The single request sent after a pause to see whether the server accepts again. */
   readonly probe: boolean;
+  /** Grant order (1, 2, ...). */
+  readonly seq: number;
   settled: boolean;
 }
 
@@ -122,10 +125,13 @@ export class RateController {
   #probeOut: RateTicket | undefined;
   #probeFailures = 0;
   #stalledSince: number | undefined;
-  #episodeAt = -Infinity;
+  /** Tickets granted up to the last reaction to a rate limit: their answers are old news. */
+  #episodeSeq = 0;
   #holdUntil = -Infinity;
   #lastRaiseAt: number | undefined;
   #passedAt: number[] = [];
+  /** Recent stalls (first rate-limit answer → next pass): not sending time, for the measurement. */
+  #stalls: [number, number][] = [];
   #exhausted: NetworkError | undefined;
   #waiters: Waiter[] = [];
   #pumping = false;
@@ -201,6 +207,10 @@ export class RateController {
     this.#lastAt = t;
     if (outcome.kind === "passed") {
       this.#passed++;
+      if (this.#stalledSince !== undefined) {
+        this.#stalls.push([this.#stalledSince, t]);
+        if (this.#stalls.length > 16) this.#stalls.shift();
+      }
       this.#stalledSince = undefined;
       this.#probeFailures = 0;
       this.#passedAt.push(ticket.sentAt);
@@ -211,10 +221,10 @@ export class RateController {
     this.#rateLimited++;
     this.#stalledSince ??= t;
     const retryAfter = outcome.retryAfterMs;
-    if (ticket.sentAt >= this.#episodeAt) {
+    if (ticket.seq > this.#episodeSeq) {
       // Sent after the last reaction: news about the server, not an echo of the last episode.
       if (ticket.probe) this.#probeFailures++;
-      else this.#cut(ticket, t);
+      else this.#cut(ticket);
       const pause =
         retryAfter ?? Math.min(PAUSE_CAP_MS, PAUSE_BASE_MS * 2 ** Math.max(0, this.#probeFailures - 1));
       this.#block(t, pause);
@@ -283,9 +293,9 @@ export class RateController {
     this.#next = interval > 0 ? (t - this.#next < interval ? this.#next : t) + interval : t;
     const probe = this.#needProbe;
     this.#needProbe = false;
-    const ticket: RateTicket = { sentAt: t, probe, settled: false };
-    if (probe) this.#probeOut = ticket;
     this.#requests++;
+    const ticket: RateTicket = { sentAt: t, probe, seq: this.#requests, settled: false };
+    if (probe) this.#probeOut = ticket;
     this.#inFlight++;
     this.#firstAt ??= t;
     return ticket;
@@ -298,10 +308,17 @@ export class RateController {
     this.#blockedUntil = until;
   }
 
-  /** Multiplicative decrease: the limit is what passed in the second before the refused request. */
-  #cut(ticket: RateTicket, t: number): void {
-    this.#episodeAt = t;
-    const measured = this.#countPassed(ticket.sentAt - WINDOW_MS, ticket.sentAt);
+  /**
+   * Multiplicative decrease: the limit is what passed in the second before the refused request,
+   * per second of that second spent sending (time stalled on an earlier episode does not count).
+   */
+  #cut(ticket: RateTicket): void {
+    this.#episodeSeq = this.#requests;
+    const from = ticket.sentAt - WINDOW_MS;
+    let stalled = 0;
+    for (const [a, b] of this.#stalls) stalled += Math.max(0, Math.min(b, ticket.sentAt) - Math.max(a, from));
+    const span = Math.max(WINDOW_MS / 4, WINDOW_MS - stalled);
+    const measured = (this.#countPassed(from, ticket.sentAt) * WINDOW_MS) / span;
     if (measured > 0) {
       const limit = Number.isFinite(this.#rate) ? Math.min(measured, this.#rate) : measured;
       this.#limit = limit;
@@ -322,8 +339,6 @@ export class RateController {
     // The step grows with the time since the hold ended (slow near the last limit, faster beyond).
     const step = INCREASE_PER_S * this.#limit * Math.max(1, (t - this.#holdUntil) / 1000);
     this.#rate = Math.min(this.#cap, this.#rate + (step * (t - last)) / 1000);
-    // The server has been taking this rate without complaint: the limit is at least that.
-    if (this.#rate > this.#limit) this.#limit = this.#rate;
   }
 
   #countPassed(from: number, to: number): number {
