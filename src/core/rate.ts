@@ -50,6 +50,15 @@ export interface RateOptions {
   /** Longest stall on rate-limit answers before the run stops (ms, default 15 minutes). */
   maxWaitMs?: number | undefined;
   clock?: Clock | undefined;
+  /** Called when a rate-limit answer pauses the host (not for answers to requests already sent). */
+  onPause?: ((event: RatePause) => void) | undefined;
+}
+
+export interface RatePause {
+  host: string;
+  pauseMs: number;
+  /** The answer's error message (e.g. "Rate limited by … (HTTP 429)"). */
+  message: string | undefined;
 }
 
 export interface RateTicket {
@@ -65,7 +74,7 @@ export interface RateTicket {
 export type RateOutcome =
   /** Any answer that was not a rate limit (success, refusal, 5xx, reset: the server counted it). */
   | { kind: "passed" }
-  | { kind: "limited"; retryAfterMs?: number | undefined }
+  | { kind: "limited"; retryAfterMs?: number | undefined; message?: string | undefined }
   /** Aborted before an answer. */
   | { kind: "cancelled" };
 
@@ -117,6 +126,7 @@ export class RateController {
   readonly #clock: Clock;
   readonly #cap: number;
   readonly #maxWaitMs: number;
+  readonly #onPause: RateOptions["onPause"];
   #rate: number;
   #limit: number | undefined;
   #next = -Infinity;
@@ -152,6 +162,7 @@ export class RateController {
     this.#cap = cap !== undefined && cap > 0 ? cap : Infinity;
     this.#rate = this.#cap;
     this.#maxWaitMs = Math.max(0, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+    this.#onPause = options.onPause;
   }
 
   /** Requests let through and not yet settled. */
@@ -230,6 +241,7 @@ export class RateController {
       this.#block(t, pause);
       this.#holdUntil = Math.max(this.#holdUntil, t + Math.max(HOLD_MIN_MS, HOLD_PER_PAUSE * pause));
       this.#needProbe = true;
+      this.#onPause?.({ host: this.host, pauseMs: pause, message: outcome.message });
     } else if (retryAfter !== undefined) {
       this.#block(t, retryAfter);
     }

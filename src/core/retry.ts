@@ -90,7 +90,7 @@ export async function withRetry<T>(
       if (ticket && rate) {
         if (options.signal?.aborted) rate.settle(ticket, { kind: "cancelled" });
         else if (isRateLimited(err)) {
-          rate.settle(ticket, { kind: "limited", retryAfterMs: err.retryAfterMs });
+          rate.settle(ticket, { kind: "limited", retryAfterMs: err.retryAfterMs, message: err.message });
           attempt--; // not an error: the controller paces the next attempt
           continue;
         } else rate.settle(ticket, { kind: "passed" });

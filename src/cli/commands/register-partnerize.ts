@@ -21,10 +21,11 @@ import {
 } from "../../networks/partnerize/present.js";
 import { type CliContext, EXIT_INVALID } from "../context.js";
 import { intOption } from "../options.js";
-import { partnerizeClientFor } from "../partnerize.js";
+import { type RateFlags, rateOptions } from "../rate.js";
+import { partnerizeClientFor, partnerizeRates } from "../partnerize.js";
 import { type MaxInvalid, parseMaxInvalid } from "./validate.js";
 
-interface RegisterFlags {
+interface RegisterFlags extends RateFlags {
   campaignId: string;
   location: string;
   name?: string | undefined;
@@ -137,6 +138,8 @@ export function registerRegisterPartnerize(parent: Command, ctx: CliContext): vo
     .option("-q, --quiet", "no retry notices on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
     .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1))
+    .addOption(rateOptions()[0]!)
+    .addOption(rateOptions()[1]!)
     .addHelpText(
       "after",
       `
@@ -158,7 +161,12 @@ Examples:
           "Invalid option --campaign-id: expected an id, got nothing",
         );
       const location = checkedLocation(flags.location);
-      const client = partnerizeClientFor(ctx, flags, "feedpipe register partnerize");
+      const client = partnerizeClientFor(
+        ctx,
+        flags,
+        "feedpipe register partnerize",
+        partnerizeRates(ctx, flags, flags.quiet === true || flags.json === true),
+      );
 
       let check: FeedCheckResult | undefined;
       if (flags.check && flags.inactive) {
