@@ -4,7 +4,9 @@
  * storm of "too many requests" answers.
  *
  * Pacing is a token bucket with a burst of one (GCRA: the next grant is one interval after the
- * last, late wake-ups keep the schedule). The rate is learned from the server's answers:
+ * last; a late wake-up, on a busy event loop, catches up by up to 100 ms), and never more than
+ * the rate's worth of requests in any one second (a sliding count, so catching up cannot break a
+ * per-second limit). The rate is learned from the server's answers:
  *
  * - Unknown limit: requests are not paced (only `--concurrency` bounds them) until the first
  *   rate-limit answer (PartnerBoost 1002, HTTP 429).
@@ -37,6 +39,7 @@ export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
 /** Fraction of a learned limit the controller paces to. */
 export const RATE_MARGIN = 0.975;
 const WINDOW_MS = 1000;
+const CATCH_UP_MS = 100;
 const PAUSE_BASE_MS = 50;
 const PAUSE_CAP_MS = 400;
 const HOLD_MIN_MS = 5000;
@@ -140,6 +143,9 @@ export class RateController {
   #holdUntil = -Infinity;
   #lastRaiseAt: number | undefined;
   #passedAt: number[] = [];
+  /** Grant times of the last second (paced only), from `#grantsHead` on. */
+  #grantsAt: number[] = [];
+  #grantsHead = 0;
   /** Recent stalls (first rate-limit answer → next pass): not sending time, for the measurement. */
   #stalls: [number, number][] = [];
   #exhausted: NetworkError | undefined;
@@ -296,13 +302,34 @@ export class RateController {
   }
 
   #ready(t: number): boolean {
-    return !this.#probeOut && t >= this.#blockedUntil && t >= this.#next;
+    return !this.#probeOut && t >= this.#earliest(t);
+  }
+
+  /** The earliest time the next request may go: pacing, pause, and the last second's count. */
+  #earliest(t: number): number {
+    let at = Math.max(this.#next, this.#blockedUntil);
+    if (Number.isFinite(this.#rate)) {
+      const log = this.#grantsAt;
+      while (this.#grantsHead < log.length && log[this.#grantsHead]! <= t - WINDOW_MS) this.#grantsHead++;
+      if (this.#grantsHead > 1024) {
+        log.splice(0, this.#grantsHead);
+        this.#grantsHead = 0;
+      }
+      const cap = Math.max(1, Math.ceil(this.#rate));
+      const inWindow = log.length - this.#grantsHead;
+      if (inWindow >= cap) at = Math.max(at, log[log.length - cap]! + WINDOW_MS);
+    }
+    return at;
   }
 
   #grant(t: number): RateTicket {
     const interval = this.#interval();
-    // Waking late by less than an interval keeps the schedule; an idle spell earns no burst.
-    this.#next = interval > 0 ? (t - this.#next < interval ? this.#next : t) + interval : t;
+    // Waking late keeps the schedule (up to CATCH_UP_MS, or one interval): a busy event loop does
+    // not cost requests; an idle spell earns no burst. The count of the last second (see
+    // `#earliest`) keeps the catching up within the rate for every one-second window.
+    const slack = Math.max(interval, CATCH_UP_MS);
+    this.#next = interval > 0 ? (t - this.#next < slack ? this.#next : t) + interval : t;
+    if (interval > 0) this.#grantsAt.push(t);
     const probe = this.#needProbe;
     this.#needProbe = false;
     this.#requests++;
@@ -419,7 +446,7 @@ export class RateController {
           await this.#nap(Math.max(0, Math.min(IDLE_NAP_MS, deadline - t)));
           continue;
         }
-        const at = Math.max(this.#next, this.#blockedUntil);
+        const at = this.#earliest(t);
         if (at > t) {
           await this.#nap(Math.min(at, deadline) - t);
           continue;
