@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FeedpipeError, type NetworkError } from "../src/core/errors.js";
-import { RateLimits } from "../src/core/rate.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import type { RetryEvent } from "../src/core/retry.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import { authHash } from "../src/networks/partnerboost/auth.js";

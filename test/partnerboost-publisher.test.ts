@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { checkGtin } from "../schemas/normalize.js";
 import type { Clock } from "../src/core/clock.js";
 import { FeedpipeError, NetworkError } from "../src/core/errors.js";
-import { RateLimits } from "../src/core/rate.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import {
   createPublisherClient,

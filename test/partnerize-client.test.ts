@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NetworkError } from "../src/core/errors.js";
-import { RateLimits } from "../src/core/rate.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import type { RetryEvent } from "../src/core/retry.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import { PartnerizeClient } from "../src/networks/partnerize/client.js";

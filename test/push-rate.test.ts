@@ -12,7 +12,7 @@ import type { Product } from "../schemas/product.js";
 import { FeedpipeError, NetworkError } from "../src/core/errors.js";
 import { FINAL_PASS_RETRY } from "../src/core/final-pass.js";
 import { type PushSummary, pushFeed } from "../src/core/push.js";
-import { RateLimits } from "../src/core/rate.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import { type CallOptions, createBrandClient, type ProductSink } from "../src/networks/partnerboost/brand.js";
 import type { FaultOptions } from "../src/sandbox/server.js";

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { NetworkError } from "../src/core/errors.js";
-import { RateController, RateLimits, rateHeaders } from "../src/core/rate.js";
+import { RateController } from "../src/core/rate.js";
+import { RateLimits, rateHeaders } from "../src/core/rate-limits.js";
 import { withRetry } from "../src/core/retry.js";
 import { FakeClock } from "./helpers/clock.js";
 

@@ -1,5 +1,5 @@
 /** The Partnerize client as the CLI commands build it: config + env, retry notices, secrets redacted. */
-import type { RateLimits } from "../core/rate.js";
+import type { RateLimits } from "../core/rate-limits.js";
 import { type RateFlags, rateLimitsFor } from "./rate.js";
 import type { PartnerizeClient } from "../networks/partnerize/client.js";
 import { partnerizeFromConfig } from "../networks/partnerize/config.js";

@@ -4,7 +4,8 @@
  */
 import { type Command, Option } from "commander";
 import { type NetworkSummary, networkLine, networkSummary } from "../core/final-pass.js";
-import { DEFAULT_MAX_WAIT_MS, RateLimits, type RatePause } from "../core/rate.js";
+import { DEFAULT_MAX_WAIT_MS, type RatePause } from "../core/rate.js";
+import { RateLimits } from "../core/rate-limits.js";
 import { numberOption } from "./options.js";
 
 export interface RateFlags {

@@ -3,7 +3,8 @@
  * requests, rate-limit answers, retries and rates the CLI prints.
  */
 import { NetworkError } from "./errors.js";
-import type { RateLimits, RateStats } from "./rate.js";
+import type { RateStats } from "./rate.js";
+import type { RateLimits } from "./rate-limits.js";
 import type { RetryPolicy } from "./retry.js";
 
 /** The final pass backs off from 1 s up to 30 s between attempts (the main pass: 250 ms to 15 s). */

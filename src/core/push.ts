@@ -42,7 +42,7 @@ import {
   type NetworkSummary,
   networkSummary,
 } from "./final-pass.js";
-import type { RateLimits } from "./rate.js";
+import type { RateLimits } from "./rate-limits.js";
 import type { RetryPolicy } from "./retry.js";
 import type { ProductSink } from "../networks/partnerboost/brand.js";
 import { productHash, type RunStatus, type SyncState } from "../sync/state.js";

@@ -4,7 +4,8 @@
  */
 import type { Dispatcher } from "undici";
 import { NetworkError, redactUrl } from "../core/errors.js";
-import { type RateController, rateHeaders } from "../core/rate.js";
+import type { RateController } from "../core/rate.js";
+import { rateHeaders } from "../core/rate-limits.js";
 
 export interface HttpOptions {
   method?: "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | undefined;

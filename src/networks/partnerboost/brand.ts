@@ -18,7 +18,7 @@
  */
 import type { Product } from "../../../schemas/product.js";
 import { FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
-import { RateLimits } from "../../core/rate.js";
+import { RateLimits } from "../../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { httpRequest, readText, retryAfterFrom, statusError } from "../../io/http.js";
 import { authHash, rfc1123 } from "./auth.js";

@@ -24,7 +24,7 @@
 import { FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
 import { type PageResult, pagesInOrder } from "../../core/pull.js";
 import type { SourceRecord } from "../../core/record.js";
-import { RateLimits } from "../../core/rate.js";
+import { RateLimits } from "../../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { openFeed } from "../../formats/index.js";
 import { expectOk, httpRequest, readText, retryAfterFrom } from "../../io/http.js";

@@ -12,7 +12,8 @@
  * - Error bodies `{"error":{"message","type"}}` (and the v2/v3 shapes) become the error's message.
  */
 import { NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
-import { type RateController, RateLimits } from "../../core/rate.js";
+import type { RateController } from "../../core/rate.js";
+import { RateLimits } from "../../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { type HttpResponse, httpRequest, readText, statusError } from "../../io/http.js";
 import {

@@ -1,6 +1,6 @@
 /** Build a Partnerize client from feedpipe's configuration (environment and config file). */
 import { loadConfig, requireSettings } from "../../core/config.js";
-import type { RateLimits } from "../../core/rate.js";
+import type { RateLimits } from "../../core/rate-limits.js";
 import type { RetryEvent, RetryPolicy } from "../../core/retry.js";
 import { PartnerizeClient } from "./client.js";
 

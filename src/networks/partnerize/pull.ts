@@ -31,7 +31,7 @@ import {
   type ProcessedFeed,
   type RunReport,
 } from "../../core/pipeline.js";
-import type { RateLimits } from "../../core/rate.js";
+import type { RateLimits } from "../../core/rate-limits.js";
 import { withRetry } from "../../core/retry.js";
 import { openFeed } from "../../formats/index.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
