@@ -166,7 +166,8 @@ describe("rate controller: pacing", () => {
 
   it("does not pace at all while the server never said no", async () => {
     const r = await simulate({ server: () => "ok", total: 640, concurrency: 64, latencyMs: 40 });
-    expect(r.elapsedMs).toBe(400);
+    // 10 round trips at 64 in flight, plus the slow start (4, 8, 16, 32 in flight: 4 round trips).
+    expect(r.elapsedMs).toBeLessThanOrEqual(14 * 40);
     expect(r.controller.stats().currentRate).toBeUndefined();
   });
 

@@ -8,18 +8,21 @@
  * the rate's worth of requests in any one second (a sliding count, so catching up cannot break a
  * per-second limit). The rate is learned from the server's answers:
  *
- * - Unknown limit: requests are not paced (only `--concurrency` bounds them) until the first
- *   rate-limit answer (PartnerBoost 1002, HTTP 429).
+ * - Unknown limit: requests are not paced until the first rate-limit answer (PartnerBoost 1002,
+ *   HTTP 429); only a slow start bounds them (4 in flight, doubling each time that many passed),
+ *   so a low limit is found with few requests in flight rather than `--concurrency` of them.
  * - A rate-limit answer to a request sent after the last reaction starts an episode: the limit is
  *   measured as the answers that passed in the second before the refused request was sent (what
  *   the server accepted; per second actually spent sending, stalls excluded), the pacing rate drops
- *   to 97.5% of it, never above the rate that was refused (multiplicative decrease), every
+ *   to 97.5% of it (multiplicative decrease; a refusal at the held rate, e.g. from jitter, keeps
+ *   the limit where it was), every
  *   worker pauses (for `Retry-After` when the server sends one, else 50 ms doubling to 400 ms),
  *   and then one probe request goes alone; the others follow once it passes.
  * - Answers to requests already in flight when the episode began only count (and have their
  *   `Retry-After` honoured); they do not cut the rate again.
- * - After a hold (at least 5 s, 30 times the last pause: a costly `Retry-After` makes probing
- *   rarer) the rate rises while requests queue behind it, by 0.5% of the limit per second times
+ * - After a hold (5 s, doubling up to 2 min each time an episode finds the same limit again, and
+ *   at least 30 times the last pause: a costly `Retry-After` makes probing rarer) the rate rises
+ *   while requests queue behind it, by 0.5% of the limit per second times
  *   the seconds since the hold ended (additive increase, slow near the last limit and faster
  *   beyond it), to find a limit that was underestimated or has been raised.
  * - `X-RateLimit-Remaining: 0` pauses until `X-RateLimit-Retry-After` / `X-RateLimit-Reset`; an
@@ -43,6 +46,9 @@ const CATCH_UP_MS = 100;
 const PAUSE_BASE_MS = 50;
 const PAUSE_CAP_MS = 400;
 const HOLD_MIN_MS = 5000;
+const HOLD_MAX_MS = 120_000;
+const START_WINDOW = 4;
+const START_WINDOW_MAX = 1024;
 const HOLD_PER_PAUSE = 30;
 const INCREASE_PER_S = 0.005;
 const IDLE_NAP_MS = 60_000;
@@ -141,6 +147,10 @@ export class RateController {
   /** Tickets granted up to the last reaction to a rate limit: their answers are old news. */
   #episodeSeq = 0;
   #holdUntil = -Infinity;
+  #holdMs = HOLD_MIN_MS;
+  /** Slow start: requests in flight while nothing is known (doubles per window that passes). */
+  #window: number;
+  #windowPassed = 0;
   #lastRaiseAt: number | undefined;
   #passedAt: number[] = [];
   /** Grant times of the last second (paced only), from `#grantsHead` on. */
@@ -167,6 +177,7 @@ export class RateController {
     const cap = options.maxRate;
     this.#cap = cap !== undefined && cap > 0 ? cap : Infinity;
     this.#rate = this.#cap;
+    this.#window = Number.isFinite(this.#cap) ? Infinity : START_WINDOW;
     this.#maxWaitMs = Math.max(0, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     this.#onPause = options.onPause;
   }
@@ -217,6 +228,7 @@ export class RateController {
       this.#probeOut = undefined;
       this.#poke();
     }
+    if (this.#inFlight + 1 >= this.#window) this.#poke();
     if (outcome.kind === "cancelled") {
       if (ticket.probe) this.#needProbe = true;
       return;
@@ -231,6 +243,10 @@ export class RateController {
       this.#stalledSince = undefined;
       this.#probeFailures = 0;
       this.#passedAt.push(ticket.sentAt);
+      if (Number.isFinite(this.#window) && ++this.#windowPassed >= this.#window) {
+        this.#window = this.#window >= START_WINDOW_MAX ? Infinity : this.#window * 2;
+        this.#windowPassed = 0;
+      }
       if (this.#passedAt.length > 4096) this.#prune(t);
       this.#raise(t);
       return;
@@ -245,7 +261,7 @@ export class RateController {
       const pause =
         retryAfter ?? Math.min(PAUSE_CAP_MS, PAUSE_BASE_MS * 2 ** Math.max(0, this.#probeFailures - 1));
       this.#block(t, pause);
-      this.#holdUntil = Math.max(this.#holdUntil, t + Math.max(HOLD_MIN_MS, HOLD_PER_PAUSE * pause));
+      this.#holdUntil = Math.max(this.#holdUntil, t + Math.max(this.#holdMs, HOLD_PER_PAUSE * pause));
       this.#needProbe = true;
       this.#onPause?.({ host: this.host, pauseMs: pause, message: outcome.message });
     } else if (retryAfter !== undefined) {
@@ -302,7 +318,7 @@ export class RateController {
   }
 
   #ready(t: number): boolean {
-    return !this.#probeOut && t >= this.#earliest(t);
+    return !this.#probeOut && this.#inFlight < this.#window && t >= this.#earliest(t);
   }
 
   /** The earliest time the next request may go: pacing, pause, and the last second's count. */
@@ -353,13 +369,19 @@ export class RateController {
    */
   #cut(ticket: RateTicket): void {
     this.#episodeSeq = this.#requests;
+    this.#window = Infinity; // pacing takes over from the slow start
     const from = ticket.sentAt - WINDOW_MS;
     let stalled = 0;
     for (const [a, b] of this.#stalls) stalled += Math.max(0, Math.min(b, ticket.sentAt) - Math.max(a, from));
     const span = Math.max(WINDOW_MS / 4, WINDOW_MS - stalled);
     const measured = (this.#countPassed(from, ticket.sentAt) * WINDOW_MS) / span;
     if (measured > 0) {
-      const limit = Number.isFinite(this.#rate) ? Math.min(measured, this.#rate) : measured;
+      // Refused at `rate`: the limit is below the limit that rate was derived from (a refusal of
+      // the held rate, from jitter, does not ratchet it down); below what passed, if less.
+      const limit = Number.isFinite(this.#rate) ? Math.min(measured, this.#rate / RATE_MARGIN) : measured;
+      // The same ceiling again: probing above it is wasted, probe half as often.
+      const same = this.#limit !== undefined && limit >= this.#limit * 0.97 && limit <= this.#limit * 1.03;
+      this.#holdMs = same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS;
       this.#limit = limit;
       this.#rate = Math.min(this.#cap, limit * RATE_MARGIN);
     } else if (Number.isFinite(this.#rate)) {
@@ -442,7 +464,7 @@ export class RateController {
           break;
         }
         const deadline = this.#stalledSince === undefined ? Infinity : this.#stalledSince + this.#maxWaitMs;
-        if (this.#probeOut) {
+        if (this.#probeOut || this.#inFlight >= this.#window) {
           await this.#nap(Math.max(0, Math.min(IDLE_NAP_MS, deadline - t)));
           continue;
         }
