@@ -380,10 +380,16 @@ export class RateController {
       // the held rate, from jitter, does not ratchet it down); below what passed, if less.
       const limit = Number.isFinite(this.#rate) ? Math.min(measured, this.#rate / RATE_MARGIN) : measured;
       // The same ceiling again: probing above it is wasted, probe half as often.
-      const same = this.#limit !== undefined && limit >= this.#limit * 0.97 && limit <= this.#limit * 1.03;
+      const same =
+        this.#limit !== undefined && Math.abs(limit - this.#limit) <= Math.max(1, this.#limit * 0.03);
       this.#holdMs = same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS;
       this.#limit = limit;
-      this.#rate = Math.min(this.#cap, limit * RATE_MARGIN);
+      // Refused again at the same limit (jitter on the way to the server): keep more room, down
+      // to 90% of the limit; the additive increase wins it back once the refusals stop.
+      const held = same
+        ? Math.max(limit * 0.9, Math.min(this.#rate, limit) * RATE_MARGIN)
+        : limit * RATE_MARGIN;
+      this.#rate = Math.min(this.#cap, held);
     } else if (Number.isFinite(this.#rate)) {
       this.#rate = Math.max(0.1, this.#rate / 2);
       this.#limit = this.#rate;
