@@ -14,8 +14,9 @@ import { type AmazonClient, createAmazonClient } from "../networks/partnerboost/
 import { safeText } from "../networks/partnerboost/values.js";
 import type { CliContext } from "./context.js";
 import { intOption } from "./options.js";
+import { type RateFlags, rateLimitsFor, rateOptions } from "./rate.js";
 
-export interface AmazonClientFlags {
+export interface AmazonClientFlags extends RateFlags {
   config?: string | undefined;
   timeout?: number | undefined;
   quiet?: boolean | undefined;
@@ -36,6 +37,7 @@ export function amazonClientFor(ctx: CliContext, flags: AmazonClientFlags, what:
     {
       timeoutMs: flags.timeout,
       signal: ctx.io.signal,
+      rates: rateLimitsFor(flags, flags.quiet ? undefined : (line) => ctx.err(line)),
       onRetry: (e) => {
         if (!flags.quiet) ctx.err(retryNotice(e));
       },
@@ -119,5 +121,7 @@ export function addAmazonOutputOptions(cmd: Command): Command {
     .option("--json", "print the result as JSON on stdout")
     .option("-q, --quiet", "no retry notices or text summary on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
-    .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1));
+    .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1))
+    .addOption(rateOptions()[0]!)
+    .addOption(rateOptions()[1]!);
 }

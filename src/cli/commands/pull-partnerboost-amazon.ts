@@ -38,6 +38,7 @@ import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
 import { amazonClientFor, checkJsonTarget, checkUid } from "../partnerboost-amazon.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
+import { rateOptions } from "../rate.js";
 
 interface Flags {
   output: string;
@@ -183,6 +184,8 @@ export function registerPullPartnerboostAmazon(parent: Command, ctx: CliContext)
     .option("-q, --quiet", "no progress, retry notices or text summary on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
     .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1))
+    .addOption(rateOptions()[0]!)
+    .addOption(rateOptions()[1]!)
     .addHelpText(
       "after",
       `
