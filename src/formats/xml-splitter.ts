@@ -1,10 +1,14 @@
 /**
- * Streaming XML record splitter: decoded text chunks in, one string per record element out.
+ * Streaming XML record splitter: decoded text chunks in, one record per record element out.
  *
- * fast-xml-parser (and our record parser) only parse whole strings, so a feed is first cut into
- * one string per record (`<item>…</item>`, `<entry>…</entry>`, `<product …/>`, …) here, in flat
- * memory: consumed text is dropped after every chunk, and a record over the size cap is counted
- * and reported but its text is not kept.
+ * With `parse` (what the reader uses), each record (`<item>…</item>`, `<entry>…</entry>`,
+ * `<product …/>`, …) is parsed where it lies in the buffer as soon as its start tag is seen
+ * (xml-record.ts `parseElementAt`): one pass over the text, no string cut out per record and
+ * scanned again. A record that does not end inside the buffer, is over the size cap, or has
+ * anything unusual about its markup is instead cut out as before (`text`) and parsed on its own,
+ * so both ways give the same records (test/xml-one-pass.test.ts). Without `parse`, every record
+ * is cut out as a string. Memory stays flat: consumed text is dropped after every chunk, and a
+ * record over the size cap is counted and reported but its text is not kept.
  *
  * The scanner jumps from `<` to `<` with indexOf and only looks closely at markup. It knows
  * comments, CDATA sections, processing instructions, DOCTYPE (with an internal subset) and quoted

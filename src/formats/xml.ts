@@ -1,6 +1,7 @@
 /**
- * XML reader: decoded text → record strings (xml-splitter.ts) → fields (xml-record.ts), in
- * batches (one per input chunk).
+ * XML reader: decoded text → fields, in batches (one per input chunk). The splitter
+ * (xml-splitter.ts) finds each record and parses it in place (xml-record.ts); records cut by a
+ * chunk boundary or with unusual markup are cut out as strings and parsed on their own.
  *
  * Field shape (fast-xml-parser's, with attributes as `@name`; see xml-record.ts and its
  * differential tests):
