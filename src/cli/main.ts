@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 /** The only module that touches the real process. */
 import { run } from "./run.js";
+import { capYoungGeneration, youngGenerationOption } from "./young-generation.js";
+
+// Flat memory: keep V8's young generation small (see young-generation.ts).
+capYoungGeneration(youngGenerationOption(process.env));
 
 // First Ctrl-C (or SIGTERM): abort the run cleanly (outputs are aborted, no half-written file is
 // left looking complete). A second one ends the process at once.

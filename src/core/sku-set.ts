@@ -4,7 +4,9 @@
  * A `Set<string>` costs about 60-70 bytes per SKU here (a string object per SKU plus the hash table
  * entry), which is ~150 MB for a 2.5 million product feed. This set keeps each string's characters
  * as bytes in 1 MiB pages (a length byte, then one byte per character) and an open-addressing
- * table of page offsets with a one-byte hash tag per slot: about 25 bytes per SKU. Membership is
+ * table of page offsets with a one-byte hash tag per slot: about 20-25 bytes per SKU. The table is
+ * probed quadratically and filled up to 90% before it doubles (linear probing had to double at 75%:
+ * a 1.87M-SKU feed took a 4M-slot table, 20 MB, where 2M slots, 10 MB, now do). Membership is
  * exact (a tag match is confirmed by comparing the stored characters), never probabilistic.
  * Strings that do not fit the byte form (a character above U+00FF, or 255 characters or more) go
  * to an ordinary Set beside it.
@@ -82,7 +84,7 @@ export class CompactStringSet {
     this.tags[free] = tagOf(h);
     this.slots[free] = this.store(s);
     this.stored++;
-    if (this.stored * 4 > (this.mask + 1) * 3) this.grow();
+    if (this.stored * 10 > (this.mask + 1) * 9) this.grow();
     return true;
   }
 
@@ -98,11 +100,12 @@ export class CompactStringSet {
     const mask = this.mask;
     const tags = this.tags;
     let i = h & mask;
-    for (;;) {
+    // Quadratic (triangular) probing: visits every slot of a power-of-two table.
+    for (let step = 1; ; step++) {
       const t = tags[i] as number;
       if (t === 0) return -i - 1;
       if (t === tag && this.equals(this.slots[i] as number, s)) return i;
-      i = (i + 1) & mask;
+      i = (i + step) & mask;
     }
   }
 
@@ -144,7 +147,7 @@ export class CompactStringSet {
       const at = ref & PAGE_MASK;
       const h = hashBytes(page, at + 1, page[at] as number);
       let i = h & mask;
-      while (tags[i] !== 0) i = (i + 1) & mask;
+      for (let step = 1; tags[i] !== 0; step++) i = (i + step) & mask;
       tags[i] = oldTags[j] as number;
       slots[i] = ref;
     }

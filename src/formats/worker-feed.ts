@@ -90,6 +90,13 @@ export type WorkerMessage =
 
 const WORKER_URL = new URL("./read-worker.js", import.meta.url);
 
+let running = 0;
+
+/** Reader threads started and not yet exited (the CLI's young-generation cap waits while any run). */
+export function readerThreadsRunning(): number {
+  return running;
+}
+
 /** The compiled worker script exists (not the case when running from the TypeScript sources). */
 export function workerAvailable(): boolean {
   return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL));
@@ -142,6 +149,7 @@ export async function openFeedInWorker(spec: string, options: ReadFeedOptions): 
     workerData: init,
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
   });
+  running++;
   const inbox: WorkerMessage[] = [];
   let failure: Error | undefined;
   let exited = false;
@@ -163,6 +171,7 @@ export async function openFeedInWorker(spec: string, options: ReadFeedOptions): 
     notify();
   });
   worker.on("exit", () => {
+    running--;
     exited = true;
     notify();
   });

@@ -1,10 +1,14 @@
 /**
- * Streaming XML record splitter: decoded text chunks in, one string per record element out.
+ * Streaming XML record splitter: decoded text chunks in, one record per record element out.
  *
- * fast-xml-parser (and our record parser) only parse whole strings, so a feed is first cut into
- * one string per record (`<item>…</item>`, `<entry>…</entry>`, `<product …/>`, …) here, in flat
- * memory: consumed text is dropped after every chunk, and a record over the size cap is counted
- * and reported but its text is not kept.
+ * With `parse` (what the reader uses), each record (`<item>…</item>`, `<entry>…</entry>`,
+ * `<product …/>`, …) is parsed where it lies in the buffer as soon as its start tag is seen
+ * (xml-record.ts `parseElementAt`): one pass over the text, no string cut out per record and
+ * scanned again. A record that does not end inside the buffer, is over the size cap, or has
+ * anything unusual about its markup is instead cut out as before (`text`) and parsed on its own,
+ * so both ways give the same records (test/xml-one-pass.test.ts). Without `parse`, every record
+ * is cut out as a string. Memory stays flat: consumed text is dropped after every chunk, and a
+ * record over the size cap is counted and reported but its text is not kept.
  *
  * The scanner jumps from `<` to `<` with indexOf and only looks closely at markup. It knows
  * comments, CDATA sections, processing instructions, DOCTYPE (with an internal subset) and quoted
@@ -15,6 +19,8 @@
  * async-iterable adapter.
  */
 import { FeedpipeError } from "../core/errors.js";
+import type { Fields } from "../core/record.js";
+import { type NameHints, parseElementAt } from "./xml-record.js";
 
 /** One record cut out of the document. */
 export interface XmlRecordText {
@@ -28,6 +34,13 @@ export interface XmlRecordText {
   offset: number;
   /** Set when the record exceeded `maxRecordBytes`: its length in characters (its text was not kept). */
   oversize?: number | undefined;
+  /**
+   * With the `parse` option: the record's fields, parsed in place (`text` is then empty). Records
+   * without them (malformed, oversize, or cut by a chunk boundary) are parsed from `text`.
+   */
+  fields?: Fields | undefined;
+  /** With `fields`: the record element declares namespaces (`@xmlns…` keys are among the fields). */
+  xmlns?: boolean | undefined;
 }
 
 export interface XmlSplitterOptions {
@@ -41,6 +54,11 @@ export interface XmlSplitterOptions {
   source: string;
   /** Records longer than this many characters are reported as oversize, not kept. */
   maxRecordBytes: number;
+  /**
+   * Parse each record where it lies in the buffer (one pass over the text, see xml-record.ts
+   * `parseElementAt`) and return its `fields`, instead of only cutting out its text.
+   */
+  parse?: boolean | undefined;
 }
 
 /** Characters of an oversize record kept for the report. */
@@ -102,6 +120,7 @@ export class XmlSplitter {
   private readonly qualified: boolean;
   private readonly max: number;
   private readonly source: string;
+  private readonly hints: NameHints | undefined;
 
   private buf = "";
   /** Scan position in buf: everything before it is understood. */
@@ -151,6 +170,7 @@ export class XmlSplitter {
     this.qualified = tag.includes(":");
     this.max = options.maxRecordBytes;
     this.source = options.source;
+    this.hints = options.parse === true ? [] : undefined;
   }
 
   /** Number of records completed so far. */
@@ -276,6 +296,25 @@ export class XmlSplitter {
       });
     }
     this.recHead = "";
+  }
+
+  /** A record parsed in place, from `lt` to `end`. */
+  private parsedRecord(lt: number, end: number, fields: Fields, xmlns: boolean): void {
+    this.advanceTo(lt);
+    this.index++;
+    this.seenRecord = true;
+    const size = end - lt;
+    if (size > this.max) {
+      this.out.push({
+        text: this.buf.slice(lt, lt + OVERSIZE_HEAD),
+        index: this.index,
+        line: this.line,
+        offset: this.bytes,
+        oversize: size,
+      });
+    } else {
+      this.out.push({ text: "", index: this.index, line: this.line, offset: this.bytes, fields, xmlns });
+    }
   }
 
   private enterConstruct(state: number, lt: number): void {
@@ -422,11 +461,22 @@ export class XmlSplitter {
               pos = lt;
               break scan;
             }
-            if (this.inRecord && !this.matches(lt + 1, nameEnd)) {
-              // Another element inside the record: only its name matters here. Its attributes
-              // cannot hold '<' (not allowed in attribute values), so scanning on for '<' is safe.
-              pos = nameEnd;
-              continue;
+            if (this.inRecord) {
+              if (!this.matches(lt + 1, nameEnd)) {
+                // Another element inside the record: only its name matters here. Its attributes
+                // cannot hold '<' (not allowed in attribute values), so scanning on for '<' is safe.
+                pos = nameEnd;
+                continue;
+              }
+            } else if (this.hints !== undefined && this.matches(lt + 1, nameEnd)) {
+              // A record starts: parse it where it lies. If it does not end in this buffer, or
+              // anything about it is unusual, it is cut out below and parsed on its own instead.
+              const r = parseElementAt(buf, lt, true, this.hints);
+              if (typeof r !== "string") {
+                this.parsedRecord(lt, r.end, r.fields, r.xmlns);
+                pos = r.end;
+                continue;
+              }
             }
             // Record tag or markup outside records: find the tag's end outside quotes. A quote run
             // never crosses '<' (not allowed in attribute values), so a broken tag cannot swallow

@@ -1,6 +1,7 @@
 /**
- * XML reader: decoded text → record strings (xml-splitter.ts) → fields (xml-record.ts), in
- * batches (one per input chunk).
+ * XML reader: decoded text → fields, in batches (one per input chunk). The splitter
+ * (xml-splitter.ts) finds each record and parses it in place (xml-record.ts); records cut by a
+ * chunk boundary or with unusual markup are cut out as strings and parsed on their own.
  *
  * Field shape (fast-xml-parser's, with attributes as `@name`; see xml-record.ts and its
  * differential tests):
@@ -132,10 +133,18 @@ function toRecord(
   plan: NsPlan | undefined,
   ns: Record<string, string>,
 ): SourceRecord {
-  const base = { source, index: r.index, line: r.line, offset: r.offset };
+  const { index, line, offset } = r;
+  if (r.fields !== undefined) {
+    // Parsed in place by the splitter (the common case).
+    const fields = r.xmlns === true || plan !== undefined ? recordFields(r.fields, plan, ns) : r.fields;
+    return { source, index, line, offset, fields };
+  }
   if (r.oversize !== undefined) {
     return {
-      ...base,
+      source,
+      index,
+      line,
+      offset,
       fields: {},
       problem: {
         code: "RECORD_TOO_LARGE",
@@ -147,10 +156,13 @@ function toRecord(
     };
   }
   const parsed = parseXmlRecord(r.text);
-  if (parsed.ok) return { ...base, fields: recordFields(parsed.fields, plan, ns) };
+  if (parsed.ok) return { source, index, line, offset, fields: recordFields(parsed.fields, plan, ns) };
   const error = parsed.error;
   return {
-    ...base,
+    source,
+    index,
+    line,
+    offset,
     fields: {},
     problem: {
       code: "XML_MALFORMED",
@@ -166,7 +178,7 @@ function toRecord(
 export const readXml: Reader<XmlReaderOptions> = (text, options): RecordStream => {
   const { source, maxRecordBytes } = options;
   // Validates recordTag and maxRecordBytes now, before any I/O.
-  const splitter = new XmlSplitter({ recordTag: options.recordTag, source, maxRecordBytes });
+  const splitter = new XmlSplitter({ recordTag: options.recordTag, source, maxRecordBytes, parse: true });
   return {
     async *[Symbol.asyncIterator]() {
       let plan: NsPlan | undefined;
