@@ -165,7 +165,8 @@ export async function acquireLock(path: string, key: string, options: LockOption
       const busy = tryTake();
       if (busy === undefined) break;
       const waited = now() - started;
-      if (waited >= waitMs) throw new LockBusyError(key, describe(busy), waited);
+      // A refusal without --wait says how to wait; after waiting it says for how long.
+      if (waited >= waitMs) throw new LockBusyError(key, describe(busy), waitMs === 0 ? 0 : waited);
       options.signal?.throwIfAborted();
       await new Promise((r) => setTimeout(r, Math.min(options.pollMs ?? 500, waitMs - waited)).unref?.());
     }
