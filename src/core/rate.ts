@@ -375,21 +375,28 @@ export class RateController {
     for (const [a, b] of this.#stalls) stalled += Math.max(0, Math.min(b, ticket.sentAt) - Math.max(a, from));
     const span = Math.max(WINDOW_MS / 4, WINDOW_MS - stalled);
     const measured = (this.#countPassed(from, ticket.sentAt) * WINDOW_MS) / span;
-    if (measured > 0) {
-      // Refused at `rate`: the limit is below the limit that rate was derived from (a refusal of
-      // the held rate, from jitter, does not ratchet it down); below what passed, if less.
+    const prev = this.#limit;
+    if (measured > 0 && prev !== undefined && this.#rate <= prev * RATE_MARGIN * 1.001) {
+      // Refused at (or below) the held rate: jitter on the way to the server, or a lower limit.
+      // A clearly lower measurement is believed; otherwise the limit stays, the rate keeps more
+      // room (down to 90% of it) and probing above it becomes rarer. The additive increase wins
+      // the room back once the refusals stop.
+      if (measured < prev * 0.9) {
+        this.#limit = measured;
+        this.#rate = Math.min(this.#cap, measured * RATE_MARGIN);
+        this.#holdMs = HOLD_MIN_MS;
+      } else {
+        this.#rate = Math.min(this.#cap, Math.max(prev * 0.9, this.#rate * RATE_MARGIN));
+        this.#holdMs = Math.min(HOLD_MAX_MS, this.#holdMs * 2);
+      }
+    } else if (measured > 0) {
+      // Refused while probing above the limit (or for the first time): the limit is what passed,
+      // and not above the limit the refused rate was derived from.
       const limit = Number.isFinite(this.#rate) ? Math.min(measured, this.#rate / RATE_MARGIN) : measured;
-      // The same ceiling again: probing above it is wasted, probe half as often.
-      const same =
-        this.#limit !== undefined && Math.abs(limit - this.#limit) <= Math.max(1, this.#limit * 0.03);
+      const same = prev !== undefined && Math.abs(limit - prev) <= Math.max(1, prev * 0.03);
       this.#holdMs = same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS;
       this.#limit = limit;
-      // Refused again at the same limit (jitter on the way to the server): keep more room, down
-      // to 90% of the limit; the additive increase wins it back once the refusals stop.
-      const held = same
-        ? Math.max(limit * 0.9, Math.min(this.#rate, limit) * RATE_MARGIN)
-        : limit * RATE_MARGIN;
-      this.#rate = Math.min(this.#cap, held);
+      this.#rate = Math.min(this.#cap, limit * RATE_MARGIN);
     } else if (Number.isFinite(this.#rate)) {
       this.#rate = Math.max(0.1, this.#rate / 2);
       this.#limit = this.#rate;
