@@ -36,6 +36,7 @@
  */
 import { type Clock, systemClock } from "./clock.js";
 import { NetworkError } from "./errors.js";
+import type { RateHeaders, RateOptions, RateOutcome, RateStats, RateTicket } from "./rate-types.js";
 
 /** Default `--max-wait`: 15 minutes of nothing but rate-limit answers stops the run. */
 export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
@@ -53,65 +54,14 @@ const HOLD_PER_PAUSE = 30;
 const INCREASE_PER_S = 0.005;
 const IDLE_NAP_MS = 60_000;
 
-export interface RateOptions {
-  /** Explicit cap in requests per second (`--rate`); unset: learned from the server only. */
-  maxRate?: number | undefined;
-  /** Longest stall on rate-limit answers before the run stops (ms, default 15 minutes). */
-  maxWaitMs?: number | undefined;
-  clock?: Clock | undefined;
-  /** Called when a rate-limit answer pauses the host (not for answers to requests already sent). */
-  onPause?: ((event: RatePause) => void) | undefined;
-}
-
-export interface RatePause {
-  host: string;
-  pauseMs: number;
-  /** The answer's error message (e.g. "Rate limited by … (HTTP 429)"). */
-  message: string | undefined;
-}
-
-export interface RateTicket {
-  /** When the request was let through (clock ms). */
-  readonly sentAt: number;
-  /** The single request sent after a pause to see whether the server accepts again. */
-  readonly probe: boolean;
-  /** Grant order (1, 2, ...). */
-  readonly seq: number;
-  settled: boolean;
-}
-
-export type RateOutcome =
-  /** Any answer that was not a rate limit (success, refusal, 5xx, reset: the server counted it). */
-  | { kind: "passed" }
-  | { kind: "limited"; retryAfterMs?: number | undefined; message?: string | undefined }
-  /** Aborted before an answer. */
-  | { kind: "cancelled" };
-
-/** Rate-limit headers of one answer (Partnerize's X-RateLimit-*), already in ms. */
-export interface RateHeaders {
-  limit?: number | undefined;
-  remaining?: number | undefined;
-  resetMs?: number | undefined;
-  retryAfterMs?: number | undefined;
-}
-
-export interface RateStats {
-  host: string;
-  /** Requests let through (every attempt). */
-  requests: number;
-  /** Rate-limit answers. */
-  rateLimited: number;
-  /** Retries after errors (counted by `withRetry`). */
-  retries: number;
-  /** Requests per second the controller paces to now (undefined: not paced). */
-  currentRate: number | undefined;
-  /** The server's limit as learned from its answers (requests per second). */
-  learnedLimit: number | undefined;
-  /** Answers that passed per second, from the first request to the last answer. */
-  achievedRate: number | undefined;
-  /** Time spent paused by rate-limit answers (ms). */
-  pausedMs: number;
-}
+export type {
+  RateHeaders,
+  RateOptions,
+  RateOutcome,
+  RatePause,
+  RateStats,
+  RateTicket,
+} from "./rate-types.js";
 
 interface Waiter {
   resolve(ticket: RateTicket): void;
