@@ -36,6 +36,7 @@
  */
 import { type Clock, systemClock } from "./clock.js";
 import { NetworkError } from "./errors.js";
+import type { RateHeaders, RateOptions, RateOutcome, RateStats, RateTicket } from "./rate-types.js";
 
 /** Default `--max-wait`: 15 minutes of nothing but rate-limit answers stops the run. */
 export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
@@ -53,65 +54,14 @@ const HOLD_PER_PAUSE = 30;
 const INCREASE_PER_S = 0.005;
 const IDLE_NAP_MS = 60_000;
 
-export interface RateOptions {
-  /** Explicit cap in requests per second (`--rate`); unset: learned from the server only. */
-  maxRate?: number | undefined;
-  /** Longest stall on rate-limit answers before the run stops (ms, default 15 minutes). */
-  maxWaitMs?: number | undefined;
-  clock?: Clock | undefined;
-  /** Called when a rate-limit answer pauses the host (not for answers to requests already sent). */
-  onPause?: ((event: RatePause) => void) | undefined;
-}
-
-export interface RatePause {
-  host: string;
-  pauseMs: number;
-  /** The answer's error message (e.g. "Rate limited by … (HTTP 429)"). */
-  message: string | undefined;
-}
-
-export interface RateTicket {
-  /** When the request was let through (clock ms). */
-  readonly sentAt: number;
-  /** The single request sent after a pause to see whether the server accepts again. */
-  readonly probe: boolean;
-  /** Grant order (1, 2, ...). */
-  readonly seq: number;
-  settled: boolean;
-}
-
-export type RateOutcome =
-  /** Any answer that was not a rate limit (success, refusal, 5xx, reset: the server counted it). */
-  | { kind: "passed" }
-  | { kind: "limited"; retryAfterMs?: number | undefined; message?: string | undefined }
-  /** Aborted before an answer. */
-  | { kind: "cancelled" };
-
-/** Rate-limit headers of one answer (Partnerize's X-RateLimit-*), already in ms. */
-export interface RateHeaders {
-  limit?: number | undefined;
-  remaining?: number | undefined;
-  resetMs?: number | undefined;
-  retryAfterMs?: number | undefined;
-}
-
-export interface RateStats {
-  host: string;
-  /** Requests let through (every attempt). */
-  requests: number;
-  /** Rate-limit answers. */
-  rateLimited: number;
-  /** Retries after errors (counted by `withRetry`). */
-  retries: number;
-  /** Requests per second the controller paces to now (undefined: not paced). */
-  currentRate: number | undefined;
-  /** The server's limit as learned from its answers (requests per second). */
-  learnedLimit: number | undefined;
-  /** Answers that passed per second, from the first request to the last answer. */
-  achievedRate: number | undefined;
-  /** Time spent paused by rate-limit answers (ms). */
-  pausedMs: number;
-}
+export type {
+  RateHeaders,
+  RateOptions,
+  RateOutcome,
+  RatePause,
+  RateStats,
+  RateTicket,
+} from "./rate-types.js";
 
 interface Waiter {
   resolve(ticket: RateTicket): void;
@@ -375,21 +325,28 @@ export class RateController {
     for (const [a, b] of this.#stalls) stalled += Math.max(0, Math.min(b, ticket.sentAt) - Math.max(a, from));
     const span = Math.max(WINDOW_MS / 4, WINDOW_MS - stalled);
     const measured = (this.#countPassed(from, ticket.sentAt) * WINDOW_MS) / span;
-    if (measured > 0) {
-      // Refused at `rate`: the limit is below the limit that rate was derived from (a refusal of
-      // the held rate, from jitter, does not ratchet it down); below what passed, if less.
+    const prev = this.#limit;
+    if (measured > 0 && prev !== undefined && this.#rate <= prev * RATE_MARGIN * 1.001) {
+      // Refused at (or below) the held rate: jitter on the way to the server, or a lower limit.
+      // A clearly lower measurement is believed; otherwise the limit stays, the rate keeps more
+      // room (down to 90% of it) and probing above it becomes rarer. The additive increase wins
+      // the room back once the refusals stop.
+      if (measured < prev * 0.9) {
+        this.#limit = measured;
+        this.#rate = Math.min(this.#cap, measured * RATE_MARGIN);
+        this.#holdMs = HOLD_MIN_MS;
+      } else {
+        this.#rate = Math.min(this.#cap, Math.max(prev * 0.9, this.#rate * RATE_MARGIN));
+        this.#holdMs = Math.min(HOLD_MAX_MS, this.#holdMs * 2);
+      }
+    } else if (measured > 0) {
+      // Refused while probing above the limit (or for the first time): the limit is what passed,
+      // and not above the limit the refused rate was derived from.
       const limit = Number.isFinite(this.#rate) ? Math.min(measured, this.#rate / RATE_MARGIN) : measured;
-      // The same ceiling again: probing above it is wasted, probe half as often.
-      const same =
-        this.#limit !== undefined && Math.abs(limit - this.#limit) <= Math.max(1, this.#limit * 0.03);
+      const same = prev !== undefined && Math.abs(limit - prev) <= Math.max(1, prev * 0.03);
       this.#holdMs = same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS;
       this.#limit = limit;
-      // Refused again at the same limit (jitter on the way to the server): keep more room, down
-      // to 90% of the limit; the additive increase wins it back once the refusals stop.
-      const held = same
-        ? Math.max(limit * 0.9, Math.min(this.#rate, limit) * RATE_MARGIN)
-        : limit * RATE_MARGIN;
-      this.#rate = Math.min(this.#cap, held);
+      this.#rate = Math.min(this.#cap, limit * RATE_MARGIN);
     } else if (Number.isFinite(this.#rate)) {
       this.#rate = Math.max(0.1, this.#rate / 2);
       this.#limit = this.#rate;
