@@ -11,6 +11,7 @@ import pLimit from "p-limit";
 import { FeedpipeError } from "../../core/errors.js";
 import { type JobFile, type JobSpec, loadJobFile } from "../../jobs/job-file.js";
 import { createScheduler, nextStart } from "../../jobs/scheduler.js";
+import { openBackend } from "../../sync/backend.js";
 import { JobHistory } from "../../sync/history.js";
 import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { optionCatalog } from "../jobs/catalog.js";
@@ -66,6 +67,18 @@ function outcomeLine(o: JobOutcome): string {
     (o.error ? `\n${" ".repeat(21)}${o.error}` : "") +
     "\n"
   );
+}
+
+/** A scheduled start skipped because the previous run is still going: recorded in its history. */
+async function recordSkip(ctx: CliContext, job: JobSpec, name: string, reason: string): Promise<void> {
+  const backend = openBackend(ctx.io.env, jobStatePath(job, ctx.io));
+  try {
+    const history = await backend.openHistory();
+    await history.skipped(name, "scheduled", reason);
+    await history.close();
+  } finally {
+    await backend.close();
+  }
 }
 
 export function registerJobs(program: Command, ctx: CliContext, runCommand: RunCommand): void {
@@ -159,12 +172,9 @@ Examples:
           logger.event("skip", { job: name, reason });
           const job = jobFile.jobs.find((j) => j.name === name);
           if (!job) return;
-          const history = JobHistory.open(jobStatePath(job, ctx.io));
-          try {
-            history.skipped(name, "scheduled", reason);
-          } finally {
-            history.close();
-          }
+          void recordSkip(ctx, job, name, reason).catch((err: unknown) =>
+            logger.event("error", { job: name, error: (err as Error).message }),
+          );
         },
       });
       const offHangup = ctx.io.onHangup?.(() => {

@@ -35,7 +35,7 @@ import {
   type ProductSink,
   productFields,
 } from "../../networks/partnerboost/brand.js";
-import { SyncState } from "../../sync/state.js";
+import { openBackend } from "../../sync/backend.js";
 import { jsonExtras } from "../../jobs/report/model.js";
 import { SinceTracker } from "../../jobs/report/since.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
@@ -207,14 +207,16 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     const collector = reportCollector("push", source, !!flags.html || flags.json === true, flags.preset);
     let bytes: number | undefined;
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);
-    const state = SyncState.open(statePath, { readonly: dryRun, endpoint: pb.apiUrl });
-    const cleanups: (() => void)[] = [() => state.close()];
+    const backend = openBackend(ctx.io.env, statePath);
+    const state = await backend.openState({ readonly: dryRun, endpoint: pb.apiUrl });
+    const cleanups: (() => void | Promise<void>)[] = [() => backend.close(), () => state.close()];
     if (!dryRun) {
       try {
         const lock = await takeRunLock(ctx, statePath, `partnerboost:${brandId}`, "push", flags.wait);
         cleanups.push(() => lock.release());
       } catch (err) {
-        state.close();
+        await state.close();
+        await backend.close();
         throw err;
       }
     }
@@ -222,7 +224,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     try {
       let spec = sourcePath(ctx, source);
       const gateNeedsTwoPasses =
-        !dryRun && flags.force !== true && state.lastCompletedRun(brandId) !== undefined;
+        !dryRun && flags.force !== true && (await state.lastCompletedRun(brandId)) !== undefined;
       if (spec === "-" && gateNeedsTwoPasses) {
         const spooled = await spoolStdin(ctx);
         cleanups.push(spooled.cleanup);
@@ -244,7 +246,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         bytes = feed.size;
         return pipeline.process(feed);
       };
-      const since = collector ? new SinceTracker(state, brandId) : undefined;
+      const since = collector ? await SinceTracker.open(state, brandId) : undefined;
       rejects = flags.rejects
         ? await openRejects(resolve(ctx.io.cwd, flags.rejects), { stdout: ctx.io.stdout })
         : undefined;
@@ -283,7 +285,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
           onBatch: async (batch) => {
             progress.update({ records: batch.length });
             collector?.observe(batch);
-            since?.observe(batch);
+            await since?.observe(batch);
             await rejects?.add(batch);
           },
           onDryRun: (product) => {
@@ -366,7 +368,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       ctx.exitCode = summary.gate?.refused ? 2 : ok ? EXIT_OK : EXIT_INVALID;
     } finally {
       await rejects?.abort();
-      for (const c of cleanups.reverse()) c();
+      for (const c of cleanups.reverse()) await c();
     }
   });
 }

@@ -10,7 +10,8 @@ import { Readable } from "node:stream";
 import { redactSecrets } from "../../core/errors.js";
 import type { JobSpec, OptionCatalog } from "../../jobs/job-file.js";
 import { sendNotice, shouldNotify } from "../../jobs/notify.js";
-import { JobHistory, type JobRunEnd } from "../../sync/history.js";
+import { openBackend } from "../../sync/backend.js";
+import type { JobRunEnd } from "../../sync/history.js";
 import type { CliIO } from "../context.js";
 import { jobArgv } from "./catalog.js";
 import type { JobLogger } from "./log.js";
@@ -137,10 +138,17 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
     if (!t.output.endsWith("/")) mkdirSync(dirname(resolve(io.cwd, t.output)), { recursive: true });
     else mkdirSync(resolve(io.cwd, t.output), { recursive: true });
   }
-  mkdirSync(dirname(statePath), { recursive: true });
-  const history = JobHistory.open(statePath);
+  const backend = openBackend(io.env, statePath);
+  let history: Awaited<ReturnType<typeof backend.openHistory>>;
+  let runId: number;
   const started = new Date();
-  const runId = history.start(job.name, command, started);
+  try {
+    history = await backend.openHistory();
+    runId = await history.start(job.name, command, started);
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
   logger.event("start", { job: job.name, command, runId });
   const progress = setInterval(
     () => logger.event("progress", { job: job.name, elapsedMs: Date.now() - started.getTime() }),
@@ -175,9 +183,10 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
       : redactSecrets(firstError(stderr) ?? (status === "aborted" ? "aborted" : `exit ${code}`), job.secrets);
   const counts = countsOf(result);
   try {
-    history.finish(runId, { status, exitCode: code, counts, rules: rulesOf(result), error }, finished);
+    await history.finish(runId, { status, exitCode: code, counts, rules: rulesOf(result), error }, finished);
   } finally {
-    history.close();
+    await history.close();
+    await backend.close();
   }
   const outcome: JobOutcome = {
     job: job.name,

@@ -1,0 +1,24 @@
+/**
+ * Which driver holds the sync state: Redis when FEEDPIPE_REDIS_URL is set (workers on many machines
+ * share it; `jobs … --redis URL` sets it for the commands a worker runs), otherwise the SQLite file.
+ *
+ *   FEEDPIPE_REDIS_URL      redis://[user:password@]host:port[/db]
+ *   FEEDPIPE_REDIS_PREFIX   key prefix (default "feedpipe:"), to share one server between setups
+ */
+import { RedisBackend } from "./redis.js";
+import { SqliteBackend } from "./sqlite.js";
+import type { StateBackend } from "./store.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function redisUrlOf(env: Env): string | undefined {
+  const url = env.FEEDPIPE_REDIS_URL?.trim();
+  return url ? url : undefined;
+}
+
+/** The backend for this environment; the SQLite one at `statePath` (resolved against `cwd`). */
+export function openBackend(env: Env, statePath: string, cwd = "."): StateBackend {
+  const url = redisUrlOf(env);
+  if (url) return new RedisBackend(url, { prefix: env.FEEDPIPE_REDIS_PREFIX });
+  return new SqliteBackend(statePath, cwd);
+}
