@@ -4,6 +4,7 @@
  *
  *   FEEDPIPE_REDIS_URL      redis://[user:password@]host:port[/db]
  *   FEEDPIPE_REDIS_PREFIX   key prefix (default "feedpipe:"), to share one server between setups
+ *   FEEDPIPE_LOCK_TTL_MS    a brand lock whose holder stopped beating expires after this (default 30 000)
  */
 import { RedisBackend } from "./redis.js";
 import { SqliteBackend } from "./sqlite.js";
@@ -19,6 +20,12 @@ export function redisUrlOf(env: Env): string | undefined {
 /** The backend for this environment; the SQLite one at `statePath` (resolved against `cwd`). */
 export function openBackend(env: Env, statePath: string, cwd = "."): StateBackend {
   const url = redisUrlOf(env);
-  if (url) return new RedisBackend(url, { prefix: env.FEEDPIPE_REDIS_PREFIX });
+  if (url) {
+    const ttl = Number(env.FEEDPIPE_LOCK_TTL_MS);
+    return new RedisBackend(url, {
+      prefix: env.FEEDPIPE_REDIS_PREFIX,
+      lockTtlMs: Number.isInteger(ttl) && ttl >= 1000 ? ttl : undefined,
+    });
+  }
   return new SqliteBackend(statePath, cwd);
 }

@@ -217,12 +217,15 @@ export class RedisState implements SyncStore {
 export interface RedisBackendOptions {
   /** Key prefix (default "feedpipe:"). */
   prefix?: string | undefined;
+  /** Default time-to-live of a lock whose holder stops its heartbeat (ms, default 30 000). */
+  lockTtlMs?: number | undefined;
 }
 
 export class RedisBackend implements StateBackend {
   readonly where: string;
   readonly redis: Redis;
   readonly prefix: string;
+  private readonly lockTtlMs: number;
 
   constructor(
     readonly url: string,
@@ -230,6 +233,7 @@ export class RedisBackend implements StateBackend {
   ) {
     this.where = safeRedisUrl(url);
     this.prefix = options.prefix ?? "feedpipe:";
+    this.lockTtlMs = options.lockTtlMs ?? 30_000;
     this.redis = connectRedis(url);
   }
 
@@ -249,7 +253,7 @@ export class RedisBackend implements StateBackend {
 
   async acquireLock(key: string, options: LockOptions): Promise<HeldLock> {
     const now = options.now ?? Date.now;
-    const ttl = options.ttlMs ?? 30_000;
+    const ttl = options.ttlMs ?? this.lockTtlMs;
     const token = randomUUID();
     const redisKey = `${this.prefix}lock:${key}`;
     const value = JSON.stringify({
@@ -310,7 +314,7 @@ export class RedisBackend implements StateBackend {
       pid: v.pid,
       host: v.host,
       startedAt: v.startedAt,
-      heartbeatAt: new Date(Date.now() - Math.max(0, 30_000 - pttl)).toISOString(),
+      heartbeatAt: new Date(Date.now() - Math.max(0, this.lockTtlMs - pttl)).toISOString(),
     };
   }
 

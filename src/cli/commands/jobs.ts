@@ -17,6 +17,13 @@ import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.j
 import { optionCatalog } from "../jobs/catalog.js";
 import { executeJob, type JobOutcome, jobStatePath, type RunCommand } from "../jobs/execute.js";
 import { createJobLogger, type LogFormat } from "../jobs/log.js";
+import {
+  addRedisOptions,
+  type RedisFlags,
+  registerQueueCommands,
+  scheduleOnRedis,
+  statusOnRedis,
+} from "./jobs-redis.js";
 
 interface RunFlags {
   job?: string[] | undefined;
@@ -136,23 +143,29 @@ Exit codes: 0 all jobs ok, 1 some ended partial (invalid rows, failed products),
       ctx.exitCode = combinedExit(outcomes.filter((o): o is JobOutcome => o !== undefined));
     });
 
-  jobs
+  const schedule = jobs
     .command("schedule")
     .argument("<file>", "job file (YAML or JSON)")
-    .description("stay running and start each job at its schedule's times")
-    .addOption(logOption())
+    .description(
+      "stay running and start each job at its schedule's times (with --redis: register them in BullMQ)",
+    )
+    .addOption(logOption());
+  addRedisOptions(schedule, true)
     .addHelpText(
       "after",
       `
 A job whose previous run is still going when its time comes is skipped (logged, recorded).
 SIGINT/SIGTERM: running jobs stop between batches and are recorded as aborted, then feedpipe exits.
 SIGHUP: the job file is read again (a broken file is reported and the old schedule kept).
+With --redis URL: each scheduled job becomes a BullMQ job scheduler (run again to update; jobs
+no longer in the file are unscheduled) and feedpipe exits; \`jobs worker\` processes runs.
 
 Examples:
   $ feedpipe jobs schedule jobs.yaml
   $ feedpipe jobs schedule jobs.yaml --log-format json | my-log-shipper`,
     )
-    .action(async (file: string, flags: { logFormat?: LogFormat }) => {
+    .action(async (file: string, flags: RedisFlags & { logFormat?: LogFormat }) => {
+      if (flags.redis) return scheduleOnRedis(ctx, program, file, flags);
       let jobFile = await load(file);
       const logger = createJobLogger(flags.logFormat ?? "text", ctx.io.stdout, ctx.io.stderr);
       const catalog = optionCatalog(program);
@@ -198,13 +211,16 @@ Examples:
       ctx.exitCode = EXIT_OK;
     });
 
-  jobs
+  const status = jobs
     .command("status")
-    .argument("<file>", "job file (YAML or JSON)")
-    .description("per job: the last runs and the next start time")
+    .argument("[file]", "job file (YAML or JSON); optional with --redis")
+    .description("per job: the last runs and the next start time (with --redis: the queue too)")
     .option("--runs <n>", "runs shown per job (default 5)", positiveInt("--runs"))
-    .option("--json", "print JSON")
-    .action(async (file: string, flags: { runs?: number; json?: boolean }) => {
+    .option("--json", "print JSON");
+  addRedisOptions(status, false).action(
+    async (file: string | undefined, flags: RedisFlags & { runs?: number; json?: boolean }) => {
+      if (flags.redis) return statusOnRedis(ctx, program, file, flags);
+      if (!file) throw new FeedpipeError("USAGE", "jobs status: give the job file (or --redis URL)");
       const jobFile = await load(file);
       const rows = jobFile.jobs.map((job) => {
         const path = jobStatePath(job, ctx.io);
@@ -240,5 +256,8 @@ Examples:
           );
         }
       }
-    });
+    },
+  );
+
+  registerQueueCommands(jobs, program, ctx, runCommand, combinedExit);
 }

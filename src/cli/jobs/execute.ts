@@ -41,6 +41,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal | undefined;
   /** Seconds between progress log events (default 30). */
   progressEverySec?: number | undefined;
+  /** Send the job's notification when due (default true; a queue's earlier attempts do not). */
+  notify?: boolean | undefined;
   /** Notification retry overrides (tests). */
   notifyRetry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number } | undefined;
 }
@@ -200,7 +202,7 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
     error,
     result,
   };
-  if (shouldNotify(job.notify, status)) {
+  if (options.notify !== false && shouldNotify(job.notify, status)) {
     try {
       await sendNotice(
         job.notify,
