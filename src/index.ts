@@ -22,6 +22,9 @@ export type {
 export { describeOrigin } from "./core/record.js";
 export { type ErrorCode, FeedpipeError, NetworkError, redactSecrets, redactUrl } from "./core/errors.js";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from "./core/retry.js";
+export { DEFAULT_MAX_WAIT_MS, RateController, type RateOptions, type RateStats } from "./core/rate.js";
+export { RateLimits } from "./core/rate-limits.js";
+export { type Clock, systemClock } from "./core/clock.js";
 export { batched, collect, flatten } from "./core/batch.js";
 export { type FeedpipeConfig, loadConfig } from "./core/config.js";
 

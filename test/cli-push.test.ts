@@ -148,7 +148,8 @@ describe("feedpipe push", () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/sent\s+11/);
     expect(r.out).toMatch(/failed\s+1/);
-    expect(r.out).toMatch(/line 5 sku TP-004: \[HTTP_STATUS\] HTTP 500 .*after 2 attempts/);
+    expect(r.out).toMatch(/line 5 sku TP-004: \[HTTP_STATUS\] HTTP 500 .*after 4 attempts/); // 2 + 2 in the final pass
+    expect(r.out).toMatch(/final pass\s+0 {2}of 1 transient failures/);
     const again = await cli(["push", CATALOG, "--json", "--retries", "1"]);
     expect(JSON.parse(again.out)).toMatchObject({ sent: 0, unchanged: 11, failed: 1, ok: false });
     expect(again.code).toBe(1);

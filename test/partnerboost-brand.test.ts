@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FeedpipeError, type NetworkError } from "../src/core/errors.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import type { RetryEvent } from "../src/core/retry.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import { authHash } from "../src/networks/partnerboost/auth.js";
@@ -140,13 +141,23 @@ describe("PartnerBoost brand client against the sandbox", () => {
     expect(retries).toHaveLength(0);
   });
 
-  it("retries rate limits: code 1002 with backoff, HTTP 429 honouring Retry-After", async () => {
+  it("rate limits (code 1002, HTTP 429 + Retry-After) wait in the run's controller, not as retries", async () => {
     sb = await startBrandSandbox();
     const retries: RetryEvent[] = [];
+    const rates = new RateLimits();
     sb.script.push({ kind: "code", code: 1002 }, { kind: "status", status: 429, retryAfter: "0.03" });
-    await client(sb, {}, retries).pushProduct(product(1));
-    expect(retries.map((r) => r.error.code)).toEqual(["NET_RATE_LIMITED", "NET_RATE_LIMITED"]);
-    expect(retries[1]!.delayMs).toBe(30);
+    const c = createBrandClient(sb.config, {
+      retry: { ...FAST_RETRY, attempts: 1 },
+      onRetry: (e) => retries.push(e),
+      timeoutMs: 2000,
+      rates,
+    });
+    await c.pushProduct(product(1));
+    expect(retries).toEqual([]);
+    const [host] = rates.stats();
+    expect(host).toMatchObject({ requests: 3, rateLimited: 2, retries: 0 });
+    // 50 ms after the 1002 (no Retry-After), then the 30 ms the 429 asked for.
+    expect(host!.pausedMs).toBeGreaterThanOrEqual(80);
     expect(sb.brand.store.receipts.get("SKU-0001")).toBe(1);
   });
 

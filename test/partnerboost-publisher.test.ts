@@ -5,7 +5,9 @@
 import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkGtin } from "../schemas/normalize.js";
+import type { Clock } from "../src/core/clock.js";
 import { FeedpipeError, NetworkError } from "../src/core/errors.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import {
   createPublisherClient,
@@ -28,6 +30,7 @@ import {
   type SandboxModule,
   startSandbox,
 } from "../src/sandbox/server.js";
+import { StepClock } from "./helpers/clock.js";
 
 const TOKEN = "pub-token-5f1c2a9e77";
 const FAST_RETRY = { attempts: 40, baseDelayMs: 5, maxDelayMs: 40, maxRetryAfterMs: 40 };
@@ -41,9 +44,10 @@ afterEach(async () => {
 async function sandbox(
   options: Partial<PartnerboostPublisherOptions> = {},
   faults?: FaultOptions,
+  clock?: Clock,
 ): Promise<{ sb: RunningSandbox; mod: ReturnType<typeof partnerboostPublisherModule>; apiUrl: string }> {
   const mod = partnerboostPublisherModule({ token: TOKEN, products: 300, seed: 5, ...options });
-  const sb = await startSandbox({ modules: [mod], faults });
+  const sb = await startSandbox({ modules: [mod], faults, clock });
   running.push(sb);
   return { sb, mod, apiUrl: `${sb.origin}/api.php` };
 }
@@ -285,7 +289,7 @@ describe("client against the sandbox", () => {
     expect(e4.context.field).toBe("limit");
   });
 
-  it("1002 is retried with backoff until it passes, and gives up with NET_RATE_LIMITED", async () => {
+  it("1002 waits in the run's rate controller until it passes, and stops at --max-wait", async () => {
     let n = 0;
     const s = await stub(() =>
       ++n <= 3
@@ -293,32 +297,35 @@ describe("client against the sandbox", () => {
         : { status: { code: 0, msg: "ok" }, data: { total: "0", list: [] } },
     );
     const events: number[] = [];
-    const c = client(s.apiUrl, { onRetry: (e) => events.push(e.attempt) });
+    const c = client(s.apiUrl, { onRetry: (e) => events.push(e.attempt), retry: { attempts: 1 } });
     expect((await c.listPage({}, 1, 10)).total).toBe(0);
-    expect(events).toEqual([1, 2, 3]);
-    expect(c.retries).toBe(3);
+    expect(events).toEqual([]); // not errors: no attempt was used up
+    expect(c.retries).toBe(0);
+    expect(c.requests).toBe(4);
 
     const always = await stub(() => ({ status: { code: 1002, msg: "Too many request" } }));
-    const err = await caught(
-      client(always.apiUrl, { retry: { ...FAST_RETRY, attempts: 3 } }).listPage({}, 1, 10),
-    );
+    const rates = new RateLimits({ maxWaitMs: 200 });
+    const err = await caught(client(always.apiUrl, { rates }).listPage({}, 1, 10));
     expect(err.code).toBe("NET_RATE_LIMITED");
     expect(err).toBeInstanceOf(NetworkError);
-    expect(err.context.attempts).toBe(3);
-    expect(always.requests()).toBe(3);
+    expect(err.message).toMatch(/--max-wait 0.2 s/);
+    expect(rates.stats()[0]!.rateLimited).toBe(always.requests());
   });
 
-  it("sandbox rate limiting in both styles (code 1002 and HTTP 429) is absorbed by retries", async () => {
+  it("sandbox rate limiting in both styles (code 1002 and HTTP 429) is absorbed by the controller", async () => {
     for (const style of ["code", "http"] as const) {
-      const { sb, mod, apiUrl } = await sandbox({}, { rateLimit: 3, rateLimitStyle: style });
-      // 6 requests at 3 per second wait up to a second or two for the next window: the retry
-      // budget must outlast that (40 jittered retries of at most 40 ms could end sooner, and did
-      // on a loaded CI machine).
-      const c = client(apiUrl, { retry: { ...FAST_RETRY, attempts: 400 } });
+      // Virtual time for the sandbox's windows and the controller: no dependence on wall seconds.
+      const clock = new StepClock();
+      const rates = new RateLimits({ clock });
+      const { sb, mod, apiUrl } = await sandbox({}, { rateLimit: 3, rateLimitStyle: style }, clock);
+      clock.busy = () => rates.for(apiUrl).inFlight;
+      const c = client(apiUrl, { retry: { ...FAST_RETRY, attempts: 1 }, rates });
       const pages = await Promise.all([1, 2, 3, 4, 5, 6].map((p) => c.listPage({}, p, 50)));
       expect(pages.flatMap((p) => p.products.map((x) => x.sku))).toEqual(mod.catalog.map((p) => p.sku));
       expect(sb.stats.faults.rateLimited).toBeGreaterThan(0);
-      expect(c.retries).toBe(sb.stats.faults.rateLimited);
+      expect(c.retries).toBe(0);
+      expect(rates.stats()[0]!.rateLimited).toBe(sb.stats.faults.rateLimited);
+      expect(clock.now()).toBeGreaterThanOrEqual(1000); // the second window took the rest
     }
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NetworkError } from "../src/core/errors.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import type { RetryEvent } from "../src/core/retry.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import { PartnerizeClient } from "../src/networks/partnerize/client.js";
@@ -316,14 +317,20 @@ describe("PartnerizeClient against the sandbox", () => {
     expect(err.message).toContain("Permission Denied");
   });
 
-  it("HTTP 429 waits X-RateLimit-Retry-After through the shared retry policy, then succeeds", async () => {
+  it("HTTP 429 waits X-RateLimit-Retry-After in the run's rate controller, then succeeds", async () => {
     const events: RetryEvent[] = [];
+    const rates = new RateLimits();
     pz.rateLimitNext(2);
-    const feeds = await client({ onRetry: (e) => events.push(e) }).listCampaignFeeds("10l176");
+    const feeds = await client({
+      onRetry: (e) => events.push(e),
+      rates,
+      retry: { attempts: 1 },
+    }).listCampaignFeeds("10l176");
     expect(feeds.length).toBeGreaterThan(0);
-    expect(events.map((e) => e.error.code)).toEqual(["NET_RATE_LIMITED", "NET_RATE_LIMITED"]);
-    expect(events.map((e) => e.delayMs)).toEqual([50, 50]);
-    expect(events[0]!.error.message).toContain("Too Many Requests");
+    expect(events).toEqual([]); // rate limits are not errors: no attempt was used up
+    const [host] = rates.stats();
+    expect(host).toMatchObject({ requests: 3, rateLimited: 2, retries: 0 });
+    expect(host!.pausedMs).toBeGreaterThanOrEqual(100); // 2 × X-RateLimit-Retry-After 0.05 s
   });
 
   it("rate limits from the sandbox's fault injection use the Partnerize 429 shape", async () => {
@@ -339,11 +346,14 @@ describe("PartnerizeClient against the sandbox", () => {
     expect(await limited.json()).toEqual({ error: { message: "Too Many Requests", type: "429" } });
   });
 
-  it("gives up on a persistent rate limit with NET_RATE_LIMITED after the policy's attempts", async () => {
-    pz.rateLimitNext(10);
-    const err = await caught(client({ retry: { ...FAST, attempts: 3 } }).listCampaignFeeds("10l176"));
+  it("a rate limit that outlasts --max-wait stops with NET_RATE_LIMITED", async () => {
+    pz.rateLimitNext(50);
+    const rates = new RateLimits({ maxWaitMs: 120 });
+    const err = await caught(client({ retry: { ...FAST, attempts: 3 }, rates }).listCampaignFeeds("10l176"));
     expect(err.code).toBe("NET_RATE_LIMITED");
-    expect(err.context.attempts).toBe(3);
+    expect(err.message).toMatch(/--max-wait 0.1 s/);
+    expect(err.retryable).toBe(false);
+    pz.rateLimitNext(0);
   });
 
   it("lists partner feeds with their campaign, tolerating wrapped items and numbers as strings", async () => {

@@ -359,7 +359,7 @@ describe("feedpipe register partnerize", () => {
     pz.rateLimitNext(1);
     const r = await cli(["feeds", "partnerize", "--campaign-id", "10l177"]);
     expect(r.code).toBe(0);
-    expect(r.err).toContain("rate limited (HTTP 429); retrying in 50 ms");
+    expect(r.err).toContain("is rate limiting (HTTP 429); waiting 50 ms before the next request");
     expect(r.out).toContain("1011l11");
   });
 

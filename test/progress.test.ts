@@ -56,6 +56,34 @@ describe("progress", () => {
     expect(writes).toEqual(["\r\x1b[Kpull: 200 records · 100/s · 2 pages"]);
   });
 
+  it("ends the line with the rate controller's status (paced rate, learned limit)", async () => {
+    const { RateLimits } = await import("../src/core/rate-limits.js");
+    const { rateStatus } = await import("../src/cli/rate.js");
+    const rates = new RateLimits({ maxRate: 20 });
+    const c = rates.for("http://127.0.0.1:1/api");
+    const { writes, stream } = fakeStream();
+    const clock = fakeClock();
+    const p = createProgress({
+      stream,
+      enabled: true,
+      unit: "records",
+      label: "push",
+      intervalMs: 500,
+      now: clock.now,
+      status: () => rateStatus(rates),
+    });
+    clock.advance(1000);
+    p.update({ records: 10 });
+    c.settle(await c.acquire(), { kind: "limited" });
+    clock.advance(1000);
+    p.update({ records: 10 });
+    expect(writes).toEqual([
+      "\r\x1b[Kpush: 10 records · 10/s",
+      // Refused at --rate 20 with nothing passed yet: the rate halves.
+      "\r\x1b[Kpush: 20 records · 10/s · paced 10/s · limit ~10/s · 1 rate-limited",
+    ]);
+  });
+
   it("percent by records when the total counts records", () => {
     const { writes, stream } = fakeStream();
     const clock = fakeClock();

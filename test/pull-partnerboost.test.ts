@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
 import { FeedpipeError } from "../src/core/errors.js";
 import { exportRows, pagesInOrder } from "../src/core/pull.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import { seededRandom } from "../src/core/random.js";
 import type { Row } from "../src/formats/types.js";
 import { openFeed } from "../src/formats/index.js";
@@ -35,6 +36,7 @@ import {
   type SandboxModule,
   startSandbox,
 } from "../src/sandbox/server.js";
+import { StepClock } from "./helpers/clock.js";
 
 const TOKEN = "pub-token-0a1b2c3d4e";
 // Generous attempts: a rate-limited request may wait a whole 1 s window, longer on a loaded CI machine.
@@ -46,15 +48,21 @@ afterEach(async () => {
   await closeHttpAgents();
 });
 
-async function sandbox(options: Partial<PartnerboostPublisherOptions> = {}, faults?: FaultOptions) {
+/** With `virtual`, the sandbox's rate windows and the client's rate controller share a StepClock. */
+async function sandbox(
+  options: Partial<PartnerboostPublisherOptions> = {},
+  faults?: FaultOptions,
+  virtual = false,
+) {
   const mod = partnerboostPublisherModule({ token: TOKEN, products: 500, seed: 9, ...options });
-  const sb = await startSandbox({ modules: [mod], faults });
+  const clock = virtual ? new StepClock() : undefined;
+  const rates = new RateLimits({ clock });
+  const sb = await startSandbox({ modules: [mod], faults, clock });
   running.push(sb);
-  const client = createPublisherClient(
-    { token: TOKEN, apiUrl: `${sb.origin}/api.php` },
-    { retry: FAST_RETRY },
-  );
-  return { sb, mod, client };
+  const apiUrl = `${sb.origin}/api.php`;
+  if (clock) clock.busy = () => rates.for(apiUrl).inFlight;
+  const client = createPublisherClient({ token: TOKEN, apiUrl }, { retry: FAST_RETRY, rates });
+  return { sb, mod, client, rates };
 }
 
 const tmp = () => mkdtemp(join(tmpdir(), "fp-pull-pb-"));
@@ -158,9 +166,10 @@ async function collectPages<P>(pages: AsyncIterable<{ page: number; result: P }>
 describe("pull a 10,000-product catalog", () => {
   for (const style of ["code", "http"] as const) {
     it(`under 20 ms latency and rate limiting (${style === "code" ? "code 1002" : "HTTP 429"}): every product exactly once, in page order, CSV round-trips`, async () => {
-      const { sb, mod, client } = await sandbox(
+      const { sb, mod, client, rates } = await sandbox(
         { products: 10_000, seed: 2024 },
         { latencyMs: 20, rateLimit: 40, rateLimitStyle: style },
+        true,
       );
       const dir = await tmp();
       const target = join(dir, "products.csv");
@@ -169,7 +178,10 @@ describe("pull a 10,000-product catalog", () => {
       const result = await exportRows(rows(pull), { target, format: "csv", columns: [...PUBLISHER_COLUMNS] });
       const stats = pull.stats();
       expect(sb.stats.faults.rateLimited).toBeGreaterThan(0);
-      expect(stats.retries).toBeGreaterThanOrEqual(sb.stats.faults.rateLimited);
+      // Rate limits are the controller's business, not retries; it learned the limit of 40/s.
+      expect(stats.retries).toBe(0);
+      expect(rates.stats()[0]!.rateLimited).toBe(sb.stats.faults.rateLimited);
+      expect(rates.stats()[0]!.learnedLimit).toBeLessThanOrEqual(42);
       expect(stats).toMatchObject({
         pages: 100,
         products: 10_000,

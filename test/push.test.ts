@@ -204,16 +204,21 @@ describe("push: failures", () => {
     const failures: string[] = [];
     const summary = await push(list, clientFor(sb, { ...FAST_RETRY, attempts: 3 }), state, {
       onFailure: (f) => failures.push(f.sku),
+      finalPassRetry: { baseDelayMs: 5, maxDelayMs: 40 },
     });
     expect(summary).toMatchObject({ valid: 12, sent: 11, failed: 1, status: "partial" });
+    expect(summary.finalPass).toEqual({ tried: 1, recovered: 0 });
     expect(summary.failures).toEqual([
-      expect.objectContaining({ sku: "SKU-0005", line: 6, index: 5, code: "HTTP_STATUS", attempts: 3 }),
+      expect.objectContaining({ sku: "SKU-0005", line: 6, index: 5, code: "HTTP_STATUS", attempts: 6 }),
     ]);
     expect(failures).toEqual(["SKU-0005"]);
     expect(state.confirmedHash(CREDS.brandId, "SKU-0005")).toBeUndefined();
-    expect(sb.brand.requests.filter((r) => r.code === -500)).toHaveLength(3);
+    // 3 attempts in the main pass, 3 more (the client's attempts, slower) in the final pass.
+    expect(sb.brand.requests.filter((r) => r.code === -500)).toHaveLength(3 + 3);
     // The next run retries only the failed product.
-    const again = await push(list, clientFor(sb), state);
+    const again = await push(list, clientFor(sb), state, {
+      finalPassRetry: { baseDelayMs: 5, maxDelayMs: 40 },
+    });
     expect(again).toMatchObject({ sent: 0, unchanged: 11, failed: 1 });
   });
 

@@ -1,4 +1,6 @@
 /** The Partnerize client as the CLI commands build it: config + env, retry notices, secrets redacted. */
+import type { RateLimits } from "../core/rate-limits.js";
+import { type RateFlags, rateLimitsFor } from "./rate.js";
 import type { PartnerizeClient } from "../networks/partnerize/client.js";
 import { partnerizeFromConfig } from "../networks/partnerize/config.js";
 import { retryMessage } from "../networks/partnerize/present.js";
@@ -15,6 +17,8 @@ export function partnerizeClientFor(
   ctx: CliContext,
   flags: PartnerizeClientFlags,
   what: string,
+  /** The run's rate controllers (--rate, --max-wait); default: the command's own, with notices. */
+  rates: RateLimits = partnerizeRates(ctx, {}, flags.quiet === true),
 ): PartnerizeClient {
   const { client, secrets } = partnerizeFromConfig({
     env: ctx.io.env,
@@ -22,10 +26,16 @@ export function partnerizeClientFor(
     configPath: flags.config,
     what,
     timeoutMs: flags.timeout,
+    rates,
     onRetry: (e) => {
       if (!flags.quiet) ctx.err(retryMessage(e));
     },
   });
   for (const s of secrets) ctx.secrets.add(s);
   return client;
+}
+
+/** Rate controllers for a Partnerize command: each pause is a notice on stderr unless quiet. */
+export function partnerizeRates(ctx: CliContext, flags: RateFlags, quiet: boolean): RateLimits {
+  return rateLimitsFor(flags, quiet ? undefined : (line) => ctx.err(line));
 }

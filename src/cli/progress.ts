@@ -22,6 +22,8 @@ export interface ProgressOptions {
   intervalMs?: number | undefined;
   /** Clock in milliseconds (tests inject a fake one). */
   now?: (() => number) | undefined;
+  /** Extra text for the end of the line (e.g. the current request rate and the learned limit). */
+  status?: (() => string | undefined) | undefined;
 }
 
 export interface ProgressDelta {
@@ -102,6 +104,8 @@ export function createProgress(options: ProgressOptions): Progress {
       const unitRate = elapsed > 0 ? done / elapsed : 0;
       if (unitRate > 0 && done < total) parts.push(`ETA ${formatDuration((total - done) / unitRate)}`);
     }
+    const status = options.status?.();
+    if (status) parts.push(status);
     return `${options.label}: ${parts.join(" · ")}`;
   };
 

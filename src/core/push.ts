@@ -9,10 +9,17 @@
  * flight or queued; the next record is taken from the current batch (and the next batch pulled from
  * the source) only when that queue is short. Memory is one source batch plus the queue.
  *
- * Outcomes per product: confirmed (sent), unchanged, failed (retries exhausted or refused by the
- * network: reported with SKU, line and code, the run goes on). Run-stopping errors (auth failure,
- * wrong endpoint, abort) cancel the queued and running requests, keep the confirmations that were
- * already made, and are rethrown with the partial summary in `context.summary`.
+ * Outcomes per product: confirmed (sent), unchanged, failed (refused by the network, or transient
+ * errors that outlasted the final pass: reported with SKU, line and code, the run goes on).
+ * Run-stopping errors (auth failure, wrong endpoint, abort, a rate limit beyond --max-wait) cancel
+ * the queued and running requests, keep the confirmations that were already made, and are rethrown
+ * with the partial summary in `context.summary`.
+ *
+ * Rate limits never fail a product: the client's rate controller (one per run and host, see
+ * src/core/rate.ts) paces every request and waits out 1002/429 answers. Final pass: a product
+ * whose retries ran out on a transient error (5xx, timeout, reset) is kept aside and sent once more
+ * after the main pass, at half the concurrency with a slower backoff (see `FINAL_PASS_RETRY`), before
+ * it is reported failed. Refusals (1003 bad input, a rejected product) are never retried.
  *
  * Resume: state is written only after the network confirmed a product, so a run killed at any
  * point and run again sends exactly the products without a confirmation (plus at most the last
@@ -28,6 +35,15 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { Product } from "../../schemas/product.js";
+import {
+  isTransientFailure,
+  FINAL_PASS_RETRY,
+  MAX_FINAL_PASS,
+  type NetworkSummary,
+  networkSummary,
+} from "./final-pass.js";
+import type { RateLimits } from "./rate-limits.js";
+import type { RetryPolicy } from "./retry.js";
 import type { ProductSink } from "../networks/partnerboost/brand.js";
 import { productHash, type RunStatus } from "../sync/state.js";
 import { hashMatches, type SyncStore } from "../sync/store.js";
@@ -87,6 +103,10 @@ export interface PushSummary {
   /** Dry run: products that would have been sent. */
   wouldSend: number;
   failures: PushFailure[];
+  /** Products that failed transiently in the main pass and were tried again at the end. */
+  finalPass: { tried: number; recovered: number };
+  /** Requests, rate-limit answers, retries and rates of the run (when `rates` was given). */
+  network?: NetworkSummary | undefined;
   gate?: GateResult | undefined;
   dryRun: boolean;
   runId?: number | undefined;
@@ -123,6 +143,10 @@ export interface PushOptions {
   onFailure?: ((failure: PushFailure) => void) | undefined;
   /** Stops the run (ABORTED); confirmations made so far are kept. */
   signal?: AbortSignal | undefined;
+  /** The run's rate controllers (the same as the client's): their counts go into the summary. */
+  rates?: RateLimits | undefined;
+  /** Retry policy of the final pass (default `FINAL_PASS_RETRY`: 1 s doubling to 30 s). */
+  finalPassRetry?: Partial<RetryPolicy> | undefined;
 }
 
 /** Errors that stop the whole run rather than failing one product. */
@@ -130,6 +154,8 @@ export function isRunStopping(err: unknown): boolean {
   if (!(err instanceof FeedpipeError)) return true;
   if (err.code === "NET_AUTH_FAILED" || err.code === "ABORTED" || err.code.startsWith("CONFIG")) return true;
   if (err.code === "STATE_ERROR") return true;
+  // With a rate controller a rate limit reaches here only when --max-wait is spent.
+  if (err.code === "NET_RATE_LIMITED") return true;
   // A wrong endpoint answers every product the same way: stop instead of failing them one by one.
   return err.code === "HTTP_STATUS" && (err.context.status === 404 || err.context.status === 405);
 }
@@ -207,6 +233,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     failed: 0,
     wouldSend: 0,
     failures: [],
+    finalPass: { tried: 0, recovered: 0 },
     dryRun,
     status: dryRun ? "dry-run" : "running",
     report: undefined,
@@ -257,11 +284,22 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
 
     const progress = () => options.onProgress?.({ ...counts(), inFlight: inFlight.size });
 
-    const send = async (record: CheckedRecord, product: Product, hash: string): Promise<void> => {
+    const deferred: { record: CheckedRecord; product: Product; hash: string; attempts: number }[] = [];
+    const send = async (
+      record: CheckedRecord,
+      product: Product,
+      hash: string,
+      /** Attempts of the main pass (the final pass only). */
+      before?: number,
+    ): Promise<void> => {
       if (controller.signal.aborted) return;
       try {
-        await client.pushProduct(product, { signal: controller.signal });
+        await client.pushProduct(product, {
+          signal: controller.signal,
+          retry: before !== undefined ? (options.finalPassRetry ?? FINAL_PASS_RETRY) : undefined,
+        });
         summary.sent++;
+        if (before !== undefined) summary.finalPass.recovered++;
         await state?.confirm(brandId, product.sku, hash, undefined, `${product.price} ${product.currency}`);
       } catch (err) {
         if (controller.signal.aborted) return; // cancelled: neither sent nor failed; sent next run
@@ -270,8 +308,13 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
           controller.abort(err);
           return;
         }
-        summary.failed++;
         const e = err as FeedpipeError;
+        const attempts = typeof e.context.attempts === "number" ? e.context.attempts : undefined;
+        if (before === undefined && isTransientFailure(err) && deferred.length < MAX_FINAL_PASS) {
+          deferred.push({ record, product, hash, attempts: attempts ?? 1 });
+          return;
+        }
+        summary.failed++;
         const failure: PushFailure = {
           sku: product.sku,
           source: record.source,
@@ -279,7 +322,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
           line: record.line,
           code: e.code,
           message: e.message,
-          attempts: typeof e.context.attempts === "number" ? e.context.attempts : undefined,
+          attempts: attempts === undefined ? undefined : attempts + (before ?? 0),
         };
         if (summary.failures.length < MAX_LISTED_FAILURES) summary.failures.push(failure);
         options.onFailure?.(failure);
@@ -327,11 +370,24 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
       fatal ??= err;
     }
     await Promise.all(inFlight);
+    // ---- the final pass: transient failures once more, slower ----
+    if (fatal === undefined && deferred.length > 0) {
+      summary.finalPass.tried = deferred.length;
+      const slow = pLimit(Math.max(1, Math.floor(concurrency / 2)));
+      await Promise.all(
+        deferred.splice(0).map((d) => slow(() => send(d.record, d.product, d.hash, d.attempts))),
+      );
+    } else if (deferred.length > 0) {
+      summary.finalPass.tried = deferred.length; // stopped first: they stay unconfirmed for the next run
+    }
     summary.report = feed.report();
+    summary.network = options.rates ? networkSummary(options.rates) : undefined;
 
     if (fatal !== undefined || controller.signal.aborted) {
       const err = fatal ?? abortError(options.signal);
-      const aborted = err instanceof FeedpipeError && err.code === "ABORTED";
+      // Interrupted or out of --max-wait: nothing is wrong with the products, resume next run.
+      const aborted =
+        err instanceof FeedpipeError && (err.code === "ABORTED" || err.code === "NET_RATE_LIMITED");
       summary.status = aborted ? "aborted" : "failed";
       if (state && runId !== undefined) await state.finishRun(runId, summary.status, counts());
       if (err instanceof FeedpipeError) err.context.summary = summary;

@@ -1,9 +1,15 @@
 /**
  * The one retry policy: exponential backoff with full jitter, honouring a server's Retry-After,
  * a bounded number of attempts. Every network adapter goes through `withRetry`.
+ *
+ * Only errors marked retryable are retried (5xx, 408, timeouts, resets: coded transient errors);
+ * anything else is thrown at once. With a rate controller (`rate`), every attempt waits for its
+ * turn, and rate-limit answers (NET_RATE_LIMITED) are handed to the controller, which pauses every
+ * worker of the host: they do not use up `attempts`, they are bounded by the run's max-wait.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { FeedpipeError, NetworkError } from "./errors.js";
+import type { RateController, RateTicket } from "./rate.js";
 
 export interface RetryPolicy {
   /** Total attempts including the first (>= 1). */
@@ -35,6 +41,13 @@ export interface RetryOptions {
   onRetry?: ((event: RetryEvent) => void) | undefined;
   /** Injectable randomness (0..1) for the jitter; tests may pass a seeded one. */
   random?: (() => number) | undefined;
+  /** The run's controller for this host: paces every attempt and absorbs rate-limit answers. */
+  rate?: RateController | undefined;
+}
+
+/** A rate-limit answer (PartnerBoost 1002, HTTP 429), as opposed to an error. */
+export function isRateLimited(err: unknown): err is NetworkError {
+  return err instanceof NetworkError && err.code === "NET_RATE_LIMITED" && err.retryable;
 }
 
 export function resolvePolicy(p: Partial<RetryPolicy> | undefined): RetryPolicy {
@@ -65,16 +78,29 @@ export async function withRetry<T>(
 ): Promise<T> {
   const policy = resolvePolicy(options.policy);
   const random = options.random ?? Math.random;
+  const rate = options.rate;
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();
+    const ticket: RateTicket | undefined = rate ? await rate.acquire(options.signal) : undefined;
     try {
-      return await fn(attempt);
+      const value = await fn(attempt);
+      if (ticket) rate?.settle(ticket, { kind: "passed" });
+      return value;
     } catch (err) {
+      if (ticket && rate) {
+        if (options.signal?.aborted) rate.settle(ticket, { kind: "cancelled" });
+        else if (isRateLimited(err)) {
+          rate.settle(ticket, { kind: "limited", retryAfterMs: err.retryAfterMs, message: err.message });
+          attempt--; // not an error: the controller paces the next attempt
+          continue;
+        } else rate.settle(ticket, { kind: "passed" });
+      }
       if (!(err instanceof NetworkError) || !err.retryable || attempt >= policy.attempts) {
         if (err instanceof FeedpipeError) err.context.attempts = attempt;
         throw err;
       }
       const delayMs = backoffDelay(policy, attempt, err, random);
+      rate?.noteRetry();
       options.onRetry?.({ attempt, delayMs, error: err });
       await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined);
     }

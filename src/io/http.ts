@@ -4,6 +4,8 @@
  */
 import type { Dispatcher } from "undici";
 import { cutText, NetworkError, redactUrl } from "../core/errors.js";
+import type { RateController } from "../core/rate.js";
+import { rateHeaders } from "../core/rate-limits.js";
 import { type CrossOriginRedirects, defaultCrossOrigin, followRedirects } from "./redirects.js";
 
 export interface HttpOptions {
@@ -20,6 +22,8 @@ export interface HttpOptions {
    * beyond accept/user-agent) or "strip" (follow with no credential, no body). See redirects.ts.
    */
   crossOriginRedirects?: CrossOriginRedirects | undefined;
+  /** The run's rate controller for this host: reads the answer's X-RateLimit-* headers. */
+  rate?: Pick<RateController, "observe"> | undefined;
 }
 
 export interface HttpResponse {
@@ -127,7 +131,7 @@ export function transportError(err: unknown, url: string): NetworkError {
     {
       cause: err,
       context: { url: shown },
-      retryable: TRANSIENT_CODES.has(code) || code === "",
+      retryable: TRANSIENT_CODES.has(code),
     },
   );
 }
@@ -185,6 +189,8 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
       (to, step) =>
         request(to, { ...step, method: step.method as "GET", signal: options.signal ?? null, dispatcher }),
     );
+    const limits = options.rate && rateHeaders((name) => headerValue(res.headers, name));
+    if (limits) options.rate?.observe(limits);
     return { status: res.statusCode, headers: res.headers, body: res.body, url };
   } catch (err) {
     if (options.signal?.aborted) {

@@ -18,7 +18,13 @@ import {
 import { type PartnerboostAmazonModule, partnerboostAmazonModule } from "./partnerboost-amazon.js";
 import { type PartnerboostPublisherModule, partnerboostPublisherModule } from "./partnerboost-publisher.js";
 import { type PartnerizeSandboxModule, partnerizeModule } from "./partnerize.js";
-import { type FaultOptions, type RunningSandbox, type SandboxModule, startSandbox } from "./server.js";
+import {
+  type FaultOptions,
+  type RunningSandbox,
+  type SandboxModule,
+  type SandboxOptions,
+  startSandbox,
+} from "./server.js";
 
 export { PARTNERBOOST_SANDBOX_BRAND } from "./partnerboost-brand.js";
 
@@ -41,6 +47,8 @@ export interface DefaultSandboxOptions {
   seed?: number | undefined;
   /** Seconds sent in Retry-After on HTTP 429 answers (default 1). */
   retryAfterSeconds?: number | undefined;
+  /** Clock of the rate limiter (tests pass a virtual one). */
+  clock?: SandboxOptions["clock"];
 }
 
 export interface DefaultSandbox {
@@ -153,6 +161,7 @@ export async function startDefaultSandbox(options: DefaultSandboxOptions = {}): 
     host: options.host,
     modules,
     faults: options.faults,
+    clock: options.clock,
   });
   const brandApiUrl = `${server.origin}/api/brand`;
   const env: Record<string, string> = {

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Clock } from "../core/clock.js";
 import { seededRandom } from "../core/random.js";
 
 export interface FaultOptions {
@@ -16,7 +17,7 @@ export interface FaultOptions {
   dropRate?: number | undefined;
   /** Fraction (0..1) of API requests processed, then dropped without an answer. */
   dropAfterRate?: number | undefined;
-  /** Allowed API requests per second per module (0 or undefined: unlimited). */
+  /** Allowed API requests per clock second per module (0 or undefined: unlimited; fixed windows). */
   rateLimit?: number | undefined;
   /** How a module signals a rate limit when it has a choice (PartnerBoost: code 1002 or HTTP 429). */
   rateLimitStyle?: "code" | "http" | undefined;
@@ -62,6 +63,8 @@ export interface SandboxOptions {
   host?: string | undefined;
   modules: SandboxModule[];
   faults?: FaultOptions | undefined;
+  /** The clock of the rate limiter's windows (default the system clock; tests pass a virtual one). */
+  clock?: Pick<Clock, "now"> | undefined;
 }
 
 export interface SandboxStats {
@@ -154,9 +157,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const windows = new Map<string, { second: number; count: number }>();
   const stats: SandboxStats = { requests: 0, faults: { errors: 0, drops: 0, dropsAfter: 0, rateLimited: 0 } };
 
+  const clock = options.clock ?? { now: () => Date.now() };
   const overLimit = (module: string): boolean => {
     if (!faults.rateLimit) return false;
-    const second = Math.floor(Date.now() / 1000);
+    const second = Math.floor(clock.now() / 1000);
     const w = windows.get(module);
     if (!w || w.second !== second) {
       windows.set(module, { second, count: 1 });

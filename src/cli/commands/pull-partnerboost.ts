@@ -37,10 +37,12 @@ import {
   resolvePublisherFilters,
 } from "../../networks/partnerboost/publisher.js";
 import { type CliContext, EXIT_OK } from "../context.js";
+import { type NetworkSummary, networkLine } from "../../core/final-pass.js";
 import { intOption } from "../options.js";
+import { networkText, type RateFlags, rateLimitsFor, rateOptions, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
 
-interface PullFlags {
+interface PullFlags extends RateFlags {
   output: string;
   brandType?: string | undefined;
   brandId?: string | undefined;
@@ -81,6 +83,8 @@ export interface PullSummary {
   repeatedPage: number | null;
   requests: number;
   retries: number;
+  /** Requests, rate-limit answers, retries, achieved rate and learned limit of the run. */
+  network: NetworkSummary;
   bytes: number;
   download?: { id: string; polls: number } | undefined;
   validation?: RunReport | undefined;
@@ -129,6 +133,7 @@ function summaryText(s: PullSummary, limit: number, concurrency: number): string
     );
   }
   if (s.retries > 0) lines.push(`  retries     ${s.retries} of ${s.requests} requests`);
+  if (s.network.requests > 0) lines.push(`  network     ${networkLine(s.network)}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -192,6 +197,8 @@ export function registerPullPartnerboost(parent: Command, ctx: CliContext): void
     .option("-q, --quiet", "no progress, retry notices or text summary on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
     .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1))
+    .addOption(rateOptions()[0]!)
+    .addOption(rateOptions()[1]!)
     .addHelpText(
       "after",
       `
@@ -265,11 +272,13 @@ Examples:
       const signal = ctx.io.signal;
       const quiet = flags.quiet === true;
       const showProgress = progressEnabled(ctx.io, quiet);
+      const rates = rateLimitsFor(flags);
       const client = createPublisherClient(
         { token: token as string, apiUrl },
         {
           timeoutMs: flags.timeout,
           signal,
+          rates,
           onRetry: (e) => {
             if (!quiet) ctx.err(retryNotice(e));
           },
@@ -329,6 +338,7 @@ Examples:
                 unit: "records",
                 total: info.total,
                 label: "pull partnerboost",
+                status: () => rateStatus(rates),
               });
               progress.update({ records: info.pageProducts, pages: 1 });
             },
@@ -390,6 +400,7 @@ Examples:
         repeatedPage: stats.repeatedPage ?? null,
         requests: stats.requests,
         retries: stats.retries,
+        network: networkText(rates).summary,
         bytes: result.bytes,
       };
       if (download) summary.download = { id: download.id, polls: download.polls };

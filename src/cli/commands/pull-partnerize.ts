@@ -21,10 +21,11 @@ import { assertDistinctFiles } from "../../io/output-target.js";
 import type { FeedPullResult, PartnerizePullResult } from "../../networks/partnerize/pull.js";
 import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
-import { partnerizeClientFor } from "../partnerize.js";
+import { partnerizeClientFor, partnerizeRates } from "../partnerize.js";
+import { networkText, type RateFlags, rateOptions, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
 
-interface PullFlags {
+interface PullFlags extends RateFlags {
   publisherId: string;
   campaignId?: string | undefined;
   feedId?: string[] | undefined;
@@ -117,6 +118,8 @@ export function registerPullPartnerize(parent: Command, ctx: CliContext): void {
     .option("-q, --quiet", "no progress or retry notices on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
     .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1))
+    .addOption(rateOptions()[0]!)
+    .addOption(rateOptions()[1]!)
     .addHelpText(
       "after",
       `
@@ -156,7 +159,8 @@ Examples:
       const say = output === "-" ? ctx.err : ctx.out;
       const showProgress = progressEnabled(ctx.io, flags.quiet === true);
 
-      const client = partnerizeClientFor(ctx, flags, "feedpipe pull partnerize");
+      const rates = partnerizeRates(ctx, flags, flags.quiet === true || flags.json === true);
+      const client = partnerizeClientFor(ctx, flags, "feedpipe pull partnerize", rates);
 
       if (
         flags.rejects !== undefined &&
@@ -199,6 +203,7 @@ Examples:
             decimalComma: flags.decimalComma === true,
           },
           timeoutMs: flags.timeout,
+          rates,
           stdout: ctx.io.stdout,
           signal: ctx.io.signal,
           rejects,
@@ -210,6 +215,7 @@ Examples:
               unit: "bytes",
               total: info.size,
               label: `${feed.campaignId}/${feed.feedId}`,
+              status: () => rateStatus(rates),
             });
           },
           onProgress: (delta) => progress?.update(delta),
@@ -241,8 +247,9 @@ Examples:
         ctx.exitCode = EXIT_FATAL;
         return;
       }
-      if (flags.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
-      else say(summary(result, output, perFeed));
+      const network = networkText(rates);
+      if (flags.json) ctx.out(`${JSON.stringify({ ...result, network: network.summary }, null, 2)}\n`);
+      else say(`${summary(result, output, perFeed)}  network: ${network.line}\n`);
 
       if (result.failedFeeds === result.feeds.length) ctx.exitCode = EXIT_FATAL;
       else if (result.failedFeeds > 0 || result.rejected > 0) ctx.exitCode = EXIT_INVALID;

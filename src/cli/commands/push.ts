@@ -21,6 +21,7 @@ import { pipeline as pipeStreams } from "node:stream/promises";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig, requireSettings } from "../../core/config.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
+import { networkLine } from "../../core/final-pass.js";
 import { loadPipeline, type ProcessedFeed } from "../../core/pipeline.js";
 import { DEFAULT_GATE_THRESHOLD, type PushFailure, type PushSummary, pushFeed } from "../../core/push.js";
 import { openRejects, type RejectsWriter } from "../../core/rejects.js";
@@ -43,6 +44,7 @@ import { addLockOptions, takeRunLock } from "../lock.js";
 import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
+import { addRateOptions, type RateFlags, rateLimitsFor, rateStatus } from "../rate.js";
 import { addPipelineOptions, type PipelineFlags, pipelineOptions, withinMaxInvalid } from "./validate.js";
 
 /** `--gate 30%` / `--gate 0.3`: the largest accepted drop of the valid count. */
@@ -83,7 +85,7 @@ export interface BrandFlags {
   json?: boolean | undefined;
 }
 
-interface PushFlags extends PipelineFlags, BrandFlags {
+interface PushFlags extends PipelineFlags, BrandFlags, RateFlags {
   concurrency: number;
   dryRun?: boolean | undefined;
   full?: boolean | undefined;
@@ -125,8 +127,14 @@ export function formatPushText(s: PushSummary, maxFailures = 10): string {
   }
   lines.push(`  unchanged     ${pad(s.unchanged, w)}  (skipped: same content as the last confirmed push)`);
   if (!s.dryRun) lines.push(`  failed        ${pad(s.failed, w)}`);
+  if (s.finalPass.tried > 0) {
+    lines.push(
+      `  final pass    ${pad(s.finalPass.recovered, w)}  of ${s.finalPass.tried} transient failures recovered by a last, slower try`,
+    );
+  }
   for (const f of s.failures.slice(0, maxFailures)) lines.push(`    ${failureLine(f)}`);
   if (s.failed > maxFailures) lines.push(`    … and ${s.failed - maxFailures} more`);
+  if (s.network && s.network.requests > 0) lines.push(`  network       ${networkLine(s.network)}`);
   if (s.gate) {
     const change = Math.round(-s.gate.drop * 1000) / 10;
     const verdict = s.gate.refused ? "REFUSED" : s.gate.forced ? "forced" : "ok";
@@ -159,6 +167,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
   addPipelineOptions(cmd);
   addBrandOptions(cmd);
   addLockOptions(cmd);
+  addRateOptions(cmd);
   cmd.addHelpText(
     "after",
     `
@@ -230,11 +239,13 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         cleanups.push(spooled.cleanup);
         spec = spooled.path;
       }
+      const rates = rateLimitsFor(flags);
       const progress = createProgress({
         stream: ctx.io.stderr,
         enabled: progressEnabled(ctx.io, flags.quiet === true || flags.json === true),
         unit: "records",
         label: dryRun ? "push (dry run)" : "push",
+        status: () => rateStatus(rates),
       });
       let opened = 0;
       const open = async (): Promise<ProcessedFeed> => {
@@ -267,6 +278,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
               retry: flags.retries !== undefined ? { attempts: flags.retries + 1 } : undefined,
               timeoutMs: flags.apiTimeout,
               signal: ctx.io.signal,
+              rates,
             },
           );
       let summary: PushSummary;
@@ -282,6 +294,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
           dryRun,
           gateThreshold: flags.gate,
           signal: ctx.io.signal,
+          rates: dryRun ? undefined : rates,
           onBatch: async (batch) => {
             progress.update({ records: batch.length });
             collector?.observe(batch);

@@ -16,10 +16,11 @@ import { createBrandClient, FETCH_PERIODS, type FetchPeriod } from "../../networ
 import { PRESET_NAMES } from "../../../transforms/index.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
+import { addRateOptions, type RateFlags, rateLimitsFor } from "../rate.js";
 import { addBrandOptions, type BrandFlags, parseGate } from "./push.js";
 import { addLockOptions, takeRunLock } from "../lock.js";
 
-interface RegisterFlags extends InputFlags, BrandFlags {
+interface RegisterFlags extends InputFlags, BrandFlags, RateFlags {
   wait?: number | boolean | undefined;
   fetchUrl: string;
   fetchPeriod: FetchPeriod;
@@ -138,6 +139,7 @@ export function registerRegisterPartnerboost(parent: Command, ctx: CliContext): 
     .option("--currency <code>", "currency for layouts that do not state one (for --check)");
   addInputOptions(cmd);
   addBrandOptions(cmd);
+  addRateOptions(cmd);
   cmd.addHelpText(
     "after",
     `
@@ -203,6 +205,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
         retry: flags.retries !== undefined ? { attempts: flags.retries + 1 } : undefined,
         timeoutMs: flags.apiTimeout,
         signal: ctx.io.signal,
+        rates: rateLimitsFor(flags),
       },
     );
     const lock = await takeRunLock(

@@ -24,10 +24,11 @@ import {
 import { type CliContext, EXIT_INVALID } from "../context.js";
 import { addLockOptions, takeRunLock } from "../lock.js";
 import { intOption } from "../options.js";
-import { partnerizeClientFor } from "../partnerize.js";
+import { type RateFlags, rateOptions } from "../rate.js";
+import { partnerizeClientFor, partnerizeRates } from "../partnerize.js";
 import { type MaxInvalid, parseMaxInvalid } from "./validate.js";
 
-interface RegisterFlags {
+interface RegisterFlags extends RateFlags {
   wait?: number | boolean | undefined;
   campaignId: string;
   location: string;
@@ -141,6 +142,8 @@ export function registerRegisterPartnerize(parent: Command, ctx: CliContext): vo
     .option("-q, --quiet", "no retry notices on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
     .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1))
+    .addOption(rateOptions()[0]!)
+    .addOption(rateOptions()[1]!)
     .addHelpText(
       "after",
       `
@@ -160,7 +163,12 @@ Examples:
     if (!campaignId)
       throw new FeedpipeError("INVALID_OPTION", "Invalid option --campaign-id: expected an id, got nothing");
     const location = checkedLocation(flags.location);
-    const client = partnerizeClientFor(ctx, flags, "feedpipe register partnerize");
+    const client = partnerizeClientFor(
+      ctx,
+      flags,
+      "feedpipe register partnerize",
+      partnerizeRates(ctx, flags, flags.quiet === true || flags.json === true),
+    );
 
     let check: FeedCheckResult | undefined;
     if (flags.check && flags.inactive) {

@@ -8,15 +8,17 @@
  * (sha256 hex of `token;action;date;secret`, recomputed for every attempt).
  *
  * Outcomes: result code 0 → confirmed; 1000/1001 or HTTP 401/403 → NET_AUTH_FAILED (stops a run);
- * 1002 or HTTP 429 → NET_RATE_LIMITED (retried, Retry-After honoured); 5xx, timeouts and
- * connection resets → retried; 1003/1004/1005 → NET_BAD_REQUEST (this product is refused; not
- * retried). All retries go through `withRetry` (src/core/retry.ts).
+ * 1002 or HTTP 429 → NET_RATE_LIMITED (handed to the run's rate controller: every request waits,
+ * Retry-After honoured, never counted as a failed attempt); 5xx, timeouts and connection resets →
+ * retried; 1003/1004/1005 → NET_BAD_REQUEST (this product is refused; not retried). All retries go
+ * through `withRetry` (src/core/retry.ts), all pacing through `RateLimits` (src/core/rate.ts).
  *
  * Secrets: the token and secret are only in the request; server text quoted in errors is passed
  * through `redactSecrets` with both, so no message carries them even if a server echoes them.
  */
 import type { Product } from "../../../schemas/product.js";
 import { cutText, FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
+import { RateLimits } from "../../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { httpRequest, readText, retryAfterFrom, statusError } from "../../io/http.js";
 import { authHash, rfc1123 } from "./auth.js";
@@ -45,6 +47,8 @@ export interface BrandClientOptions {
   now?: (() => Date) | undefined;
   /** Randomness for the retry jitter (tests). */
   random?: (() => number) | undefined;
+  /** The run's rate controllers (shared with its other clients); default: one of its own. */
+  rates?: RateLimits | undefined;
 }
 
 export type FetchPeriod = "NEVER" | "DAILY" | "WEEKLY" | "MONTH";
@@ -57,6 +61,8 @@ export interface FetchSettings {
 
 export interface CallOptions {
   signal?: AbortSignal | undefined;
+  /** Override the client's retry policy for this call (the push's slower final pass). */
+  retry?: Partial<RetryPolicy> | undefined;
 }
 
 /** What a push pipeline needs of a brand-side sink. */
@@ -138,6 +144,7 @@ export function createBrandClient(config: BrandClientConfig, options: BrandClien
   const settingAction = config.settingAction || DEFAULT_SETTING_ACTION;
   const now = options.now ?? (() => new Date());
   const url = config.apiUrl;
+  const rate = (options.rates ?? new RateLimits()).for(url);
 
   const clean = (text: string) => redactSecrets(text, secrets);
 
@@ -155,6 +162,7 @@ export function createBrandClient(config: BrandClientConfig, options: BrandClien
       body,
       timeoutMs: options.timeoutMs,
       signal,
+      rate,
     });
     const text = clean(await readText(res));
     const retryAfterMs = retryAfterFrom(res.headers);
@@ -187,8 +195,9 @@ export function createBrandClient(config: BrandClientConfig, options: BrandClien
         : (callOptions.signal ?? options.signal);
     try {
       return await withRetry(() => attempt(action, body, signal), {
-        policy: options.retry,
+        policy: callOptions.retry ? { ...options.retry, ...callOptions.retry } : options.retry,
         signal,
+        rate,
         random: options.random,
         onRetry: options.onRetry ? (e) => options.onRetry?.({ ...e, action, sku }) : undefined,
       });

@@ -8,6 +8,7 @@
  * redirect rules) belongs here.
  */
 import { FeedpipeError, redactSecrets, redactUrl } from "../../core/errors.js";
+import { RateLimits } from "../../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { expectOk, httpRequest, readText, retryAfterFrom } from "../../io/http.js";
 import { parseEnvelope } from "./envelope.js";
@@ -23,6 +24,8 @@ export interface RequesterOptions {
   signal?: AbortSignal | undefined;
   /** Jitter source for the retry backoff (tests). */
   random?: (() => number) | undefined;
+  /** The run's rate controllers (1002 / 429 pace every request of the run); default: its own. */
+  rates?: RateLimits | undefined;
 }
 
 export interface CallOptions {
@@ -81,6 +84,7 @@ export function createRequester(config: RequesterConfig, options: RequesterOptio
   const { token, method } = config;
   let requests = 0;
   let retries = 0;
+  const rates = options.rates ?? new RateLimits();
 
   const scrub = (err: unknown): unknown => {
     if (err instanceof Error && err.message.includes(token))
@@ -122,6 +126,7 @@ export function createRequester(config: RequesterConfig, options: RequesterOptio
               body,
               timeoutMs: options.timeoutMs,
               signal,
+              rate: rates.for(url),
             }),
           );
           const text = await readText(res);
@@ -144,6 +149,7 @@ export function createRequester(config: RequesterConfig, options: RequesterOptio
           policy: options.retry,
           signal,
           random: options.random,
+          rate: rates.for(url),
           onRetry: (event) => {
             retries++;
             scrub(event.error);

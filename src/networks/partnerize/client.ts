@@ -5,11 +5,15 @@
  * - HTTP Basic: user = application key, password = user API key. The keys live in private fields:
  *   they are not enumerable, not in any message, and never sent to a host other than the API's
  *   (feed downloads from other hosts get no Authorization header).
- * - Every call goes through the shared retry policy: HTTP 429 waits `X-RateLimit-Retry-After`
- *   seconds, 5xx and dropped connections back off; 401/403 stop at once with NET_AUTH_FAILED.
+ * - Every call goes through the shared retry policy and the run's rate controller for the API host:
+ *   HTTP 429 pauses every request for `X-RateLimit-Retry-After` seconds (never a failed attempt),
+ *   `X-RateLimit-Remaining: 0` waits for the reset before the next request; 5xx and dropped
+ *   connections back off; 401/403 stop at once with NET_AUTH_FAILED.
  * - Error bodies `{"error":{"message","type"}}` (and the v2/v3 shapes) become the error's message.
  */
 import { cutText, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
+import type { RateController } from "../../core/rate.js";
+import { RateLimits } from "../../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { type HttpResponse, httpRequest, readText, statusError } from "../../io/http.js";
 import {
@@ -33,6 +37,8 @@ export interface PartnerizeClientOptions {
   retry?: Partial<RetryPolicy> | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** The run's rate controllers (shared with its other clients); default: one of its own. */
+  rates?: RateLimits | undefined;
 }
 
 /** A new feed. `location` is its unique identifier and cannot change later. */
@@ -72,6 +78,7 @@ export class PartnerizeClient {
   readonly #authorization: string;
   readonly #secrets: string[];
   readonly #options: PartnerizeClientOptions;
+  readonly #rate: RateController;
 
   constructor(options: PartnerizeClientOptions) {
     this.apiUrl = (options.apiUrl ?? PARTNERIZE_API_URL).replace(/\/+$/, "");
@@ -79,6 +86,7 @@ export class PartnerizeClient {
     this.#authorization = `Basic ${token}`;
     this.#secrets = [options.applicationKey, options.userApiKey, token];
     this.#options = { ...options };
+    this.#rate = (options.rates ?? new RateLimits()).for(this.apiUrl);
   }
 
   /** Values to redact from anything printed: the keys and their Basic token. */
@@ -191,7 +199,12 @@ export class PartnerizeClient {
   // ---- plumbing -----------------------------------------------------------------------------
 
   #retryOptions() {
-    return { policy: this.#options.retry, onRetry: this.#options.onRetry, signal: this.#options.signal };
+    return {
+      policy: this.#options.retry,
+      onRetry: this.#options.onRetry,
+      signal: this.#options.signal,
+      rate: this.#rate,
+    };
   }
 
   /** GET a list, following Standard Pagination (offset/limit/count) when the server pages. */
@@ -249,6 +262,7 @@ export class PartnerizeClient {
       body,
       timeoutMs: this.#options.timeoutMs,
       signal: this.#options.signal,
+      rate: this.#rate,
     });
     const text = await readText(res);
     let json: unknown;

@@ -1,5 +1,6 @@
 /** Build a Partnerize client from feedpipe's configuration (environment and config file). */
 import { loadConfig, requireSettings } from "../../core/config.js";
+import type { RateLimits } from "../../core/rate-limits.js";
 import type { RetryEvent, RetryPolicy } from "../../core/retry.js";
 import { PartnerizeClient } from "./client.js";
 
@@ -13,6 +14,8 @@ export interface PartnerizeFromConfigOptions {
   retry?: Partial<RetryPolicy> | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** The run's rate controllers. */
+  rates?: RateLimits | undefined;
 }
 
 export interface ConfiguredPartnerize {
@@ -40,6 +43,7 @@ export function partnerizeFromConfig(options: PartnerizeFromConfigOptions): Conf
     retry: options.retry,
     onRetry: options.onRetry,
     signal: options.signal,
+    rates: options.rates,
   });
   return { client, secrets: [...config.secrets, ...client.secrets()] };
 }

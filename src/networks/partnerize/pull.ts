@@ -32,6 +32,7 @@ import {
   type ProcessedFeed,
   type RunReport,
 } from "../../core/pipeline.js";
+import type { RateLimits } from "../../core/rate-limits.js";
 import { withRetry } from "../../core/retry.js";
 import { openFeed } from "../../formats/index.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
@@ -71,6 +72,8 @@ export interface PartnerizePullOptions {
   pipeline?: Omit<PipelineOptions, "preset" | "mapping"> | undefined;
   /** Download timeout (ms). */
   timeoutMs?: number | undefined;
+  /** The run's rate controllers: feed downloads are paced per host like API calls. */
+  rates?: RateLimits | undefined;
   /** Stream for the `-` output. */
   stdout?: OpenOutputOptions["stdout"];
   signal?: AbortSignal | undefined;
@@ -415,7 +418,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
                 signal: options.signal,
                 onBytes: (n) => options.onProgress?.({ bytes: n }),
               }),
-            { signal: options.signal },
+            { signal: options.signal, rate: options.rates?.for(c.url) },
           );
           break;
         } catch (err) {

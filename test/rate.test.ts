@@ -1,0 +1,302 @@
+/**
+ * The rate controller on virtual time: simulated servers (fixed-window and token-bucket limits)
+ * answer through a FakeClock, so the learned limit, the achieved rate and the share of rate-limit
+ * answers are exact functions of the algorithm, not of the machine's speed.
+ */
+import { describe, expect, it } from "vitest";
+import { NetworkError } from "../src/core/errors.js";
+import { RateController } from "../src/core/rate.js";
+import { RateLimits, rateHeaders } from "../src/core/rate-limits.js";
+import { withRetry } from "../src/core/retry.js";
+import { FakeClock } from "./helpers/clock.js";
+
+type Answer = "ok" | { limited: true; retryAfterMs?: number };
+type Server = (t: number) => Answer;
+
+/** N per clock second, counted per calendar window (the sandbox's model). */
+function fixedWindow(limit: number | ((t: number) => number)): Server {
+  let second = -1;
+  let count = 0;
+  return (t) => {
+    const s = Math.floor(t / 1000);
+    if (s !== second) {
+      second = s;
+      count = 0;
+    }
+    count++;
+    const n = typeof limit === "function" ? limit(t) : limit;
+    return count <= n ? "ok" : { limited: true };
+  };
+}
+
+function tokenBucket(rate: number, burst: number): Server {
+  let tokens = burst;
+  let last = 0;
+  return (t) => {
+    tokens = Math.min(burst, tokens + ((t - last) * rate) / 1000);
+    last = t;
+    if (tokens >= 1) {
+      tokens -= 1;
+      return "ok";
+    }
+    return { limited: true };
+  };
+}
+
+interface SimResult {
+  failed: number;
+  limited: number;
+  requests: number;
+  elapsedMs: number;
+  sends: number[];
+  controller: RateController;
+}
+
+/** `total` jobs through `concurrency` workers, each one request via withRetry + the controller. */
+async function simulate(opts: {
+  server: Server;
+  total: number;
+  concurrency: number;
+  latencyMs?: number;
+  controller?: RateController;
+  clock?: FakeClock;
+}): Promise<SimResult> {
+  const clock = opts.clock ?? new FakeClock();
+  const controller = opts.controller ?? new RateController("api.test", { clock });
+  const latency = opts.latencyMs ?? 40;
+  let next = 0;
+  let failed = 0;
+  let limited = 0;
+  const sends: number[] = [];
+  const worker = async () => {
+    while (next < opts.total) {
+      next++;
+      try {
+        await withRetry(
+          async () => {
+            await clock.sleep(latency / 2);
+            sends.push(clock.now());
+            const answer = opts.server(clock.now());
+            await clock.sleep(latency / 2);
+            if (answer !== "ok") {
+              limited++;
+              throw new NetworkError("NET_RATE_LIMITED", "too many requests", {
+                retryable: true,
+                retryAfterMs: answer.retryAfterMs,
+              });
+            }
+          },
+          { rate: controller, policy: { attempts: 2 } },
+        );
+      } catch {
+        failed++;
+      }
+    }
+  };
+  const start = clock.now();
+  await clock.run(Promise.all(Array.from({ length: opts.concurrency }, worker)));
+  return {
+    failed,
+    limited,
+    requests: controller.stats().requests,
+    elapsedMs: clock.now() - start,
+    sends,
+    controller,
+  };
+}
+
+/** Most requests the server saw in any calendar second. */
+function busiestSecond(sends: number[]): number {
+  const per = new Map<number, number>();
+  for (const t of sends) per.set(Math.floor(t / 1000), (per.get(Math.floor(t / 1000)) ?? 0) + 1);
+  return Math.max(...per.values());
+}
+
+describe("rate controller: learning a limit it was never told", () => {
+  it.each([8, 16, 64])(
+    "finds and holds a fixed-window limit of 100/s at concurrency %i",
+    async (concurrency) => {
+      const r = await simulate({ server: fixedWindow(100), total: 3000, concurrency });
+      expect(r.failed).toBe(0);
+      const stats = r.controller.stats();
+      expect(stats.learnedLimit).toBeGreaterThanOrEqual(95);
+      expect(stats.learnedLimit).toBeLessThanOrEqual(105);
+      // 3000 products at 100/s take 30 s: the achieved product rate is at least 95% of the limit.
+      expect(3000 / (r.elapsedMs / 1000)).toBeGreaterThanOrEqual(95);
+      expect(r.limited / r.requests).toBeLessThanOrEqual(0.05);
+    },
+  );
+
+  it("converges on a token bucket's refill rate after its burst", async () => {
+    const r = await simulate({ server: tokenBucket(50, 40), total: 2000, concurrency: 32 });
+    expect(r.failed).toBe(0);
+    expect(2000 / (r.elapsedMs / 1000)).toBeGreaterThanOrEqual(50 * 0.9);
+    expect(r.limited / r.requests).toBeLessThanOrEqual(0.08);
+    expect(r.controller.stats().learnedLimit).toBeLessThanOrEqual(60);
+  });
+
+  it("follows a limit that is raised during the run (additive increase)", async () => {
+    const r = await simulate({
+      server: fixedWindow((t) => (t < 20_000 ? 50 : 100)),
+      total: 8000,
+      concurrency: 32,
+    });
+    expect(r.failed).toBe(0);
+    expect(r.controller.stats().learnedLimit).toBeGreaterThan(70);
+  });
+
+  it("never fails a request when concurrency is far above a tiny limit", async () => {
+    const r = await simulate({ server: fixedWindow(3), total: 60, concurrency: 64, latencyMs: 10 });
+    expect(r.failed).toBe(0);
+    expect(busiestSecond(r.sends)).toBeGreaterThanOrEqual(3);
+    expect(r.controller.stats().learnedLimit).toBeLessThanOrEqual(3.3);
+  });
+});
+
+describe("rate controller: pacing", () => {
+  it("--rate caps requests per second from the first request", async () => {
+    const clock = new FakeClock();
+    const controller = new RateController("api.test", { clock, maxRate: 20 });
+    const r = await simulate({ server: () => "ok", total: 200, concurrency: 16, controller, clock });
+    expect(r.limited).toBe(0);
+    expect(busiestSecond(r.sends)).toBeLessThanOrEqual(21);
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(9_900);
+    expect(controller.stats().currentRate).toBe(20);
+  });
+
+  it("does not pace at all while the server never said no", async () => {
+    const r = await simulate({ server: () => "ok", total: 640, concurrency: 64, latencyMs: 40 });
+    // 10 round trips at 64 in flight, plus the slow start (4, 8, 16, 32 in flight: 4 round trips).
+    expect(r.elapsedMs).toBeLessThanOrEqual(14 * 40);
+    expect(r.controller.stats().currentRate).toBeUndefined();
+  });
+
+  it("honours Retry-After: nothing is sent to the host before it has passed", async () => {
+    const clock = new FakeClock();
+    let refusedAt: number | undefined;
+    const server: Server = (t) => {
+      if (refusedAt === undefined && t >= 1000) {
+        refusedAt = t;
+        return { limited: true, retryAfterMs: 5000 };
+      }
+      return "ok";
+    };
+    const r = await simulate({ server, total: 300, concurrency: 4, latencyMs: 20, clock });
+    expect(r.failed).toBe(0);
+    const answeredAt = refusedAt! + 10;
+    const during = r.sends.filter((t) => t > answeredAt && t < answeredAt + 5000);
+    // Only requests already on their way when the answer arrived (sent before it) may land.
+    expect(during.every((t) => t <= answeredAt + 10)).toBe(true);
+    expect(r.sends.some((t) => t >= answeredAt + 5000)).toBe(true);
+    expect(r.controller.stats().pausedMs).toBeGreaterThanOrEqual(5000);
+  });
+
+  it("X-RateLimit-Remaining: 0 waits for the reset before the next request", async () => {
+    const clock = new FakeClock();
+    const c = new RateController("api.test", { clock });
+    const t1 = await c.acquire();
+    c.observe(rateHeaders((n) => ({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3" })[n])!);
+    c.settle(t1, { kind: "passed" });
+    const t2 = await clock.run(c.acquire());
+    expect(t2.sentAt).toBe(3000);
+  });
+
+  it("reads X-RateLimit-Limit with a one-second reset as the limit per second", () => {
+    const c = new RateController("api.test", { clock: new FakeClock() });
+    c.observe({ limit: 10, remaining: 9, resetMs: 1000 });
+    expect(c.stats().learnedLimit).toBe(10);
+    expect(c.stats().currentRate).toBeCloseTo(9.75);
+  });
+});
+
+describe("rate controller: max-wait", () => {
+  it("stops with NET_RATE_LIMITED once the host said nothing but no for --max-wait", async () => {
+    const clock = new FakeClock();
+    const controller = new RateController("api.test", { clock, maxWaitMs: 60_000 });
+    const p = simulate({ server: () => ({ limited: true }), total: 10, concurrency: 4, controller, clock });
+    const r = await p;
+    expect(r.failed).toBe(10);
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(60_000);
+    expect(r.elapsedMs).toBeLessThan(62_000);
+    const err = await controller.acquire().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as NetworkError).code).toBe("NET_RATE_LIMITED");
+    expect((err as NetworkError).retryable).toBe(false);
+    expect((err as NetworkError).message).toMatch(/--max-wait 1 min/);
+  });
+
+  it("stops at once when Retry-After asks for longer than --max-wait allows", async () => {
+    const clock = new FakeClock();
+    const controller = new RateController("api.test", { clock, maxWaitMs: 10_000 });
+    const r = await simulate({
+      server: () => ({ limited: true, retryAfterMs: 3600_000 }),
+      total: 3,
+      concurrency: 1,
+      controller,
+      clock,
+    });
+    expect(r.failed).toBe(3);
+    expect(r.elapsedMs).toBeLessThan(1000);
+  });
+
+  it("a success resets the stall: a long run of short limits is never stopped", async () => {
+    const clock = new FakeClock();
+    const controller = new RateController("api.test", { clock, maxWaitMs: 2000 });
+    const r = await simulate({ server: fixedWindow(5), total: 100, concurrency: 8, controller, clock });
+    expect(r.failed).toBe(0);
+    expect(r.elapsedMs).toBeGreaterThan(10_000);
+  });
+});
+
+describe("rate controller: bookkeeping", () => {
+  it("an aborted wait rejects with ABORTED and leaves the queue", async () => {
+    const clock = new FakeClock();
+    const c = new RateController("api.test", { clock, maxRate: 1 });
+    const first = await c.acquire();
+    expect(first.sentAt).toBe(0);
+    const ac = new AbortController();
+    const waiting = c.acquire(ac.signal);
+    expect(c.waiting).toBe(1);
+    ac.abort();
+    await expect(waiting).rejects.toMatchObject({ code: "ABORTED" });
+    expect(c.waiting).toBe(0);
+  });
+
+  it("keeps one controller per host for the whole run", () => {
+    const rates = new RateLimits();
+    expect(rates.for("https://a.example/api/brand")).toBe(rates.for("https://a.example/api.php?x=1"));
+    expect(rates.for("https://a.example/")).not.toBe(rates.for("https://b.example/"));
+    expect(rates.stats().map((s) => s.host)).toEqual(["a.example", "b.example"]);
+  });
+
+  it("rate-limit answers do not use up the error retry budget", async () => {
+    const clock = new FakeClock();
+    const c = new RateController("api.test", { clock });
+    let calls = 0;
+    const value = await clock.run(
+      withRetry(
+        async () => {
+          calls++;
+          if (calls <= 10) throw new NetworkError("NET_RATE_LIMITED", "slow down", { retryable: true });
+          return "done";
+        },
+        { rate: c, policy: { attempts: 1 } },
+      ),
+    );
+    expect(value).toBe("done");
+    expect(c.stats()).toMatchObject({ requests: 11, rateLimited: 10, retries: 0 });
+  });
+
+  it("without a known transient code an error is not retried", async () => {
+    let calls = 0;
+    const err = await withRetry(
+      async () => {
+        calls++;
+        throw new NetworkError("NET_API_ERROR", "odd answer");
+      },
+      { policy: { attempts: 5, baseDelayMs: 1 } },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect((err as NetworkError).code).toBe("NET_API_ERROR");
+  });
+});
