@@ -233,6 +233,35 @@ optionalSuite("jobs on BullMQ with Redis state", redisServerBinary !== undefined
     await w.exited;
   }, 90_000);
 
+  it("workers pushing to the same host share one rate budget", async () => {
+    const RATE = 20;
+    writeFileSync(
+      join(dir, "rate.yaml"),
+      jobFile(["b1", "b2"]).replace(/concurrency: 1/g, `concurrency: 2\n    full: true\n    rate: ${RATE}`),
+    );
+    for (const b of brands) b.arrivals.length = 0;
+    worker();
+    worker();
+    const r = await runProcess(
+      ["jobs", "enqueue", "rate.yaml", "--redis", redis.url, "--wait", "--json"],
+      env,
+      dir,
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const arrivals = [...brands[0]!.arrivals, ...brands[1]!.arrivals].sort((x, y) => x - y);
+    expect(arrivals).toHaveLength(2 * PRODUCTS);
+    // Each worker alone is allowed RATE per second; together they must still stay near RATE.
+    let busiest = 0;
+    for (let i = 0, j = 0; i < arrivals.length; i++) {
+      while (arrivals[i]! - arrivals[j]! >= 1000) j++;
+      busiest = Math.max(busiest, i - j + 1);
+    }
+    expect(busiest).toBeLessThanOrEqual(RATE + 4);
+    for (const w of workers.slice(-2)) w.child.kill("SIGTERM");
+    await Promise.all(workers.slice(-2).map((w) => w.exited));
+  }, 120_000);
+
   it("no secret in any Redis key or value", async () => {
     const found: string[] = [];
     let cursor = "0";

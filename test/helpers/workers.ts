@@ -21,6 +21,8 @@ export interface TrackedBrand {
   module: PartnerboostBrandSandboxModule;
   inFlight: number;
   maxInFlight: number;
+  /** When each request arrived (ms). */
+  arrivals: number[];
 }
 
 /** One sandbox with `count` brands; each request is held `latencyMs` so overlaps show. */
@@ -47,12 +49,14 @@ export async function startBrands(
       module,
       inFlight: 0,
       maxInFlight: 0,
+      arrivals: [],
     };
     const handle = module.handle.bind(module);
     modules.push({
       ...module,
       matches: (req: Parameters<typeof module.matches>[0]) => req.url.pathname.startsWith(options.path),
       handle: async (...args: Parameters<typeof module.handle>) => {
+        tracked.arrivals.push(Date.now());
         tracked.inFlight++;
         tracked.maxInFlight = Math.max(tracked.maxInFlight, tracked.inFlight);
         try {

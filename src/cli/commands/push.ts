@@ -44,7 +44,7 @@ import { addLockOptions, takeRunLock } from "../lock.js";
 import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
-import { addRateOptions, type RateFlags, rateLimitsFor, rateStatus } from "../rate.js";
+import { addRateOptions, type RateFlags, rateLimitsFor, rateStatus, sharedRateFor } from "../rate.js";
 import { addPipelineOptions, type PipelineFlags, pipelineOptions, withinMaxInvalid } from "./validate.js";
 
 /** `--gate 30%` / `--gate 0.3`: the largest accepted drop of the valid count. */
@@ -239,7 +239,10 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         cleanups.push(spooled.cleanup);
         spec = spooled.path;
       }
-      const rates = rateLimitsFor(flags);
+      // Workers sharing a Redis share each host's rate budget too.
+      const shared = dryRun ? undefined : sharedRateFor(ctx.io.env);
+      if (shared) cleanups.push(() => shared.close());
+      const rates = rateLimitsFor(flags, undefined, shared);
       const progress = createProgress({
         stream: ctx.io.stderr,
         enabled: progressEnabled(ctx.io, flags.quiet === true || flags.json === true),
