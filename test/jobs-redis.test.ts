@@ -3,7 +3,7 @@
  * worker`), the sandbox with several brands. Needs `npm run build` (the test setup builds).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sandboxCatalogCsv } from "../src/sandbox/index.js";
@@ -167,7 +167,15 @@ optionalSuite("jobs on BullMQ with Redis state", redisServerBinary !== undefined
     const victim = worker();
     const queued = await runProcess(["jobs", "enqueue", "big.yaml", "--redis", redis.url], env, dir);
     expect(queued.code).toBe(0);
-    await waitFor("the first worker to be half-way", () => b.module.store.accepted >= BIG / 3);
+    await waitFor("the first worker to be half-way", () => b.module.store.accepted >= BIG / 4);
+    const running = JSON.parse(
+      (await runProcess(["jobs", "status", "--redis", redis.url, "--json"], {}, dir)).out,
+    ) as {
+      active: { job: string; worker: string }[];
+    };
+    expect(running.active).toEqual([
+      expect.objectContaining({ job: "b4", worker: `${hostname()}:${victim.child.pid}` }),
+    ]);
     victim.child.kill("SIGKILL");
     await victim.exited;
     const before = b.module.store.accepted;
@@ -188,6 +196,40 @@ optionalSuite("jobs on BullMQ with Redis state", redisServerBinary !== undefined
     expect(rescuer.output()).toMatch(/start b4/);
     rescuer.child.kill("SIGTERM");
     await rescuer.exited;
+  }, 150_000);
+
+  it("SIGTERM: the worker stops between batches, hands the run back, another resumes it", async () => {
+    writeFileSync(join(dir, "big2.csv"), sandboxCatalogCsv(BIG, 12));
+    writeFileSync(join(dir, "changed.yaml"), jobFile(["b4"]).replace("source: big.csv", "source: big2.csv"));
+    const b = brands[3]!;
+    const start = b.module.store.accepted;
+    const leaving = worker();
+    expect((await runProcess(["jobs", "enqueue", "changed.yaml", "--redis", redis.url], env, dir)).code).toBe(
+      0,
+    );
+    await waitFor("the run to be under way", () => b.module.store.accepted - start >= BIG / 4);
+    leaving.child.kill("SIGTERM");
+    expect(await leaving.exited).toBe(130);
+    expect(b.module.store.accepted - start).toBeLessThan(BIG);
+    const next = worker();
+    await waitFor(
+      "the run to complete",
+      async () => {
+        const s = JSON.parse(
+          (await runProcess(["jobs", "status", "--redis", redis.url, "--json"], {}, dir)).out,
+        ) as {
+          runs: Record<string, { status: string }[]>;
+        };
+        return s.runs.b4?.[0]?.status === "ok";
+      },
+      90_000,
+    );
+    // The stopped run's confirmations were written: the next run sent only the rest.
+    expect(b.module.store.accepted - start).toBeGreaterThanOrEqual(BIG);
+    expect(b.module.store.accepted - start).toBeLessThanOrEqual(BIG + 2);
+    expect(leaving.output()).toMatch(/stopping/);
+    next.child.kill("SIGTERM");
+    await next.exited;
   }, 150_000);
 
   it("a failing job is retried with backoff, then kept failed; its webhook fires once", async () => {
