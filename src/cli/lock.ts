@@ -43,7 +43,7 @@ export async function takeRunLock(
   wait: number | boolean | undefined,
 ): Promise<HeldLock> {
   const job = ctx.io.env.FEEDPIPE_JOB;
-  const backend = openBackend(ctx.io.env, statePath, ctx.io.cwd);
+  const backend = await openBackend(ctx.io.env, statePath, ctx.io.cwd);
   try {
     const lock = await backend.acquireLock(key, {
       holder: job ? `job ${job} (${what})` : `feedpipe ${what}`,

@@ -7,7 +7,7 @@ import { type NetworkSummary, networkLine, networkSummary } from "../core/final-
 import { DEFAULT_MAX_WAIT_MS, type RatePause } from "../core/rate.js";
 import { RateLimits, type SharedRate } from "../core/rate-limits.js";
 import { redisUrlOf } from "../sync/backend.js";
-import { RedisSharedRate } from "../sync/redis-rate.js";
+import type { RedisSharedRate } from "../sync/redis-rate.js";
 import { numberOption } from "./options.js";
 
 export interface RateFlags {
@@ -54,9 +54,13 @@ export function rateLimitsFor(
  * With FEEDPIPE_REDIS_URL (a BullMQ worker, or by hand), the rate budget of each API host is shared
  * with every other process using that Redis; close it when the command ends.
  */
-export function sharedRateFor(env: Record<string, string | undefined>): RedisSharedRate | undefined {
+export async function sharedRateFor(
+  env: Record<string, string | undefined>,
+): Promise<RedisSharedRate | undefined> {
   const url = redisUrlOf(env);
-  return url ? new RedisSharedRate(url, env.FEEDPIPE_REDIS_PREFIX) : undefined;
+  if (!url) return undefined;
+  const { RedisSharedRate } = await import("../sync/redis-rate.js");
+  return new RedisSharedRate(url, env.FEEDPIPE_REDIS_PREFIX);
 }
 
 /** "feedpipe: 127.0.0.1:8080 is rate limiting (HTTP 429); waiting 50 ms before the next request". */

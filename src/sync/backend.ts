@@ -6,7 +6,6 @@
  *   FEEDPIPE_REDIS_PREFIX   key prefix (default "feedpipe:"), to share one server between setups
  *   FEEDPIPE_LOCK_TTL_MS    a brand lock whose holder stopped beating expires after this (default 30 000)
  */
-import { RedisBackend } from "./redis.js";
 import { SqliteBackend } from "./sqlite.js";
 import type { StateBackend } from "./store.js";
 
@@ -17,10 +16,14 @@ export function redisUrlOf(env: Env): string | undefined {
   return url ? url : undefined;
 }
 
-/** The backend for this environment; the SQLite one at `statePath` (resolved against `cwd`). */
-export function openBackend(env: Env, statePath: string, cwd = "."): StateBackend {
+/**
+ * The backend for this environment; the SQLite one at `statePath` (resolved against `cwd`). The
+ * Redis driver (and ioredis) is loaded only when it is used.
+ */
+export async function openBackend(env: Env, statePath: string, cwd = "."): Promise<StateBackend> {
   const url = redisUrlOf(env);
   if (url) {
+    const { RedisBackend } = await import("./redis.js");
     const ttl = Number(env.FEEDPIPE_LOCK_TTL_MS);
     return new RedisBackend(url, {
       prefix: env.FEEDPIPE_REDIS_PREFIX,

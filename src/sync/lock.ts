@@ -165,7 +165,7 @@ export async function acquireLock(path: string, key: string, options: LockOption
       const busy = tryTake();
       if (busy === undefined) break;
       const waited = now() - started;
-      if (waited >= waitMs) throw new LockBusyError(key, describe(busy), waited);
+      if (waited >= waitMs) throw new LockBusyError(key, describe(busy), waitMs > 0 ? waited : 0);
       options.signal?.throwIfAborted();
       await new Promise((r) => setTimeout(r, Math.min(options.pollMs ?? 500, waitMs - waited)).unref?.());
     }

@@ -273,7 +273,7 @@ export class RedisBackend implements StateBackend {
       const waited = now() - started;
       if (waited >= waitMs) {
         const holder = (await this.lockHolder(key)) ?? unknownHolder(key);
-        throw new LockBusyError(key, holder, waited);
+        throw new LockBusyError(key, holder, waitMs > 0 ? waited : 0);
       }
       if (options.signal?.aborted) throw new FeedpipeError("ABORTED", "Stopped while waiting for the lock");
       await new Promise((r) => setTimeout(r, Math.min(options.pollMs ?? 500, waitMs - waited)).unref?.());

@@ -8,21 +8,16 @@ import type { Job } from "bullmq";
 import { FeedpipeError } from "../../core/errors.js";
 import { loadRawJobs } from "../../jobs/queued.js";
 import type { JobRunRecord } from "../../sync/history.js";
-import { RedisBackend } from "../../sync/redis.js";
 import type { CliContext } from "../context.js";
 import { intOption } from "../options.js";
 import { optionCatalog } from "../jobs/catalog.js";
 import type { JobOutcome, RunCommand } from "../jobs/execute.js";
 import { createJobLogger, type LogFormat } from "../jobs/log.js";
-import {
-  closeQueue,
-  enqueueJobs,
-  openEvents,
-  openQueue,
-  type RetrySettings,
-  syncSchedulers,
-} from "../jobs/queue.js";
-import { runWorker, type QueuedOutcome } from "../jobs/worker.js";
+import type { RetrySettings } from "../jobs/queue.js";
+import type { QueuedOutcome } from "../jobs/worker.js";
+
+/** BullMQ and ioredis load only when a Redis command runs (they cost ~0.3 s at startup). */
+const queueLib = () => import("../jobs/queue.js");
 
 export interface RedisFlags {
   redis?: string | undefined;
@@ -80,6 +75,7 @@ export async function scheduleOnRedis(
     const s = raw.checked.jobs.find((j) => j.name === queued.name)?.schedule;
     return s ? [{ queued, cron: s.cron, timezone: s.timezone }] : [];
   });
+  const { openQueue, closeQueue, syncSchedulers } = await queueLib();
   const q = openQueue(settingsOf(ctx, url, flags));
   try {
     const change = await syncSchedulers(q.queue, scheduled, retryOf(flags));
@@ -136,6 +132,8 @@ export async function statusOnRedis(
   const names = new Set<string>();
   if (file)
     for (const j of (await loadRawJobs(file, optionCatalog(program), ctx.io.env)).jobs) names.add(j.name);
+  const { openQueue, closeQueue } = await queueLib();
+  const { RedisBackend } = await import("../../sync/redis.js");
   const q = openQueue(settingsOf(ctx, url, flags));
   const backend = new RedisBackend(url, { prefix: ctx.io.env.FEEDPIPE_REDIS_PREFIX });
   try {
@@ -229,6 +227,7 @@ export function registerQueueCommands(
         throw new FeedpipeError("USAGE", `No job named ${unknown.join(", ")} in ${file}`);
       const selected = flags.job ? raw.jobs.filter((j) => flags.job!.includes(j.name)) : raw.jobs;
       const s = settingsOf(ctx, url, flags);
+      const { openQueue, closeQueue, enqueueJobs, openEvents } = await queueLib();
       const q = openQueue(s);
       const ev = flags.wait
         ? await openEvents(s).catch((e: unknown) => Promise.reject(asRedisError(q.where, e)))
@@ -313,6 +312,7 @@ export function registerQueueCommands(
     ) => {
       const url = needUrl(ctx, flags);
       const signal = ctx.io.signal ?? new AbortController().signal;
+      const { runWorker } = await import("../jobs/worker.js");
       await runWorker(
         {
           ...settingsOf(ctx, url, flags),

@@ -78,7 +78,7 @@ function outcomeLine(o: JobOutcome): string {
 
 /** A scheduled start skipped because the previous run is still going: recorded in its history. */
 async function recordSkip(ctx: CliContext, job: JobSpec, name: string, reason: string): Promise<void> {
-  const backend = openBackend(ctx.io.env, jobStatePath(job, ctx.io));
+  const backend = await openBackend(ctx.io.env, jobStatePath(job, ctx.io));
   try {
     const history = await backend.openHistory();
     await history.skipped(name, "scheduled", reason);

@@ -216,7 +216,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     const collector = reportCollector("push", source, !!flags.html || flags.json === true, flags.preset);
     let bytes: number | undefined;
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);
-    const backend = openBackend(ctx.io.env, statePath);
+    const backend = await openBackend(ctx.io.env, statePath);
     const state = await backend.openState({ readonly: dryRun, endpoint: pb.apiUrl });
     const cleanups: (() => void | Promise<void>)[] = [() => backend.close(), () => state.close()];
     if (!dryRun) {
@@ -240,7 +240,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         spec = spooled.path;
       }
       // Workers sharing a Redis share each host's rate budget too.
-      const shared = dryRun ? undefined : sharedRateFor(ctx.io.env);
+      const shared = dryRun ? undefined : await sharedRateFor(ctx.io.env);
       if (shared) cleanups.push(() => shared.close());
       const rates = rateLimitsFor(flags, undefined, shared);
       const progress = createProgress({

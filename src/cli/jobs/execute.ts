@@ -140,7 +140,7 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
     if (!t.output.endsWith("/")) mkdirSync(dirname(resolve(io.cwd, t.output)), { recursive: true });
     else mkdirSync(resolve(io.cwd, t.output), { recursive: true });
   }
-  const backend = openBackend(io.env, statePath);
+  const backend = await openBackend(io.env, statePath);
   let history: Awaited<ReturnType<typeof backend.openHistory>>;
   let runId: number;
   const started = new Date();
