@@ -70,6 +70,9 @@ export { createBrandClient, type ProductSink } from "./networks/partnerboost/bra
 export { parseEnvelope } from "./networks/partnerboost/envelope.js";
 export { pushFeed, type PushSummary } from "./core/push.js";
 export { productHash, SyncState } from "./sync/state.js";
+export type { HistoryStore, StateBackend, SyncStore } from "./sync/store.js";
+export { SqliteBackend } from "./sync/sqlite.js";
+export { openBackend } from "./sync/backend.js";
 export {
   bulkPublisherProducts,
   createPublisherClient,

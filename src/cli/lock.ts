@@ -2,10 +2,9 @@
  * One run at a time per brand (or campaign) and state, for `push` and `register` as for jobs:
  * `--wait [DURATION]` waits for the run holding the lock instead of refusing (exit 2).
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { acquireLock, type HeldLock } from "../sync/lock.js";
+import { openBackend } from "../sync/backend.js";
+import type { HeldLock } from "../sync/lock.js";
 import type { CliContext } from "./context.js";
 
 /** Waiting with `--wait` and no duration: up to a day. */
@@ -32,7 +31,10 @@ export function addLockOptions(cmd: Command): Command {
   );
 }
 
-/** Take the lock `key` in the state database for the command `what` (the job's name when run by a job). */
+/**
+ * Take the lock `key` in the state (the SQLite file, or Redis with FEEDPIPE_REDIS_URL) for the
+ * command `what` (the job's name when run by a job). Releasing it also closes the backend.
+ */
 export async function takeRunLock(
   ctx: CliContext,
   statePath: string,
@@ -40,11 +42,26 @@ export async function takeRunLock(
   what: string,
   wait: number | boolean | undefined,
 ): Promise<HeldLock> {
-  mkdirSync(dirname(statePath), { recursive: true });
   const job = ctx.io.env.FEEDPIPE_JOB;
-  return acquireLock(statePath, key, {
-    holder: job ? `job ${job} (${what})` : `feedpipe ${what}`,
-    waitMs: wait === true ? WAIT_FOREVER_MS : typeof wait === "number" ? wait : 0,
-    signal: ctx.io.signal,
-  });
+  const backend = await openBackend(ctx.io.env, statePath, ctx.io.cwd);
+  try {
+    const lock = await backend.acquireLock(key, {
+      holder: job ? `job ${job} (${what})` : `feedpipe ${what}`,
+      waitMs: wait === true ? WAIT_FOREVER_MS : typeof wait === "number" ? wait : 0,
+      signal: ctx.io.signal,
+    });
+    return {
+      key: lock.key,
+      release: async () => {
+        try {
+          await lock.release();
+        } finally {
+          await backend.close();
+        }
+      },
+    };
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
 }

@@ -5,7 +5,9 @@
 import { type Command, Option } from "commander";
 import { type NetworkSummary, networkLine, networkSummary } from "../core/final-pass.js";
 import { DEFAULT_MAX_WAIT_MS, type RatePause } from "../core/rate.js";
-import { RateLimits } from "../core/rate-limits.js";
+import { RateLimits, type SharedRate } from "../core/rate-limits.js";
+import { redisUrlOf } from "../sync/backend.js";
+import type { RedisSharedRate } from "../sync/redis-rate.js";
 import { numberOption } from "./options.js";
 
 export interface RateFlags {
@@ -33,12 +35,32 @@ export function addRateOptions(cmd: Command): Command {
 }
 
 /** The run's rate controllers, one per API host; `notice` gets a line for each pause. */
-export function rateLimitsFor(flags: RateFlags, notice?: (line: string) => void): RateLimits {
-  return new RateLimits({
-    maxRate: flags.rate,
-    maxWaitMs: flags.maxWait === undefined ? undefined : flags.maxWait * 1000,
-    onPause: notice ? (e) => notice(pauseNotice(e)) : undefined,
-  });
+export function rateLimitsFor(
+  flags: RateFlags,
+  notice?: (line: string) => void,
+  shared?: SharedRate,
+): RateLimits {
+  return new RateLimits(
+    {
+      maxRate: flags.rate,
+      maxWaitMs: flags.maxWait === undefined ? undefined : flags.maxWait * 1000,
+      onPause: notice ? (e) => notice(pauseNotice(e)) : undefined,
+    },
+    shared,
+  );
+}
+
+/**
+ * With FEEDPIPE_REDIS_URL (a BullMQ worker, or by hand), the rate budget of each API host is shared
+ * with every other process using that Redis; close it when the command ends.
+ */
+export async function sharedRateFor(
+  env: Record<string, string | undefined>,
+): Promise<RedisSharedRate | undefined> {
+  const url = redisUrlOf(env);
+  if (!url) return undefined;
+  const { RedisSharedRate } = await import("../sync/redis-rate.js");
+  return new RedisSharedRate(url, env.FEEDPIPE_REDIS_PREFIX);
 }
 
 /** "feedpipe: 127.0.0.1:8080 is rate limiting (HTTP 429); waiting 50 ms before the next request". */

@@ -42,6 +42,7 @@ export type ErrorCode =
   | "PUBLISH_GATE"
   | "STATE_ERROR"
   | "LOCK_BUSY"
+  | "QUEUE_ERROR"
   | "JOB_FILE_INVALID"
   | "REPORT_INVALID"
   | "ABORTED";

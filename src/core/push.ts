@@ -45,7 +45,8 @@ import {
 import type { RateLimits } from "./rate-limits.js";
 import type { RetryPolicy } from "./retry.js";
 import type { ProductSink } from "../networks/partnerboost/brand.js";
-import { productHash, type RunStatus, type SyncState } from "../sync/state.js";
+import { productHash, type RunStatus } from "../sync/state.js";
+import { hashMatches, type SyncStore } from "../sync/store.js";
 import { FeedpipeError, NetworkError } from "./errors.js";
 import type { CheckedRecord, ProcessedFeed, RunReport } from "./pipeline.js";
 
@@ -120,7 +121,7 @@ export interface PushOptions {
   /** Where products go (e.g. createBrandClient(...)). Not called in a dry run. */
   client: ProductSink;
   /** Sync state: delta sync, resume and the gate. Without it every valid product is sent. */
-  state?: SyncState | undefined;
+  state?: SyncStore | undefined;
   brandId: string;
   /** Requests at once (default 4). */
   concurrency?: number | undefined;
@@ -159,14 +160,14 @@ export function isRunStopping(err: unknown): boolean {
   return err.code === "HTTP_STATUS" && (err.context.status === 404 || err.context.status === 405);
 }
 
-function evaluateGate(
-  state: SyncState | undefined,
+async function evaluateGate(
+  state: SyncStore | undefined,
   brandId: string,
   currentValid: number,
   threshold: number,
   force: boolean,
-): GateResult | undefined {
-  const last = state?.lastCompletedRun(brandId);
+): Promise<GateResult | undefined> {
+  const last = await state?.lastCompletedRun(brandId);
   if (!last || last.valid <= 0) return undefined;
   const drop = (last.valid - currentValid) / last.valid;
   return {
@@ -249,7 +250,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
 
   try {
     // ---- publish gate, first pass (only when there is a baseline to protect) ----
-    const needsCount = !dryRun && !force && state?.lastCompletedRun(brandId) !== undefined;
+    const needsCount = !dryRun && !force && (await state?.lastCompletedRun(brandId)) !== undefined;
     if (needsCount) {
       if (typeof options.source !== "function") {
         throw new FeedpipeError(
@@ -259,7 +260,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
       }
       const first = await countValid(await options.source(), controller.signal);
       if (controller.signal.aborted) throw abortError(options.signal);
-      const gate = evaluateGate(state, brandId, first.valid, threshold, force);
+      const gate = await evaluateGate(state, brandId, first.valid, threshold, force);
       if (gate?.refused) {
         summary.gate = gate;
         summary.report = first;
@@ -267,7 +268,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
         summary.valid = first.valid;
         summary.invalid = first.invalid;
         summary.status = "gated";
-        if (state) state.finishRun(state.startRun(brandId), "gated", counts());
+        if (state) await state.finishRun(await state.startRun(brandId), "gated", counts());
         throw new FeedpipeError("PUBLISH_GATE", gateMessage(gate), { context: { gate, summary } });
       }
     }
@@ -275,7 +276,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     // ---- the sending pass ----
     const feed = await openSource(options.source);
     summary.preset = feed.preset;
-    const runId = dryRun || !state ? undefined : state.startRun(brandId);
+    const runId = dryRun || !state ? undefined : await state.startRun(brandId);
     summary.runId = runId;
     const limit = pLimit(concurrency);
     const inFlight = new Set<Promise<void>>();
@@ -299,7 +300,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
         });
         summary.sent++;
         if (before !== undefined) summary.finalPass.recovered++;
-        state?.confirm(brandId, product.sku, hash, undefined, `${product.price} ${product.currency}`);
+        await state?.confirm(brandId, product.sku, hash, undefined, `${product.price} ${product.currency}`);
       } catch (err) {
         if (controller.signal.aborted) return; // cancelled: neither sent nor failed; sent next run
         if (isRunStopping(err)) {
@@ -333,6 +334,10 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     try {
       outer: for await (const batch of feed.records) {
         if (controller.signal.aborted) break;
+        if (state?.prefetch && !full) {
+          const skus = batch.flatMap((r) => (r.product ? [r.product.sku] : []));
+          await state.prefetch(brandId, skus);
+        }
         await options.onBatch?.(batch);
         for (const record of batch) {
           summary.read++;
@@ -343,7 +348,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
           }
           summary.valid++;
           const hash = productHash(product);
-          if (!full && state && state.confirmedHash(brandId, product.sku) === hash) {
+          if (!full && state && hashMatches(await state.confirmedHash(brandId, product.sku), hash)) {
             summary.unchanged++;
             continue;
           }
@@ -384,16 +389,16 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
       const aborted =
         err instanceof FeedpipeError && (err.code === "ABORTED" || err.code === "NET_RATE_LIMITED");
       summary.status = aborted ? "aborted" : "failed";
-      if (state && runId !== undefined) state.finishRun(runId, summary.status, counts());
+      if (state && runId !== undefined) await state.finishRun(runId, summary.status, counts());
       if (err instanceof FeedpipeError) err.context.summary = summary;
       throw err;
     }
 
-    summary.gate = evaluateGate(state, brandId, summary.valid, threshold, force);
+    summary.gate = await evaluateGate(state, brandId, summary.valid, threshold, force);
     if (dryRun) return summary;
     if (summary.gate) summary.gate.refused = false; // checked before sending (or forced)
     summary.status = summary.failed > 0 ? "partial" : "ok";
-    if (state && runId !== undefined) state.finishRun(runId, summary.status, counts());
+    if (state && runId !== undefined) await state.finishRun(runId, summary.status, counts());
     return summary;
   } finally {
     options.signal?.removeEventListener("abort", onOuterAbort);

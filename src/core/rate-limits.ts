@@ -2,15 +2,74 @@
  * The rate controllers of one run (one `RateController` per API host, see rate.ts), and the
  * reading of Partnerize-style `X-RateLimit-*` headers.
  */
-import { RateController, type RateHeaders, type RateOptions, type RateStats } from "./rate.js";
+import {
+  RATE_MARGIN,
+  RateController,
+  type RateHeaders,
+  type RateOptions,
+  type RateOutcome,
+  type RateStats,
+  type RateTicket,
+} from "./rate.js";
+
+/**
+ * A rate budget shared with other processes (workers on other machines calling the same host; the
+ * Redis driver is src/sync/redis-rate.ts). `take` waits for this request's turn in the shared
+ * budget of `ratePerSec` (undefined: the rate is not known anywhere yet, no shared pacing);
+ * `learned` publishes a limit one process learned, `known` reads the one published.
+ */
+export interface SharedRate {
+  take(host: string, ratePerSec: number | undefined, signal?: AbortSignal): Promise<void>;
+  learned(host: string, limit: number): void;
+  known(host: string): number | undefined;
+}
+
+/** A host's controller whose requests also wait for their turn in a shared budget. */
+class SharedController extends RateController {
+  #published: number | undefined;
+  constructor(
+    host: string,
+    options: RateOptions,
+    private readonly shared: SharedRate,
+    private readonly cap: number | undefined,
+  ) {
+    super(host, options);
+  }
+
+  override async acquire(signal?: AbortSignal): Promise<RateTicket> {
+    const ticket = await super.acquire(signal);
+    const known = this.shared.known(this.host);
+    const rates = [this.cap, known === undefined ? undefined : known * RATE_MARGIN].filter(
+      (r): r is number => r !== undefined && r > 0,
+    );
+    try {
+      await this.shared.take(this.host, rates.length > 0 ? Math.min(...rates) : undefined, signal);
+    } catch (err) {
+      super.settle(ticket, { kind: "cancelled" });
+      throw err;
+    }
+    return ticket;
+  }
+
+  override settle(ticket: RateTicket, outcome: RateOutcome): void {
+    super.settle(ticket, outcome);
+    const limit = this.stats().learnedLimit;
+    if (limit !== undefined && limit !== this.#published) {
+      this.#published = limit;
+      this.shared.learned(this.host, limit);
+    }
+  }
+}
 
 /** The controllers of one run, one per API host. */
 export class RateLimits {
   readonly #options: RateOptions;
+  readonly #shared: SharedRate | undefined;
   readonly #hosts = new Map<string, RateController>();
 
-  constructor(options: RateOptions = {}) {
+  constructor(options: RateOptions = {}, shared?: SharedRate) {
     this.#options = { ...options };
+    this.#shared = shared;
   }
 
   /** The controller for the host of `url` (created on first use). */
@@ -23,7 +82,9 @@ export class RateLimits {
     }
     let c = this.#hosts.get(host);
     if (!c) {
-      c = new RateController(host, this.#options);
+      c = this.#shared
+        ? new SharedController(host, this.#options, this.#shared, this.#options.maxRate)
+        : new RateController(host, this.#options);
       this.#hosts.set(host, c);
     }
     return c;

@@ -387,6 +387,11 @@ export async function loadJobFile(
   catalog: OptionCatalog,
   env: Record<string, string | undefined>,
 ): Promise<JobFile> {
+  return parseJobFile(await readJobDocument(path), path, catalog, env);
+}
+
+/** The parsed YAML/JSON document of a job file, unchecked. */
+export async function readJobDocument(path: string): Promise<unknown> {
   let text: string;
   try {
     text = (await readFile(path, "utf8")).replace(/^\uFEFF/, "");
@@ -404,5 +409,5 @@ export async function loadJobFile(
       { cause: err, context: { source: path } },
     );
   }
-  return parseJobFile(doc, path, catalog, env);
+  return doc;
 }

@@ -45,7 +45,7 @@ export interface LockOptions {
 export interface HeldLock {
   readonly key: string;
   /** Release the lock (idempotent). */
-  release(): void;
+  release(): void | Promise<void>;
 }
 
 const SCHEMA = `

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, it } from "vitest";
+import { findExecutable } from "./optional.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -48,6 +49,11 @@ export function optionalEnvironments(): OptionalEnvironment[] {
       name: "shared sample feeds",
       available: hasSharedSamples,
       missing: `${SHARED_SAMPLES} not found`,
+    },
+    {
+      name: "Redis (BullMQ workers, Redis sync state)",
+      available: findExecutable("redis-server", "/usr/bin/redis-server") !== undefined,
+      missing: "redis-server not found on PATH",
     },
   ];
 }

@@ -11,11 +11,19 @@ import pLimit from "p-limit";
 import { FeedpipeError } from "../../core/errors.js";
 import { type JobFile, type JobSpec, loadJobFile } from "../../jobs/job-file.js";
 import { createScheduler, nextStart } from "../../jobs/scheduler.js";
+import { openBackend } from "../../sync/backend.js";
 import { JobHistory } from "../../sync/history.js";
 import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { optionCatalog } from "../jobs/catalog.js";
 import { executeJob, type JobOutcome, jobStatePath, type RunCommand } from "../jobs/execute.js";
 import { createJobLogger, type LogFormat } from "../jobs/log.js";
+import {
+  addRedisOptions,
+  type RedisFlags,
+  registerQueueCommands,
+  scheduleOnRedis,
+  statusOnRedis,
+} from "./jobs-redis.js";
 
 interface RunFlags {
   job?: string[] | undefined;
@@ -66,6 +74,18 @@ function outcomeLine(o: JobOutcome): string {
     (o.error ? `\n${" ".repeat(21)}${o.error}` : "") +
     "\n"
   );
+}
+
+/** A scheduled start skipped because the previous run is still going: recorded in its history. */
+async function recordSkip(ctx: CliContext, job: JobSpec, name: string, reason: string): Promise<void> {
+  const backend = await openBackend(ctx.io.env, jobStatePath(job, ctx.io));
+  try {
+    const history = await backend.openHistory();
+    await history.skipped(name, "scheduled", reason);
+    await history.close();
+  } finally {
+    await backend.close();
+  }
 }
 
 export function registerJobs(program: Command, ctx: CliContext, runCommand: RunCommand): void {
@@ -123,23 +143,29 @@ Exit codes: 0 all jobs ok, 1 some ended partial (invalid rows, failed products),
       ctx.exitCode = combinedExit(outcomes.filter((o): o is JobOutcome => o !== undefined));
     });
 
-  jobs
+  const schedule = jobs
     .command("schedule")
     .argument("<file>", "job file (YAML or JSON)")
-    .description("stay running and start each job at its schedule's times")
-    .addOption(logOption())
+    .description(
+      "stay running and start each job at its schedule's times (with --redis: register them in BullMQ)",
+    )
+    .addOption(logOption());
+  addRedisOptions(schedule, true)
     .addHelpText(
       "after",
       `
 A job whose previous run is still going when its time comes is skipped (logged, recorded).
 SIGINT/SIGTERM: running jobs stop between batches and are recorded as aborted, then feedpipe exits.
 SIGHUP: the job file is read again (a broken file is reported and the old schedule kept).
+With --redis URL: each scheduled job becomes a BullMQ job scheduler (run again to update; jobs
+no longer in the file are unscheduled) and feedpipe exits; \`jobs worker\` processes runs.
 
 Examples:
   $ feedpipe jobs schedule jobs.yaml
   $ feedpipe jobs schedule jobs.yaml --log-format json | my-log-shipper`,
     )
-    .action(async (file: string, flags: { logFormat?: LogFormat }) => {
+    .action(async (file: string, flags: RedisFlags & { logFormat?: LogFormat }) => {
+      if (flags.redis) return scheduleOnRedis(ctx, program, file, flags);
       let jobFile = await load(file);
       const logger = createJobLogger(flags.logFormat ?? "text", ctx.io.stdout, ctx.io.stderr);
       const catalog = optionCatalog(program);
@@ -159,12 +185,9 @@ Examples:
           logger.event("skip", { job: name, reason });
           const job = jobFile.jobs.find((j) => j.name === name);
           if (!job) return;
-          const history = JobHistory.open(jobStatePath(job, ctx.io));
-          try {
-            history.skipped(name, "scheduled", reason);
-          } finally {
-            history.close();
-          }
+          void recordSkip(ctx, job, name, reason).catch((err: unknown) =>
+            logger.event("error", { job: name, error: (err as Error).message }),
+          );
         },
       });
       const offHangup = ctx.io.onHangup?.(() => {
@@ -188,13 +211,16 @@ Examples:
       ctx.exitCode = EXIT_OK;
     });
 
-  jobs
+  const status = jobs
     .command("status")
-    .argument("<file>", "job file (YAML or JSON)")
-    .description("per job: the last runs and the next start time")
+    .argument("[file]", "job file (YAML or JSON); optional with --redis")
+    .description("per job: the last runs and the next start time (with --redis: the queue too)")
     .option("--runs <n>", "runs shown per job (default 5)", positiveInt("--runs"))
-    .option("--json", "print JSON")
-    .action(async (file: string, flags: { runs?: number; json?: boolean }) => {
+    .option("--json", "print JSON");
+  addRedisOptions(status, false).action(
+    async (file: string | undefined, flags: RedisFlags & { runs?: number; json?: boolean }) => {
+      if (flags.redis) return statusOnRedis(ctx, program, file, flags);
+      if (!file) throw new FeedpipeError("USAGE", "jobs status: give the job file (or --redis URL)");
       const jobFile = await load(file);
       const rows = jobFile.jobs.map((job) => {
         const path = jobStatePath(job, ctx.io);
@@ -230,5 +256,8 @@ Examples:
           );
         }
       }
-    });
+    },
+  );
+
+  registerQueueCommands(jobs, program, ctx, runCommand, combinedExit);
 }

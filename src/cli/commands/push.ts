@@ -36,7 +36,7 @@ import {
   type ProductSink,
   productFields,
 } from "../../networks/partnerboost/brand.js";
-import { SyncState } from "../../sync/state.js";
+import { openBackend } from "../../sync/backend.js";
 import { jsonExtras } from "../../jobs/report/model.js";
 import { SinceTracker } from "../../jobs/report/since.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
@@ -44,7 +44,7 @@ import { addLockOptions, takeRunLock } from "../lock.js";
 import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
-import { addRateOptions, type RateFlags, rateLimitsFor, rateStatus } from "../rate.js";
+import { addRateOptions, type RateFlags, rateLimitsFor, rateStatus, sharedRateFor } from "../rate.js";
 import { addPipelineOptions, type PipelineFlags, pipelineOptions, withinMaxInvalid } from "./validate.js";
 
 /** `--gate 30%` / `--gate 0.3`: the largest accepted drop of the valid count. */
@@ -216,14 +216,16 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     const collector = reportCollector("push", source, !!flags.html || flags.json === true, flags.preset);
     let bytes: number | undefined;
     const statePath = resolve(ctx.io.cwd, flags.state ?? config.statePath);
-    const state = SyncState.open(statePath, { readonly: dryRun, endpoint: pb.apiUrl });
-    const cleanups: (() => void)[] = [() => state.close()];
+    const backend = await openBackend(ctx.io.env, statePath);
+    const state = await backend.openState({ readonly: dryRun, endpoint: pb.apiUrl });
+    const cleanups: (() => void | Promise<void>)[] = [() => backend.close(), () => state.close()];
     if (!dryRun) {
       try {
         const lock = await takeRunLock(ctx, statePath, `partnerboost:${brandId}`, "push", flags.wait);
         cleanups.push(() => lock.release());
       } catch (err) {
-        state.close();
+        await state.close();
+        await backend.close();
         throw err;
       }
     }
@@ -231,13 +233,16 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     try {
       let spec = sourcePath(ctx, source);
       const gateNeedsTwoPasses =
-        !dryRun && flags.force !== true && state.lastCompletedRun(brandId) !== undefined;
+        !dryRun && flags.force !== true && (await state.lastCompletedRun(brandId)) !== undefined;
       if (spec === "-" && gateNeedsTwoPasses) {
         const spooled = await spoolStdin(ctx);
         cleanups.push(spooled.cleanup);
         spec = spooled.path;
       }
-      const rates = rateLimitsFor(flags);
+      // Workers sharing a Redis share each host's rate budget too.
+      const shared = dryRun ? undefined : await sharedRateFor(ctx.io.env);
+      if (shared) cleanups.push(() => shared.close());
+      const rates = rateLimitsFor(flags, undefined, shared);
       const progress = createProgress({
         stream: ctx.io.stderr,
         enabled: progressEnabled(ctx.io, flags.quiet === true || flags.json === true),
@@ -255,7 +260,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         bytes = feed.size;
         return pipeline.process(feed);
       };
-      const since = collector ? new SinceTracker(state, brandId) : undefined;
+      const since = collector ? await SinceTracker.open(state, brandId) : undefined;
       rejects = flags.rejects
         ? await openRejects(resolve(ctx.io.cwd, flags.rejects), { stdout: ctx.io.stdout })
         : undefined;
@@ -296,7 +301,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
           onBatch: async (batch) => {
             progress.update({ records: batch.length });
             collector?.observe(batch);
-            since?.observe(batch);
+            await since?.observe(batch);
             await rejects?.add(batch);
           },
           onDryRun: (product) => {
@@ -379,7 +384,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       ctx.exitCode = summary.gate?.refused ? 2 : ok ? EXIT_OK : EXIT_INVALID;
     } finally {
       await rejects?.abort();
-      for (const c of cleanups.reverse()) c();
+      for (const c of cleanups.reverse()) await c();
     }
   });
 }

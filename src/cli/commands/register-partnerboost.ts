@@ -222,7 +222,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
         fetch_period: flags.fetchPeriod,
       });
     } finally {
-      lock.release();
+      await lock.release();
     }
     if (flags.json) {
       const out: Record<string, unknown> = {

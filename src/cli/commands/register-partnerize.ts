@@ -241,7 +241,7 @@ Examples:
         ctx.out(describeResult(action, feed));
       }
     } finally {
-      lock.release();
+      await lock.release();
     }
   });
 }

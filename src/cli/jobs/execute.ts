@@ -10,7 +10,8 @@ import { Readable } from "node:stream";
 import { redactSecrets } from "../../core/errors.js";
 import type { JobSpec, OptionCatalog } from "../../jobs/job-file.js";
 import { sendNotice, shouldNotify } from "../../jobs/notify.js";
-import { JobHistory, type JobRunEnd } from "../../sync/history.js";
+import { openBackend } from "../../sync/backend.js";
+import type { JobRunEnd } from "../../sync/history.js";
 import type { CliIO } from "../context.js";
 import { jobArgv } from "./catalog.js";
 import type { JobLogger } from "./log.js";
@@ -40,6 +41,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal | undefined;
   /** Seconds between progress log events (default 30). */
   progressEverySec?: number | undefined;
+  /** Send the job's notification when due (default true; a queue's earlier attempts do not). */
+  notify?: boolean | undefined;
   /** Notification retry overrides (tests). */
   notifyRetry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number } | undefined;
 }
@@ -143,10 +146,17 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
     if (typeof out !== "string" || out === "-") continue;
     mkdirSync(out.endsWith("/") ? resolve(io.cwd, out) : dirname(resolve(io.cwd, out)), { recursive: true });
   }
-  mkdirSync(dirname(statePath), { recursive: true });
-  const history = JobHistory.open(statePath);
+  const backend = await openBackend(io.env, statePath);
+  let history: Awaited<ReturnType<typeof backend.openHistory>>;
+  let runId: number;
   const started = new Date();
-  const runId = history.start(job.name, command, started);
+  try {
+    history = await backend.openHistory();
+    runId = await history.start(job.name, command, started);
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
   logger.event("start", { job: job.name, command, runId });
   const progress = setInterval(
     () => logger.event("progress", { job: job.name, elapsedMs: Date.now() - started.getTime() }),
@@ -181,9 +191,10 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
       : redactSecrets(firstError(stderr) ?? (status === "aborted" ? "aborted" : `exit ${code}`), job.secrets);
   const counts = countsOf(result);
   try {
-    history.finish(runId, { status, exitCode: code, counts, rules: rulesOf(result), error }, finished);
+    await history.finish(runId, { status, exitCode: code, counts, rules: rulesOf(result), error }, finished);
   } finally {
-    history.close();
+    await history.close();
+    await backend.close();
   }
   const outcome: JobOutcome = {
     job: job.name,
@@ -197,7 +208,7 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
     error,
     result,
   };
-  if (shouldNotify(job.notify, status)) {
+  if (options.notify !== false && shouldNotify(job.notify, status)) {
     try {
       await sendNotice(
         job.notify,

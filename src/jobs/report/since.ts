@@ -8,7 +8,8 @@
  *   price changes: changed products whose recorded price ("12.5 EUR") differs in amount, same currency
  */
 import type { CheckedRecord } from "../../core/pipeline.js";
-import { productHash, type SyncState } from "../../sync/state.js";
+import { productHash } from "../../sync/state.js";
+import { hashMatches, type SyncStore } from "../../sync/store.js";
 import type { SinceLastRun } from "./model.js";
 
 export class SinceTracker {
@@ -23,31 +24,39 @@ export class SinceTracker {
   private priceDown = 0;
   private priceUnknown = 0;
 
-  constructor(
-    private readonly state: SyncState,
+  private constructor(
+    private readonly state: SyncStore,
     private readonly brandId: string,
+    previous: number,
+    previousRunAt: string | undefined,
   ) {
-    this.previous = state.confirmedCount(brandId);
-    const last = state.lastCompletedRun(brandId);
-    this.previousRunAt = last ? (last.finishedAt ?? last.startedAt) : undefined;
+    this.previous = previous;
+    this.previousRunAt = previousRunAt;
   }
 
-  readonly observe = (batch: readonly CheckedRecord[]): void => {
+  /** A tracker over the state as it is before the push starts. */
+  static async open(state: SyncStore, brandId: string): Promise<SinceTracker> {
+    const previous = await state.confirmedCount(brandId);
+    const last = await state.lastCompletedRun(brandId);
+    return new SinceTracker(state, brandId, previous, last ? (last.finishedAt ?? last.startedAt) : undefined);
+  }
+
+  readonly observe = async (batch: readonly CheckedRecord[]): Promise<void> => {
     for (const rec of batch) {
       const p = rec.product;
       if (p === undefined) continue;
-      const hash = this.state.confirmedHash(this.brandId, p.sku);
+      const hash = await this.state.confirmedHash(this.brandId, p.sku);
       if (hash === undefined) {
         this.added++;
         continue;
       }
       this.matched++;
-      if (hash === productHash(p)) {
+      if (hashMatches(hash, productHash(p))) {
         this.unchanged++;
         continue;
       }
       this.changed++;
-      const old = parsePrice(this.state.confirmedPrice(this.brandId, p.sku));
+      const old = parsePrice(await this.state.confirmedPrice(this.brandId, p.sku));
       if (old === undefined) {
         this.priceUnknown++;
       } else if (old.currency === p.currency && old.amount !== p.price) {
