@@ -31,11 +31,12 @@ export { type FeedpipeConfig, loadConfig } from "./core/config.js";
 // Ingest: sources, decoding, formats
 export { type Feed, openFeed, type ReadFeedOptions } from "./formats/index.js";
 export { sniffFormat } from "./formats/sniff.js";
-export { readCsv, type ReaderStats } from "./formats/csv.js";
+export { readCsv } from "./formats/csv.js";
+export type { Reader, ReaderStats, ReaderStream } from "./formats/reader.js";
 export { readXml } from "./formats/xml.js";
 export { readJson } from "./formats/json.js";
 export { readNdjson } from "./formats/ndjson.js";
-export type { InputFormat, OutputFormat, Reader, Row, Writer, WriterOptions } from "./formats/types.js";
+export type { InputFormat, OutputFormat, Row, Writer, WriterOptions } from "./formats/types.js";
 
 // Map + validate
 export {
