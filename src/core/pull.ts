@@ -15,7 +15,7 @@ import pLimit from "p-limit";
 import type { OutputFormat, Row } from "../formats/types.js";
 import { createWriter } from "../formats/writers/index.js";
 import { type Output, type OutputStream, openOutput, writeBatch } from "../io/output.js";
-import { FeedpipeError } from "./errors.js";
+import { throwIfAborted, toAborted } from "./abort.js";
 
 export interface PageDecision {
   /** The last page number as known now (it may grow when the source reports a larger total). */
@@ -45,9 +45,7 @@ export interface PageResult<P> {
   lastPage: number;
 }
 
-function abortedError(): FeedpipeError {
-  return new FeedpipeError("ABORTED", "The pull was interrupted");
-}
+const INTERRUPTED = "The pull was interrupted";
 
 /** Fetch pages concurrently within a bounded window and yield them in page order. */
 export async function* pagesInOrder<P>(options: PagesInOrderOptions<P>): AsyncGenerator<PageResult<P>> {
@@ -60,9 +58,7 @@ export async function* pagesInOrder<P>(options: PagesInOrderOptions<P>): AsyncGe
   setMaxListeners(Math.max(10, window * 3 + 10), signal);
   const limit = pLimit({ concurrency, rejectOnClear: true });
   const scheduled = new Map<number, Promise<P>>();
-  const check = () => {
-    if (options.signal?.aborted) throw abortedError();
-  };
+  const check = () => throwIfAborted(options.signal, INTERRUPTED);
   try {
     check();
     const first = await options.fetch(start, signal);
@@ -95,10 +91,7 @@ export async function* pagesInOrder<P>(options: PagesInOrderOptions<P>): AsyncGe
       nextToYield++;
     }
   } catch (err) {
-    if (options.signal?.aborted && !(err instanceof FeedpipeError && err.code !== "ABORTED")) {
-      throw abortedError();
-    }
-    throw err;
+    throw options.signal?.aborted ? toAborted(err, options.signal, INTERRUPTED) : err;
   } finally {
     // Stop everything still queued or in flight (consumer broke off, a page failed, or done).
     limit.clearQueue();
@@ -163,7 +156,7 @@ export async function exportRows(
       step = await iterator.next();
     }
     await output.write(writer.footer());
-    if (options.signal?.aborted) throw abortedError();
+    throwIfAborted(options.signal, INTERRUPTED);
     await output.commit();
     return { target: options.target, format: options.format, rows, bytes: output.bytes };
   } catch (err) {

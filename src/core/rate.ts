@@ -36,6 +36,7 @@
  */
 import { type Clock, systemClock } from "./clock.js";
 import { NetworkError } from "./errors.js";
+import { AbortedError } from "./abort.js";
 
 /** Default `--max-wait`: 15 minutes of nothing but rate-limit answers stops the run. */
 export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
@@ -119,8 +120,8 @@ interface Waiter {
   detach(): void;
 }
 
-function abortedError(host: string): NetworkError {
-  return new NetworkError("ABORTED", `A request to ${host} was interrupted while waiting for its turn`, {
+function abortedError(host: string): AbortedError {
+  return new AbortedError(`A request to ${host} was interrupted while waiting for its turn`, {
     context: { host },
   });
 }

@@ -4,6 +4,7 @@
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { isAborted, toAborted } from "../core/abort.js";
 import { FeedpipeError, redactUrl } from "../core/errors.js";
 import { expectOk, httpRequest } from "./http.js";
 
@@ -54,6 +55,7 @@ async function* guarded(
   stream: AsyncIterable<Buffer | string>,
   name: string,
   piece = Number.POSITIVE_INFINITY,
+  signal?: AbortSignal,
 ): AsyncIterable<Buffer> {
   try {
     for await (const chunk of stream) {
@@ -63,6 +65,9 @@ async function* guarded(
     }
   } catch (err) {
     if (err instanceof FeedpipeError) throw err;
+    if (signal?.aborted || isAborted(err)) {
+      throw toAborted(err, signal, `Reading ${name} was interrupted`, { source: name });
+    }
     const e = err as { code?: string; message?: string };
     if (e.code?.startsWith("UND_ERR") || e.code === "ECONNRESET") {
       throw new FeedpipeError("NET_DOWNLOAD_FAILED", `Download of ${name} failed: ${e.message ?? e.code}`, {
@@ -123,7 +128,7 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
     return {
       name,
       size: Number.isFinite(len) && len > 0 ? len : undefined,
-      chunks: guarded(res.body, name),
+      chunks: guarded(res.body, name, undefined, options.signal),
       close: () => destroy(res.body),
     };
   }

@@ -68,7 +68,7 @@ Examples:
       });
     }
     const feed = await openFeed(source, {
-      ...feedOptions(flags, ctx.io.env),
+      ...feedOptions(flags, ctx.io),
       worker: false,
       stdin: ctx.io.stdin as NodeJS.ReadableStream,
     });

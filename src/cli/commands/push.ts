@@ -249,7 +249,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       const open = async (): Promise<ProcessedFeed> => {
         opened++;
         const feed = await openFeed(spec, {
-          ...feedOptions(flags, ctx.io.env),
+          ...feedOptions(flags, ctx.io),
           stdin: ctx.io.stdin as NodeJS.ReadableStream,
         });
         bytes = feed.size;

@@ -173,7 +173,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
       };
       check = await checkFeed(
         flags.fetchUrl,
-        { pipeline: pipelineOptions, input: feedOptions(flags) },
+        { pipeline: pipelineOptions, input: feedOptions(flags, ctx.io) },
         flags.checkThreshold,
       );
       if (!check.ok) {

@@ -23,6 +23,7 @@ import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { checkHtmlFlag, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
 import { createProgress, type Progress, progressEnabled } from "../progress.js";
+import { throwIfAborted } from "../../core/abort.js";
 
 /** `--max-invalid`: a count (`10`) or a percentage of the records read (`2.5%`). */
 export interface MaxInvalid {
@@ -126,7 +127,7 @@ export async function runChecked(
 ): Promise<CheckedRun> {
   let pendingBytes = 0;
   const feed = await openFeed(source, {
-    ...feedOptions(flags, ctx.io.env),
+    ...feedOptions(flags, ctx.io),
     stdin: ctx.io.stdin as NodeJS.ReadableStream,
     onBytes: (n) => {
       pendingBytes += n;
@@ -145,11 +146,9 @@ export async function runChecked(
   try {
     for await (const batch of processed.records) {
       // Ctrl-C / SIGTERM: stop between batches; the caller aborts its outputs (nothing half-written).
-      if (signal?.aborted) {
-        throw new FeedpipeError("ABORTED", `${label} of ${feed.name} was interrupted before the end`, {
-          context: { source: feed.name },
-        });
-      }
+      throwIfAborted(signal, `${label} of ${feed.name} was interrupted before the end`, {
+        source: feed.name,
+      });
       progress.update({ records: batch.length, bytes: pendingBytes });
       pendingBytes = 0;
       if (rejects) await rejects.add(batch);
