@@ -44,6 +44,7 @@ export type ErrorCode =
   | "LOCK_BUSY"
   | "JOB_FILE_INVALID"
   | "REPORT_INVALID"
+  | "CALLBACK_FAILED"
   | "ABORTED";
 
 export interface ErrorContext {
