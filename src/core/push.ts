@@ -34,8 +34,11 @@
  * completed run (status ok or partial) for the brand. If it fell by more than `gateThreshold`
  * (default 0.3), the push is refused with PUBLISH_GATE unless `force`. Knowing the count needs the
  * whole feed, so when a baseline exists (and not `force`) the source is read twice: one counting
- * pass, then the sending pass. `source` must then be a function that opens the feed again; the CLI
- * spools stdin to a temporary file for this. A dry run reads once and reports the gate at the end.
+ * pass, then the sending pass. The gate and the send must see the same bytes: given a `PushInput`
+ * (a spec and how to open it), the push spools stdin or a URL once to a temporary file, counts
+ * from it and sends from it (removed afterwards); a local file is opened twice. A function source
+ * is called once per pass (it must give the same records twice). A dry run reads once and reports
+ * the gate at the end.
  */
 import { setMaxListeners } from "node:events";
 import type { Product } from "../../schemas/product.js";
@@ -52,6 +55,8 @@ import type { ProductSink } from "../networks/partnerboost/brand.js";
 import { productHash, type RunStatus, type SyncState } from "../sync/state.js";
 import { AbortedError, isAborted } from "./abort.js";
 import { FeedpipeError } from "./errors.js";
+import type { OpenSourceOptions } from "../io/source.js";
+import { needsSpool, type Spooled, spoolSource } from "../io/spool.js";
 import type { CheckedRecord, ProcessedFeed, RunReport } from "./pipeline.js";
 
 export const DEFAULT_GATE_THRESHOLD = 0.3;
@@ -119,9 +124,22 @@ export interface PushSummary {
   preset: string | undefined;
 }
 
+/** A source given by name: the push decides whether it must be spooled (see the header). */
+export interface PushInput {
+  /** A file path, `-` for stdin, or an http(s) URL. */
+  spec: string;
+  /** Open `path` (the spec, or its spooled copy) as checked records; `name` is the name to show. */
+  open(path: string, name: string | undefined): Promise<ProcessedFeed>;
+  /** How to read the bytes when spooling (stdin stream, timeouts, headers). */
+  read?: OpenSourceOptions | undefined;
+}
+
 export interface PushOptions {
-  /** The checked records, or a function that opens them (needed when the gate must count first). */
-  source: ProcessedFeed | (() => Promise<ProcessedFeed>);
+  /**
+   * The checked records, a function that opens them, or a `PushInput` (a source the gate may need
+   * to read twice: it is then spooled once).
+   */
+  source: ProcessedFeed | (() => Promise<ProcessedFeed>) | PushInput;
   /** Where products go (e.g. createBrandClient(...)). Not called in a dry run. */
   client: ProductSink;
   /** Sync state: delta sync, resume and the gate. Without it every valid product is sent. */
@@ -198,8 +216,26 @@ export function gateMessage(g: GateResult): string {
   );
 }
 
-async function openSource(source: PushOptions["source"]): Promise<ProcessedFeed> {
+type Opener = ProcessedFeed | (() => Promise<ProcessedFeed>);
+
+function isInput(source: PushOptions["source"]): source is PushInput {
+  return typeof source === "object" && "spec" in source && typeof source.open === "function";
+}
+
+async function openSource(source: Opener): Promise<ProcessedFeed> {
   return typeof source === "function" ? source() : source;
+}
+
+/** The source as an opener; with two passes, stdin or a URL is spooled once (`spooled`). */
+async function prepareSource(
+  source: PushOptions["source"],
+  twoPasses: boolean,
+  signal: AbortSignal,
+): Promise<{ opener: Opener; spooled?: Spooled | undefined }> {
+  if (!isInput(source)) return { opener: source };
+  if (!twoPasses || !needsSpool(source.spec)) return { opener: () => source.open(source.spec, undefined) };
+  const spooled = await spoolSource(source.spec, { ...source.read, signal });
+  return { opener: () => source.open(spooled.path, spooled.name), spooled };
 }
 
 /** Drain a feed to count its valid products (the gate's first pass). */
@@ -278,6 +314,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
   });
 
   let fatal: unknown;
+  let spooled: Spooled | undefined;
   let runId: number | undefined;
   let finished = false;
   const finish = (status: RunStatus) => {
@@ -303,14 +340,17 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
   try {
     // ---- publish gate, first pass (only when there is a baseline to protect) ----
     const needsCount = !dryRun && !force && state?.lastCompletedRun(brandId) !== undefined;
+    const prepared = await prepareSource(options.source, needsCount, controller.signal);
+    spooled = prepared.spooled;
+    const source = prepared.opener;
     if (needsCount) {
-      if (typeof options.source !== "function") {
+      if (typeof source !== "function") {
         throw new FeedpipeError(
           "USAGE",
           "The publish gate needs to read the source twice (count, then send): pass a function that opens it, or force",
         );
       }
-      const first = await countValid(await options.source(), controller.signal);
+      const first = await countValid(await source(), controller.signal);
       if (controller.signal.aborted) throw abortError(options.signal);
       const gate = evaluateGate(state, brandId, first.valid, threshold, force);
       if (gate?.refused) {
@@ -326,7 +366,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     }
 
     // ---- the sending pass ----
-    const feed = await openSource(options.source);
+    const feed = await openSource(source);
     summary.preset = feed.preset;
     runId = dryRun || !state ? undefined : state.startRun(brandId);
     summary.runId = runId;
@@ -452,6 +492,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
   } finally {
     // Whatever escaped above (a state error, a bug): the run is not left `running`.
     if (!finished) finish("failed");
+    await spooled?.cleanup();
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
 }

@@ -60,7 +60,7 @@ export type WorkerOption = boolean | "auto" | undefined;
 /** The options that travel to the worker (plain data; callbacks stay here). */
 export type WorkerReadOptions = Pick<
   ReadFeedOptions,
-  "format" | "encoding" | "delimiter" | "recordTag" | "jsonPath" | "maxRecordBytes" | "highWaterMark"
+  "format" | "encoding" | "delimiter" | "recordTag" | "jsonPath" | "maxRecordBytes" | "highWaterMark" | "name"
 >;
 
 export interface WorkerInit {
@@ -140,6 +140,7 @@ export async function openFeedInWorker(spec: string, options: ReadFeedOptions): 
       jsonPath: options.jsonPath,
       maxRecordBytes: options.maxRecordBytes,
       highWaterMark: options.highWaterMark,
+      name: options.name,
     },
     credit: new SharedArrayBuffer(4),
   };

@@ -28,6 +28,8 @@ export interface OpenSourceOptions {
   bodyTimeoutMs?: number | undefined;
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
+  /** Name shown for a file source instead of its path (a spooled copy keeps its original's name). */
+  name?: string | undefined;
   /** Read size for files (bytes). */
   highWaterMark?: number | undefined;
 }
@@ -157,10 +159,11 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
   }
   const read = options.highWaterMark ?? FILE_READ;
   const stream = createReadStream(spec, { highWaterMark: read });
+  const name = options.name ?? spec;
   return {
-    name: spec,
+    name,
     size,
-    chunks: guarded(stream, spec, Math.min(read, FILE_CHUNK)),
+    chunks: guarded(stream, name, Math.min(read, FILE_CHUNK)),
     close: () => destroy(stream),
   };
 }
