@@ -49,9 +49,9 @@ export {
   productRow,
   type RuleSummary,
   type RunReport,
-} from "./core/pipeline.js";
+} from "./jobs/pipeline.js";
 export { formatReportText } from "./core/report.js";
-export { openRejects } from "./core/rejects.js";
+export { openRejects } from "./jobs/rejects.js";
 export {
   createRecordMapper,
   detectPreset,
@@ -69,7 +69,7 @@ export { type Output, openOutput, writeRows } from "./io/output.js";
 export { authHash } from "./networks/partnerboost/auth.js";
 export { createBrandClient, type ProductSink } from "./networks/partnerboost/brand.js";
 export { parseEnvelope } from "./networks/partnerboost/envelope.js";
-export { pushFeed, type PushSummary } from "./core/push.js";
+export { pushFeed, type PushSummary } from "./jobs/push.js";
 export { productHash, SyncState } from "./sync/state.js";
 export {
   bulkPublisherProducts,
@@ -88,7 +88,7 @@ export {
   resolveAmazonFilters,
   withProductLinks,
 } from "./networks/partnerboost/amazon.js";
-export { exportRows, pagesInOrder } from "./core/pull.js";
+export { exportRows, pagesInOrder } from "./jobs/pull.js";
 export * from "./networks/partnerize/index.js";
 
 // Reports and diffs

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
 import { FeedpipeError } from "../src/core/errors.js";
-import { exportRows, pagesInOrder } from "../src/core/pull.js";
+import { exportRows, pagesInOrder } from "../src/jobs/pull.js";
 import { RateLimits } from "../src/core/rate-limits.js";
 import { seededRandom } from "../src/core/random.js";
 import type { Row } from "../src/formats/types.js";

@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Product } from "../schemas/product.js";
 import { FeedpipeError } from "../src/core/errors.js";
-import { pool, pushFeed, type PushOptions } from "../src/core/push.js";
+import { pool, pushFeed, type PushOptions } from "../src/jobs/push.js";
 import type { ProductSink } from "../src/networks/partnerboost/brand.js";
 import { SyncState } from "../src/sync/state.js";
 import { memoryFeed, product } from "./fixtures/push/helpers.js";

@@ -11,7 +11,7 @@
 import { type Command, Option } from "commander";
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
 import { FeedpipeError } from "../../core/errors.js";
-import { loadPipeline } from "../../core/pipeline.js";
+import { loadPipeline } from "../../jobs/pipeline.js";
 import { formatReportText } from "../../core/report.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";

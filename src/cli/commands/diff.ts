@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { FeedpipeError } from "../../core/errors.js";
-import { loadPipeline } from "../../core/pipeline.js";
+import { loadPipeline } from "../../jobs/pipeline.js";
 import { openFeed } from "../../formats/index.js";
 import { createWriter } from "../../formats/writers/index.js";
 import { type Output, openOutput, writeBatch } from "../../io/output.js";

@@ -8,7 +8,7 @@
  */
 import { stat, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { describeFormat, resolvePipelineOptions } from "../../core/pipeline.js";
+import { describeFormat, resolvePipelineOptions } from "../../jobs/pipeline.js";
 import { FeedpipeError } from "../../core/errors.js";
 import type { Fields } from "../../core/record.js";
 import { openFeed } from "../../formats/index.js";

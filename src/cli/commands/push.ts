@@ -11,23 +11,23 @@
  * needs no credentials.
  *
  * stdin, URLs and the publish gate: the gate counts the valid products before sending, which reads
- * the source twice; the push job (core/push.ts) then spools stdin or a URL to a temporary file once
+ * the source twice; the push job (jobs/push.ts) then spools stdin or a URL to a temporary file once
  * and counts and sends from it (removed afterwards).
  */
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig, requireSettings } from "../../core/config.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
-import { networkLine } from "../../core/final-pass.js";
-import { loadPipeline } from "../../core/pipeline.js";
+import { networkLine } from "../../jobs/final-pass.js";
+import { loadPipeline } from "../../jobs/pipeline.js";
 import {
   DEFAULT_GATE_THRESHOLD,
   type PushFailure,
   type PushInput,
   type PushSummary,
   pushFeed,
-} from "../../core/push.js";
-import { openRejects, type RejectsWriter } from "../../core/rejects.js";
+} from "../../jobs/push.js";
+import { openRejects, type RejectsWriter } from "../../jobs/rejects.js";
 import { formatReportText } from "../../core/report.js";
 import { openFeed } from "../../formats/index.js";
 import { assertDistinctFiles } from "../../io/output-target.js";

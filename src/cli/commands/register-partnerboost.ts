@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, requireSettings } from "../../core/config.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
-import { loadPipeline, type PipelineOptions, type RunReport } from "../../core/pipeline.js";
+import { loadPipeline, type PipelineOptions, type RunReport } from "../../jobs/pipeline.js";
 import { openFeed, type ReadFeedOptions } from "../../formats/index.js";
 import { createBrandClient, FETCH_PERIODS, type FetchPeriod } from "../../networks/partnerboost/brand.js";
 import { PRESET_NAMES } from "../../../transforms/index.js";

@@ -11,9 +11,9 @@ import {
   type PipelineOptions,
   type ProcessedFeed,
   type RunReport,
-} from "../../core/pipeline.js";
+} from "../../jobs/pipeline.js";
 import { FeedpipeError } from "../../core/errors.js";
-import { openRejects, type RejectsWriter } from "../../core/rejects.js";
+import { openRejects, type RejectsWriter } from "../../jobs/rejects.js";
 import { formatReportText } from "../../core/report.js";
 import { type Feed, openFeed } from "../../formats/index.js";
 import { assertDistinctFiles } from "../../io/output-target.js";

@@ -15,7 +15,7 @@
  * the pipeline should run without its in-memory duplicate check (`dedupe: false`).
  */
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
-import type { ProcessedFeed } from "../../core/pipeline.js";
+import type { ProcessedFeed } from "../../jobs/pipeline.js";
 import { DiffStore, type JoinedRow, type PriceMove, type Side } from "./store.js";
 import { throwIfAborted } from "../../core/abort.js";
 

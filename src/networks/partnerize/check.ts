@@ -2,7 +2,7 @@
  * `register --check`: stream the feed at a location through ingest → map → validate and decide
  * whether it is fit to register (readable, and not mostly invalid).
  */
-import { loadPipeline, type PipelineOptions, type RunReport } from "../../core/pipeline.js";
+import { loadPipeline, type PipelineOptions, type RunReport } from "../../jobs/pipeline.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
 import { openFeed } from "../../formats/index.js";
 import { DEFAULT_MAX_INVALID_PERCENT } from "./present.js";

@@ -31,7 +31,7 @@ import {
   type PipelineOptions,
   type ProcessedFeed,
   type RunReport,
-} from "../../core/pipeline.js";
+} from "../../jobs/pipeline.js";
 import type { RateLimits } from "../../core/rate-limits.js";
 import { withRetry } from "../../core/retry.js";
 import { openFeed } from "../../formats/index.js";

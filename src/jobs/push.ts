@@ -49,12 +49,12 @@ import {
   type NetworkSummary,
   networkSummary,
 } from "./final-pass.js";
-import type { RateLimits } from "./rate-limits.js";
-import type { RetryPolicy } from "./retry.js";
+import type { RateLimits } from "../core/rate-limits.js";
+import type { RetryPolicy } from "../core/retry.js";
 import type { ProductSink } from "../networks/partnerboost/brand.js";
 import { productHash, type RunStatus, type SyncState } from "../sync/state.js";
-import { AbortedError, isAborted } from "./abort.js";
-import { FeedpipeError } from "./errors.js";
+import { AbortedError, isAborted } from "../core/abort.js";
+import { FeedpipeError } from "../core/errors.js";
 import type { OpenSourceOptions } from "../io/source.js";
 import { needsSpool, type Spooled, spoolSource } from "../io/spool.js";
 import type { CheckedRecord, ProcessedFeed, RunReport } from "./pipeline.js";

@@ -15,7 +15,7 @@ import pLimit from "p-limit";
 import type { OutputFormat, Row } from "../formats/types.js";
 import { createWriter } from "../formats/writers/index.js";
 import { type Output, type OutputStream, openOutput, writeBatch } from "../io/output.js";
-import { throwIfAborted, toAborted } from "./abort.js";
+import { throwIfAborted, toAborted } from "../core/abort.js";
 
 export interface PageDecision {
   /** The last page number as known now (it may grow when the source reports a larger total). */

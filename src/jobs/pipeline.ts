@@ -39,12 +39,12 @@ import {
   Skip,
 } from "../../transforms/index.js";
 import type { Feed } from "../formats/index.js";
-import { FeedpipeError } from "./errors.js";
-import type { Fields, Issue, RecordBatch, SourceRecord } from "./record.js";
-import { ReportBuilder, type RunReport } from "./report.js";
-import { CompactStringSet } from "./sku-set.js";
+import { FeedpipeError } from "../core/errors.js";
+import type { Fields, Issue, RecordBatch, SourceRecord } from "../core/record.js";
+import { ReportBuilder, type RunReport } from "../core/report.js";
+import { CompactStringSet } from "../core/sku-set.js";
 
-export type { RuleExample, RuleSummary, RunReport, SkipSummary } from "./report.js";
+export type { RuleExample, RuleSummary, RunReport, SkipSummary } from "../core/report.js";
 
 export interface PipelineOptions {
   /** Preset name or "auto" (default). */
