@@ -88,7 +88,8 @@ export {
   resolveAmazonFilters,
   withProductLinks,
 } from "./networks/partnerboost/amazon.js";
-export { exportRows, pagesInOrder } from "./jobs/pull.js";
+export { exportRows } from "./jobs/pull.js";
+export { pagesInOrder } from "./core/pages.js";
 export * from "./networks/partnerize/index.js";
 
 // Reports and diffs
