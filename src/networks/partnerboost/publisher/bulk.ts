@@ -161,14 +161,14 @@ export function bulkPublisherProducts(
         }
         products.push(normalizePublisherProduct(r.fields));
       }
-      counters.pages++;
       yield dedupe.filter(products);
     }
   }
 
   return {
     products: run(),
-    stats: () => ({ ...pullStats("bulk", counters, client, before), pages: 0 }),
+    // One download, no pages: `pages` stays 0 (the CSV's batches are not pages).
+    stats: () => pullStats("bulk", counters, client, before),
     download: () => download,
   };
 }
