@@ -58,6 +58,7 @@ export {
 } from "./jobs/pipeline.js";
 export { validateFeed, type ValidateFeedOptions, type ValidateFeedResult } from "./jobs/validate.js";
 export { formatReportText } from "./core/report.js";
+export { type MaxInvalid, parseMaxInvalid, withinMaxInvalid } from "./core/max-invalid.js";
 export { openRejects } from "./jobs/rejects.js";
 export {
   createRecordMapper,

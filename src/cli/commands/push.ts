@@ -48,7 +48,8 @@ import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 import { addRateOptions, type RateFlags, rateLimitsFor, rateStatus } from "../rate.js";
-import { addPipelineOptions, type PipelineFlags, pipelineOptions, withinMaxInvalid } from "./validate.js";
+import { withinMaxInvalid } from "../../core/max-invalid.js";
+import { addPipelineOptions, type PipelineFlags, pipelineOptions } from "./validate.js";
 
 /** `--gate 30%` / `--gate 0.3`: the largest accepted drop of the valid count. */
 export function parseGate(value: string): number {

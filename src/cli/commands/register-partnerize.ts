@@ -26,7 +26,8 @@ import { addLockOptions, takeRunLock } from "../lock.js";
 import { intOption } from "../options.js";
 import { partnerizeClientFor, partnerizeRates } from "../partnerize.js";
 import { type RateFlags, rateOptions } from "../rate.js";
-import { type MaxInvalid, parseMaxInvalid } from "./validate.js";
+import type { MaxInvalid } from "../../core/max-invalid.js";
+import { maxInvalidOption } from "./validate.js";
 
 interface RegisterFlags extends RateFlags {
   wait?: number | boolean | undefined;
@@ -136,7 +137,7 @@ export function registerRegisterPartnerize(parent: Command, ctx: CliContext): vo
     .option(
       "--max-invalid <n|n%>",
       `--check: refuse when more products than this (or this % of them) are invalid (default ${DEFAULT_MAX_INVALID_PERCENT}%)`,
-      parseMaxInvalid,
+      maxInvalidOption,
     )
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "no retry notices on stderr")

@@ -6,6 +6,7 @@ import { loadPipeline, type PipelineOptions, type RunReport } from "../../jobs/p
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
 import { openFeed } from "../../formats/index.js";
 import { DEFAULT_MAX_INVALID_PERCENT } from "./present.js";
+import { invalidPercent, type MaxInvalid, withinMaxInvalid } from "../../core/max-invalid.js";
 
 export interface FeedCheckOptions {
   preset?: string | undefined;
@@ -16,16 +17,11 @@ export interface FeedCheckOptions {
    * Refuse when more records than this are invalid: a count, or a percentage of the records read
    * (the same allowance as `validate --max-invalid`). Default: 50%.
    */
-  maxInvalid?: MaxInvalidAllowance | undefined;
+  maxInvalid?: MaxInvalid | undefined;
   timeoutMs?: number | undefined;
   /** Headers for the download (none for a brand's own host). */
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
-}
-
-export interface MaxInvalidAllowance {
-  count?: number | undefined;
-  percent?: number | undefined;
 }
 
 export interface FeedCheckResult {
@@ -40,7 +36,7 @@ export interface FeedCheckResult {
   valid: number;
   invalid: number;
   invalidPercent: number;
-  maxInvalid: MaxInvalidAllowance;
+  maxInvalid: MaxInvalid;
   /** The most frequent error rules (code and count). */
   topErrors: { code: string; count: number }[];
 }
@@ -61,7 +57,7 @@ function topErrors(report: RunReport): { code: string; count: number }[] {
  * preset, a broken mapping file) still throw, before any I/O where the pipeline can tell.
  */
 export async function checkFeed(location: string, options: FeedCheckOptions = {}): Promise<FeedCheckResult> {
-  const maxInvalid = options.maxInvalid ?? { percent: DEFAULT_MAX_INVALID_PERCENT };
+  const maxInvalid: MaxInvalid = options.maxInvalid ?? { percent: DEFAULT_MAX_INVALID_PERCENT };
   const empty = { records: 0, valid: 0, invalid: 0, invalidPercent: 0, maxInvalid, topErrors: [] };
   // Bad options, presets and mapping files fail here, before the download.
   const pipeline = await loadPipeline({
@@ -98,7 +94,7 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
       ...empty,
     };
   }
-  const invalidPercent = report.records > 0 ? (report.invalid / report.records) * 100 : 0;
+  const percent = invalidPercent(report);
   const result: FeedCheckResult = {
     ok: true,
     format,
@@ -106,22 +102,19 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
     records: report.records,
     valid: report.valid,
     invalid: report.invalid,
-    invalidPercent: Math.round(invalidPercent * 10) / 10,
+    invalidPercent: Math.round(percent * 10) / 10,
     maxInvalid,
     topErrors: topErrors(report),
   };
   if (report.records === 0) {
     result.ok = false;
     result.reason = `the feed at ${redactUrl(location)} has no products`;
-  } else if (maxInvalid.count !== undefined && report.invalid > maxInvalid.count) {
+  } else if (!withinMaxInvalid(report, maxInvalid)) {
     result.ok = false;
-    result.reason = `${report.invalid} products are invalid (more than ${maxInvalid.count} allowed)`;
-  } else if (
-    maxInvalid.count === undefined &&
-    invalidPercent > (maxInvalid.percent ?? DEFAULT_MAX_INVALID_PERCENT)
-  ) {
-    result.ok = false;
-    result.reason = `${result.invalidPercent}% of the products are invalid (more than ${maxInvalid.percent ?? DEFAULT_MAX_INVALID_PERCENT}%)`;
+    result.reason =
+      maxInvalid.count !== undefined
+        ? `${report.invalid} products are invalid (more than ${maxInvalid.count} allowed)`
+        : `${result.invalidPercent}% of the products are invalid (more than ${maxInvalid.percent}%)`;
   }
   return result;
 }
