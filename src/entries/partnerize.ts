@@ -11,7 +11,7 @@ export {
   type PublisherFeedFilter,
 } from "../networks/partnerize/client.js";
 export type { CampaignFeed, PublisherFeed } from "../networks/partnerize/envelope.js";
-export { checkFeed, type FeedCheckOptions, type FeedCheckResult } from "../networks/partnerize/check.js";
+export { checkFeed, type FeedCheckOptions, type FeedCheckResult } from "../jobs/check-feed.js";
 export { type ConfiguredPartnerize, partnerizeFromConfig } from "../networks/partnerize/config.js";
 export {
   type FeedPullResult,

@@ -15,7 +15,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../core/config.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
 import type { CampaignFeed } from "../../networks/partnerize/envelope.js";
-import type { FeedCheckResult } from "../../networks/partnerize/check.js";
+import type { FeedCheckResult } from "../../jobs/check-feed.js";
 import {
   campaignFeedJson,
   DEFAULT_MAX_INVALID_PERCENT,
@@ -176,7 +176,7 @@ Examples:
       if (!flags.quiet && !flags.json) ctx.err("feedpipe: --check skipped: the feed is being deactivated\n");
     } else if (flags.check) {
       // Loaded on demand: the ingest and mapping stack is only needed for --check.
-      const { checkFeed } = await import("../../networks/partnerize/check.js");
+      const { checkFeed } = await import("../../jobs/check-feed.js");
       check = await checkFeed(location, {
         preset: flags.preset,
         mapping: flags.mapping,

@@ -2,11 +2,11 @@
  * `register --check`: stream the feed at a location through ingest → map → validate and decide
  * whether it is fit to register (readable, and not mostly invalid).
  */
-import { loadPipeline, type PipelineOptions, type RunReport } from "../../jobs/pipeline.js";
-import { FeedpipeError, redactUrl } from "../../core/errors.js";
-import { openFeed } from "../../formats/index.js";
-import { DEFAULT_MAX_INVALID_PERCENT } from "./present.js";
-import { invalidPercent, type MaxInvalid, withinMaxInvalid } from "../../core/max-invalid.js";
+import { loadPipeline, type PipelineOptions, type RunReport } from "./pipeline.js";
+import { FeedpipeError, redactUrl } from "../core/errors.js";
+import { openFeed } from "../formats/index.js";
+import { DEFAULT_MAX_INVALID_PERCENT } from "../networks/partnerize/present.js";
+import { invalidPercent, type MaxInvalid, withinMaxInvalid } from "../core/max-invalid.js";
 
 export interface FeedCheckOptions {
   preset?: string | undefined;
