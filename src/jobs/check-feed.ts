@@ -1,10 +1,11 @@
 /**
- * `register --check`: stream the feed at a location through ingest → map → validate and decide
- * whether it is fit to register (readable, and not mostly invalid).
+ * The one feed check (`register partnerize --check`, `register partnerboost --check`, the demo):
+ * stream the feed at a location through ingest → map → validate and decide whether it is fit to
+ * register (readable, and within its max-invalid allowance).
  */
 import { loadPipeline, type PipelineOptions, type RunReport } from "./pipeline.js";
 import { FeedpipeError, redactUrl } from "../core/errors.js";
-import { openFeed } from "../formats/index.js";
+import { openFeed, type ReadFeedOptions } from "../formats/index.js";
 import { DEFAULT_MAX_INVALID_PERCENT } from "../networks/partnerize/present.js";
 import { invalidPercent, type MaxInvalid, withinMaxInvalid } from "../core/max-invalid.js";
 
@@ -22,10 +23,16 @@ export interface FeedCheckOptions {
   /** Headers for the download (none for a brand's own host). */
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
+  /** Other read options (format, encoding, delimiter, ...); the ones above take precedence. */
+  input?: ReadFeedOptions | undefined;
 }
 
 export interface FeedCheckResult {
   ok: boolean;
+  /** False when the feed could not be read at all (then `code` and `message` say why). */
+  readable: boolean;
+  /** The read error's message, when the feed could not be read. */
+  message?: string | undefined;
   /** Why the feed was refused, when it was. */
   reason?: string | undefined;
   /** The error code when the feed could not be read. */
@@ -58,7 +65,15 @@ function topErrors(report: RunReport): { code: string; count: number }[] {
  */
 export async function checkFeed(location: string, options: FeedCheckOptions = {}): Promise<FeedCheckResult> {
   const maxInvalid: MaxInvalid = options.maxInvalid ?? { percent: DEFAULT_MAX_INVALID_PERCENT };
-  const empty = { records: 0, valid: 0, invalid: 0, invalidPercent: 0, maxInvalid, topErrors: [] };
+  const empty = {
+    readable: false,
+    records: 0,
+    valid: 0,
+    invalid: 0,
+    invalidPercent: 0,
+    maxInvalid,
+    topErrors: [],
+  };
   // Bad options, presets and mapping files fail here, before the download.
   const pipeline = await loadPipeline({
     ...options.pipeline,
@@ -70,9 +85,10 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
   let preset: string | undefined;
   try {
     const feed = await openFeed(location, {
-      timeoutMs: options.timeoutMs,
-      headers: options.headers,
-      signal: options.signal,
+      ...options.input,
+      timeoutMs: options.timeoutMs ?? options.input?.timeoutMs,
+      headers: options.headers ?? options.input?.headers,
+      signal: options.signal ?? options.input?.signal,
     });
     format = feed.format;
     const processed = await pipeline.process(feed);
@@ -89,6 +105,7 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
       ok: false,
       reason: `could not read the feed at ${redactUrl(location)}: ${message}`,
       code,
+      message,
       format,
       preset,
       ...empty,
@@ -97,6 +114,7 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
   const percent = invalidPercent(report);
   const result: FeedCheckResult = {
     ok: true,
+    readable: true,
     format,
     preset,
     records: report.records,
