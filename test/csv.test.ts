@@ -4,7 +4,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
 import type { SourceRecord } from "../src/core/record.js";
-import { headerNames, type ReaderStream, readCsv } from "../src/formats/csv.js";
+import { headerNames, readCsv } from "../src/formats/csv.js";
+import type { ReaderStream } from "../src/formats/reader.js";
 import type { CsvReaderOptions } from "../src/formats/types.js";
 import { pieces } from "./helpers/text.js";
 

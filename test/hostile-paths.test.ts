@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
-import { openRejects } from "../src/core/rejects.js";
+import { openRejects } from "../src/jobs/rejects.js";
 import { codeOf } from "./helpers/errors.js";
 import { openOutput } from "../src/io/output.js";
 import { sameOutputFile } from "../src/io/output-target.js";

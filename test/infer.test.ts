@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
 import { FeedpipeError } from "../src/core/errors.js";
-import { type PipelineOptions, processFeed } from "../src/core/pipeline.js";
+import { type PipelineOptions, processFeed } from "../src/jobs/pipeline.js";
 import { formatReportText, type RunReport } from "../src/core/report.js";
 import { openFeed } from "../src/formats/index.js";
 import { inferMapping } from "../transforms/index.js";

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
 import type { SourceRecord } from "../src/core/record.js";
-import type { ReaderStream } from "../src/formats/csv.js";
+import type { ReaderStream } from "../src/formats/reader.js";
 import { readJson } from "../src/formats/json.js";
 import { pieces } from "./helpers/text.js";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
-import { type PipelineOptions, processFeed } from "../src/core/pipeline.js";
+import { type PipelineOptions, processFeed } from "../src/jobs/pipeline.js";
 import { openFeed } from "../src/formats/index.js";
 import { runCli } from "./helpers/cli.js";
 

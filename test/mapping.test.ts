@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
 import { FeedpipeError } from "../src/core/errors.js";
-import { loadPipeline, processFeed } from "../src/core/pipeline.js";
+import { loadPipeline, processFeed } from "../src/jobs/pipeline.js";
 import { openFeed } from "../src/formats/index.js";
 import {
   checkTemplate,

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SourceRecord } from "../src/core/record.js";
-import type { ReaderStream } from "../src/formats/csv.js";
+import type { ReaderStream } from "../src/formats/reader.js";
 import { readNdjson } from "../src/formats/ndjson.js";
 import { pieces } from "./helpers/text.js";
 

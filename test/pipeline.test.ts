@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
 import { FeedpipeError } from "../src/core/errors.js";
-import { loadPipeline, processFeed, productRow, resolvePipelineOptions } from "../src/core/pipeline.js";
+import { loadPipeline, processFeed, productRow, resolvePipelineOptions } from "../src/jobs/pipeline.js";
 import type { Fields, RecordBatch, SourceRecord } from "../src/core/record.js";
 import { formatReportText } from "../src/core/report.js";
 import type { Feed } from "../src/formats/index.js";

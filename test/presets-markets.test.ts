@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
-import { type CheckedRecord, type PipelineOptions, processFeed } from "../src/core/pipeline.js";
+import { type CheckedRecord, type PipelineOptions, processFeed } from "../src/jobs/pipeline.js";
 import { openFeed } from "../src/formats/index.js";
 import { detectPreset } from "../transforms/index.js";
 

@@ -6,7 +6,7 @@ import {
   type PipelineOptions,
   processFeed,
   type RunReport,
-} from "../src/core/pipeline.js";
+} from "../src/jobs/pipeline.js";
 import { openFeed } from "../src/formats/index.js";
 import { detectPreset, PRESETS } from "../transforms/index.js";
 import { itWithSamples, sample } from "./helpers/environment.js";

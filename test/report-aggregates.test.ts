@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CheckedRecord } from "../src/core/pipeline.js";
+import type { CheckedRecord } from "../src/jobs/pipeline.js";
 import { FeedAggregates } from "../src/jobs/report/aggregates.js";
 import { PRICE_EDGES, PriceHistogram, TopK } from "../src/jobs/report/topk.js";
 

@@ -9,7 +9,7 @@ import { ReportCollector } from "../jobs/report/collect.js";
 import { writeReportHtml } from "../jobs/report/html.js";
 import type { PushInfo, ReportDocument, ReportKind } from "../jobs/report/model.js";
 import type { SinceTracker } from "../jobs/report/since.js";
-import type { PushSummary } from "../core/push.js";
+import type { PushSummary } from "../jobs/push.js";
 import type { CliContext } from "./context.js";
 import { VERSION } from "./version.js";
 

@@ -100,7 +100,14 @@ export function readThreadOption(
   return "auto";
 }
 
-export function feedOptions(flags: InputFlags, env?: Record<string, string | undefined>): ReadFeedOptions {
+/**
+ * How to open the input feed. `io` gives the environment (reader-thread default) and the run's
+ * signal: Ctrl-C reaches the read itself (a stalled download stops at once, not at its timeout).
+ */
+export function feedOptions(
+  flags: InputFlags,
+  io: { env?: Record<string, string | undefined>; signal?: AbortSignal | undefined } = {},
+): ReadFeedOptions {
   const delimiter = flags.delimiter === "\\t" || flags.delimiter === "tab" ? "\t" : flags.delimiter;
   const format = flags.format === "tsv" ? "csv" : flags.format;
   return {
@@ -111,6 +118,7 @@ export function feedOptions(flags: InputFlags, env?: Record<string, string | und
     jsonPath: flags.jsonPath,
     maxRecordBytes: flags.maxRecordSize,
     timeoutMs: flags.timeout,
-    worker: readThreadOption(flags.readThread, env),
+    worker: readThreadOption(flags.readThread, io.env),
+    signal: io.signal,
   };
 }

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { loadConfig, requireSettings } from "../core/config.js";
 import { FeedpipeError } from "../core/errors.js";
-import { exportRows } from "../core/pull.js";
+import { exportRows } from "../jobs/pull.js";
 import type { RetryEvent } from "../core/retry.js";
 import type { OutputFormat, Row } from "../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../formats/writers/index.js";

@@ -3,7 +3,7 @@
  * part of the progress line and the summary (see src/core/rate.ts for the controller).
  */
 import { type Command, Option } from "commander";
-import { type NetworkSummary, networkLine, networkSummary } from "../core/final-pass.js";
+import { type NetworkSummary, networkLine, networkSummary } from "../jobs/final-pass.js";
 import { DEFAULT_MAX_WAIT_MS, type RatePause } from "../core/rate.js";
 import { RateLimits, type SharedRate } from "../core/rate-limits.js";
 import { redisUrlOf } from "../sync/backend.js";

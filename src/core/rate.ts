@@ -36,6 +36,7 @@
  */
 import { type Clock, systemClock } from "./clock.js";
 import { NetworkError } from "./errors.js";
+import { AbortedError } from "./abort.js";
 import type { RateHeaders, RateOptions, RateOutcome, RateStats, RateTicket } from "./rate-types.js";
 
 /** Default `--max-wait`: 15 minutes of nothing but rate-limit answers stops the run. */
@@ -69,8 +70,8 @@ interface Waiter {
   detach(): void;
 }
 
-function abortedError(host: string): NetworkError {
-  return new NetworkError("ABORTED", `A request to ${host} was interrupted while waiting for its turn`, {
+function abortedError(host: string): AbortedError {
+  return new AbortedError(`A request to ${host} was interrupted while waiting for its turn`, {
     context: { host },
   });
 }

@@ -7,9 +7,9 @@
  * turn, and rate-limit answers (NET_RATE_LIMITED) are handed to the controller, which pauses every
  * worker of the host: they do not use up `attempts`, they are bounded by the run's max-wait.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { FeedpipeError, NetworkError } from "./errors.js";
 import type { RateController, RateTicket } from "./rate.js";
+import { sleep, throwIfAborted, toAborted } from "./abort.js";
 
 export interface RetryPolicy {
   /** Total attempts including the first (>= 1). */
@@ -80,7 +80,7 @@ export async function withRetry<T>(
   const random = options.random ?? Math.random;
   const rate = options.rate;
   for (let attempt = 1; ; attempt++) {
-    options.signal?.throwIfAborted();
+    throwIfAborted(options.signal);
     const ticket: RateTicket | undefined = rate ? await rate.acquire(options.signal) : undefined;
     try {
       const value = await fn(attempt);
@@ -95,6 +95,7 @@ export async function withRetry<T>(
           continue;
         } else rate.settle(ticket, { kind: "passed" });
       }
+      if (options.signal?.aborted) throw toAborted(err, options.signal, "The request was interrupted");
       if (!(err instanceof NetworkError) || !err.retryable || attempt >= policy.attempts) {
         if (err instanceof FeedpipeError) err.context.attempts = attempt;
         throw err;
@@ -102,7 +103,7 @@ export async function withRetry<T>(
       const delayMs = backoffDelay(policy, attempt, err, random);
       rate?.noteRetry();
       options.onRetry?.({ attempt, delayMs, error: err });
-      await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined);
+      await sleep(delayMs, options.signal, "Interrupted while waiting to retry a request");
     }
   }
 }

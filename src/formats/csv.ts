@@ -1,8 +1,8 @@
 /**
- * CSV/TSV reader on csv-parse 6, used as a push engine: each decoded text chunk is written to the
- * parser, records arrive synchronously through `on_record` (which returns null, so nothing goes
- * through csv-parse's object-mode stream), and the records collected for that chunk leave as one
- * batch. The first row is the header; every later row becomes a record whose fields map header
+ * CSV/TSV reader. The tokenizer is feedpipe's own engine (./csv-engine.ts) for one-character
+ * delimiters; csv-parse 6 (`engine: "csv-parse"`, and multi-character delimiters) is the other,
+ * used as a push engine: each decoded text chunk is written to the parser, records arrive through
+ * `on_record`. Either way the records of one text chunk leave as one batch. The first row is the header; every later row becomes a record whose fields map header
  * name → cell text (all strings).
  *
  * Bad rows are data: a ragged row (too few or too many cells) is a record with a CSV_RAGGED_ROW
@@ -12,60 +12,10 @@
  */
 import type { CsvError, Parser } from "csv-parse";
 import { FeedpipeError } from "../core/errors.js";
-import { clip, type Fields, type RecordBatch, type RecordStream, type SourceRecord } from "../core/record.js";
+import { clip, type Fields, type RecordBatch, type SourceRecord } from "../core/record.js";
 import { CsvEngine, type CsvRow, CsvRowTooLargeError, CsvUnclosedQuoteError } from "./csv-engine.js";
-import type { CsvReaderOptions, ReaderOptions } from "./types.js";
-
-/**
- * Counters a reader keeps while it runs. They grow as batches are yielded and are final once the
- * stream has ended. Readers return their stream with the counters attached as `stats`
- * (`const records = readCsv(text, opts); for await (...) ...; records.stats.blankRows`).
- */
-export interface ReaderStats {
-  /** Records yielded: clean ones plus ones with a `problem`. */
-  records: number;
-  /** Of those, records the reader itself gave a `problem` (ragged, malformed, too large, ...). */
-  problems: number;
-  /** Blank rows (CSV: empty line or only empty cells) or blank lines (NDJSON) skipped. 0 for JSON. */
-  blankRows: number;
-  /** CSV: the column names used as field keys (trimmed, BOM stripped, made unique), header order. */
-  columns?: string[] | undefined;
-}
-
-/** A record stream with its reader's counters. */
-export type ReaderStream = RecordStream & { readonly stats: ReaderStats };
-
-/** A Reader (see ./types.ts) whose stream carries ReaderStats. */
-export type StatsReader<O extends ReaderOptions = ReaderOptions> = (
-  text: AsyncIterable<string>,
-  options: O,
-) => ReaderStream;
-
-export function newReaderStats(): ReaderStats {
-  return { records: 0, problems: 0, blankRows: 0 };
-}
-
-/** Attach stats to a generator of batches (the generator object itself is the stream). */
-export function withStats(gen: AsyncGenerator<RecordBatch>, stats: ReaderStats): ReaderStream {
-  return Object.assign(gen, { stats });
-}
-
-/** Shared option checks (fail before any I/O, csv-parse's normalize_options style). */
-export function checkReaderOptions(options: ReaderOptions): void {
-  if (typeof options.source !== "string") {
-    throw new FeedpipeError(
-      "INVALID_OPTION",
-      `Invalid option source: expected a string, got ${typeof options.source}`,
-    );
-  }
-  const max = options.maxRecordBytes;
-  if (typeof max !== "number" || !Number.isInteger(max) || max <= 0) {
-    throw new FeedpipeError(
-      "INVALID_OPTION",
-      `Invalid option maxRecordBytes: expected a positive integer, got ${JSON.stringify(max)}`,
-    );
-  }
-}
+import { checkReaderOptions, newReaderStats, type Reader, type ReaderStats, withStats } from "./reader.js";
+import type { CsvReaderOptions } from "./types.js";
 
 /** Column names for a header row: trimmed, BOM stripped, blank or repeated names → `col_N`. */
 export function headerNames(cells: readonly string[]): string[] {
@@ -273,7 +223,7 @@ function endParser(parser: Parser): Promise<unknown> {
  * starts (a quoted cell with line breaks makes a record span lines), `index` = 1-based data-row
  * ordinal. Stats: blank rows skipped, the column names.
  */
-export const readCsv: StatsReader<CsvReaderOptions> = (text, options) => {
+export const readCsv: Reader<CsvReaderOptions> = (text, options) => {
   const quote = checkCsvOptions(options);
   const stats = newReaderStats();
   const engine = options.engine ?? (options.delimiter.length === 1 ? "fast" : "csv-parse");

@@ -2,11 +2,12 @@
  * openFeed: source → decompress → decode → sniff → reader. The one entry point for ingest.
  */
 import { FeedpipeError } from "../core/errors.js";
-import type { FieldValue, RecordStream, SourceRecord } from "../core/record.js";
+import type { FieldValue, RecordBatch, RecordStream, SourceRecord } from "../core/record.js";
 import { decode, peekText } from "../io/decode.js";
 import { type Compression, decompress } from "../io/decompress.js";
-import { counted, type OpenSourceOptions, openSource } from "../io/source.js";
-import { type ReaderStats, readCsv } from "./csv.js";
+import { type ByteSource, counted, type OpenSourceOptions, openSource } from "../io/source.js";
+import { readCsv } from "./csv.js";
+import { closeable, type ReaderStats, type ReaderStream } from "./reader.js";
 import { readJson } from "./json.js";
 import { readNdjson } from "./ndjson.js";
 import { openFeedInWorker, useWorker, type WorkerOption } from "./worker-feed.js";
@@ -46,7 +47,14 @@ export interface Feed {
   jsonPath?: string | undefined;
   records: RecordStream;
   /** The reader's counters (blank rows skipped, CSV columns, ...); final once `records` has ended. */
-  stats?: ReaderStats | undefined;
+  stats: ReaderStats;
+  /**
+   * Stop reading and release the file, connection or reader thread. Breaking out of `records`
+   * does this too; `close()` is for a feed whose records were never (or not fully) iterated.
+   * `await using feed = await openFeed(...)` calls it on scope exit.
+   */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const SNIFF_CHARS = 64 * 1024;
@@ -64,7 +72,7 @@ async function* markInvalidBytes(
   records: RecordStream,
   state: { invalidBytes: boolean },
   encoding: string,
-): RecordStream {
+): AsyncGenerator<RecordBatch> {
   for await (const batch of records) {
     if (state.invalidBytes) {
       for (const r of batch) if (!r.problem) flagRecord(r, encoding);
@@ -95,6 +103,17 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
     if (threaded !== undefined) return threaded;
   }
   const src = await openSource(spec, options);
+  try {
+    return await readSource(src, options);
+  } catch (err) {
+    // Whatever failed after the source was opened (empty feed, unknown format, bad option, a
+    // corrupt gzip header), the file or connection is released before the error leaves.
+    await src.close();
+    throw err;
+  }
+}
+
+async function readSource(src: ByteSource, options: ReadFeedOptions): Promise<Feed> {
   const raw = options.onBytes ? counted(src.chunks, options.onBytes) : src.chunks;
   const unpacked = await decompress(raw, src.name);
   const text = await decode(unpacked.chunks, src.name, { encoding: options.encoding });
@@ -113,14 +132,14 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
   const format = options.format && options.format !== "auto" ? options.format : sniffed.format;
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const base = { source: src.name, maxRecordBytes };
-  const feed: Omit<Feed, "records"> = {
+  const feed: Omit<Feed, "records" | "stats" | "close" | typeof Symbol.asyncDispose> = {
     name: src.name,
     size: src.size,
     compression: unpacked.compression,
     encoding: text.encoding,
     format,
   };
-  let records: RecordStream & { stats?: ReaderStats | undefined };
+  let records: ReaderStream;
   switch (format) {
     case "csv": {
       const delimiter =
@@ -165,5 +184,14 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
         `Invalid option format: expected csv, xml, json or ndjson, got ${String(format)}`,
       );
   }
-  return { ...feed, stats: records.stats, records: markInvalidBytes(records, text.state, text.encoding) };
+  const marked = markInvalidBytes(records, text.state, text.encoding);
+  return closeable({
+    ...feed,
+    stats: records.stats,
+    records: marked,
+    close: async () => {
+      await marked.return(undefined);
+      await src.close();
+    },
+  });
 }

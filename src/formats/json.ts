@@ -20,7 +20,7 @@
  */
 import { FeedpipeError } from "../core/errors.js";
 import { clip, type Fields, type RecordBatch, type SourceRecord } from "../core/record.js";
-import { checkReaderOptions, newReaderStats, type ReaderStats, type StatsReader, withStats } from "./csv.js";
+import { checkReaderOptions, newReaderStats, type Reader, type ReaderStats, withStats } from "./reader.js";
 import type { JsonReaderOptions } from "./types.js";
 
 // What the grammar expects next (outside record elements).
@@ -655,7 +655,7 @@ function cleanMessage(err: unknown): string {
 }
 
 /** Read the records of a JSON document (the elements of the array at `jsonPath`). */
-export const readJson: StatsReader<JsonReaderOptions> = (text, options) => {
+export const readJson: Reader<JsonReaderOptions> = (text, options) => {
   checkReaderOptions(options);
   parseJsonPath(options.jsonPath);
   const stats = newReaderStats();

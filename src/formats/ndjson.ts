@@ -10,7 +10,7 @@
  */
 import type { FieldValue, Fields, RecordBatch, SourceRecord } from "../core/record.js";
 import { clip } from "../core/record.js";
-import { checkReaderOptions, newReaderStats, type ReaderStats, type StatsReader, withStats } from "./csv.js";
+import { checkReaderOptions, newReaderStats, type Reader, type ReaderStats, withStats } from "./reader.js";
 import type { ReaderOptions } from "./types.js";
 
 function isBlank(line: string): boolean {
@@ -26,7 +26,7 @@ function kindOf(v: unknown): string {
 }
 
 /** Read NDJSON text. Records: `fields` = the line's object, `line` = its 1-based line number. */
-export const readNdjson: StatsReader<ReaderOptions> = (text, options) => {
+export const readNdjson: Reader<ReaderOptions> = (text, options) => {
   checkReaderOptions(options);
   const stats = newReaderStats();
   return withStats(ndjsonBatches(text, options, stats), stats);

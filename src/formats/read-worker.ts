@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     },
   };
   const feed = await openFeed(init.spec, options);
-  const { records, stats, ...meta } = feed;
+  const { records, stats, close: _close, [Symbol.asyncDispose]: _dispose, ...meta } = feed;
   post({ type: "meta", meta, stats });
   for await (const batch of records) {
     await takeCredit();

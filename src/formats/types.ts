@@ -1,6 +1,4 @@
 /** The small interfaces every reader and writer implements. */
-import type { RecordStream } from "../core/record.js";
-
 export type InputFormat = "csv" | "xml" | "json" | "ndjson";
 
 export interface ReaderOptions {
@@ -31,12 +29,6 @@ export interface JsonReaderOptions extends ReaderOptions {
   /** Dot path of the array holding records (`items`, `data.products`); empty for a top-level array. */
   jsonPath: string;
 }
-
-/** A reader turns decoded text chunks into batches of records. */
-export type Reader<O extends ReaderOptions = ReaderOptions> = (
-  text: AsyncIterable<string>,
-  options: O,
-) => RecordStream;
 
 /** Output formats for writers. */
 export type OutputFormat = "csv" | "tsv" | "ndjson" | "json" | "xml";

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type ErrorCode, type ErrorContext, FeedpipeError } from "../core/errors.js";
 import type { RecordBatch, RecordStream } from "../core/record.js";
-import type { ReaderStats } from "./csv.js";
+import { closeable, newReaderStats, type ReaderStats } from "./reader.js";
 import type { Feed, ReadFeedOptions } from "./index.js";
 import { type PackedBatch, unpackBatch } from "./pack.js";
 
@@ -62,7 +62,7 @@ export type WorkerOption = boolean | "auto" | undefined;
 /** The options that travel to the worker (plain data; callbacks stay here). */
 export type WorkerReadOptions = Pick<
   ReadFeedOptions,
-  "format" | "encoding" | "delimiter" | "recordTag" | "jsonPath" | "maxRecordBytes" | "highWaterMark"
+  "format" | "encoding" | "delimiter" | "recordTag" | "jsonPath" | "maxRecordBytes" | "highWaterMark" | "name"
 >;
 
 export interface WorkerInit {
@@ -82,7 +82,7 @@ export interface WorkerError {
   context?: ErrorContext | undefined;
 }
 
-export type FeedMeta = Omit<Feed, "records" | "stats">;
+export type FeedMeta = Omit<Feed, "records" | "stats" | "close" | typeof Symbol.asyncDispose>;
 
 export type WorkerMessage =
   | { type: "meta"; meta: FeedMeta; stats: ReaderStats | undefined }
@@ -142,6 +142,7 @@ export async function openFeedInWorker(spec: string, options: ReadFeedOptions): 
       jsonPath: options.jsonPath,
       maxRecordBytes: options.maxRecordBytes,
       highWaterMark: options.highWaterMark,
+      name: options.name,
     },
     credit: new SharedArrayBuffer(4),
   };
@@ -211,9 +212,9 @@ export async function openFeedInWorker(spec: string, options: ReadFeedOptions): 
 
   // The reader's counters, kept up to date from each message (the pipeline reads `columns` after
   // the first batch, and blank rows at the end).
-  const stats: ReaderStats | undefined = first.stats === undefined ? undefined : { ...first.stats };
+  const stats: ReaderStats = { ...newReaderStats(), ...first.stats };
   const update = (s: ReaderStats | undefined) => {
-    if (stats !== undefined && s !== undefined) Object.assign(stats, s);
+    if (s !== undefined) Object.assign(stats, s);
   };
   const onBytes = options.onBytes;
 
@@ -249,5 +250,13 @@ export async function openFeedInWorker(spec: string, options: ReadFeedOptions): 
       },
     }),
   };
-  return { ...first.meta, records, stats };
+  return closeable({
+    ...first.meta,
+    records,
+    stats,
+    close: async () => {
+      await worker.terminate();
+      await gen.return(undefined);
+    },
+  });
 }

@@ -33,8 +33,9 @@
  * goes on; a record over the size cap gives `RECORD_TOO_LARGE`. A feed that ends inside a record
  * or before its root element closes throws FEED_XML_UNTERMINATED after the complete records.
  */
-import { clip, type FieldValue, type Fields, type RecordStream, type SourceRecord } from "../core/record.js";
-import type { Reader, XmlReaderOptions } from "./types.js";
+import { clip, type FieldValue, type Fields, type RecordBatch, type SourceRecord } from "../core/record.js";
+import { newReaderStats, type Reader, type ReaderStats, withStats } from "./reader.js";
+import type { XmlReaderOptions } from "./types.js";
 import { parseXmlRecord } from "./xml-record.js";
 import { type XmlRecordText, XmlSplitter } from "./xml-splitter.js";
 
@@ -175,29 +176,39 @@ function toRecord(
 }
 
 /** Read an XML feed: one record per `recordTag` element, in batches (one per input chunk). */
-export const readXml: Reader<XmlReaderOptions> = (text, options): RecordStream => {
+export const readXml: Reader<XmlReaderOptions> = (text, options) => {
   const { source, maxRecordBytes } = options;
   // Validates recordTag and maxRecordBytes now, before any I/O.
   const splitter = new XmlSplitter({ recordTag: options.recordTag, source, maxRecordBytes, parse: true });
-  return {
-    async *[Symbol.asyncIterator]() {
-      let plan: NsPlan | undefined;
-      let planned = false;
-      for await (const chunk of text) {
-        const cut = splitter.push(chunk);
-        if (cut.length === 0) continue;
-        if (!planned) {
-          // Declarations before the first record are all seen by now.
-          plan = nsPlan(splitter.namespaces);
-          planned = true;
-        }
-        const batch: SourceRecord[] = new Array(cut.length);
-        for (let k = 0; k < cut.length; k++) {
-          batch[k] = toRecord(cut[k]!, source, maxRecordBytes, plan, splitter.namespaces);
-        }
-        yield batch;
-      }
-      splitter.end();
-    },
-  };
+  const stats = newReaderStats();
+  return withStats(xmlBatches(text, splitter, options, stats), stats);
 };
+
+async function* xmlBatches(
+  text: AsyncIterable<string>,
+  splitter: XmlSplitter,
+  options: XmlReaderOptions,
+  stats: ReaderStats,
+): AsyncGenerator<RecordBatch> {
+  const { source, maxRecordBytes } = options;
+  let plan: NsPlan | undefined;
+  let planned = false;
+  for await (const chunk of text) {
+    const cut = splitter.push(chunk);
+    if (cut.length === 0) continue;
+    if (!planned) {
+      // Declarations before the first record are all seen by now.
+      plan = nsPlan(splitter.namespaces);
+      planned = true;
+    }
+    const batch: SourceRecord[] = new Array(cut.length);
+    for (let k = 0; k < cut.length; k++) {
+      const r = toRecord(cut[k]!, source, maxRecordBytes, plan, splitter.namespaces);
+      if (r.problem) stats.problems++;
+      batch[k] = r;
+    }
+    stats.records += cut.length;
+    yield batch;
+  }
+  splitter.end();
+}

@@ -5,7 +5,7 @@
  * stage can reject the affected records with their line.
  */
 import { FeedpipeError } from "../core/errors.js";
-import { peekBytes } from "./source.js";
+import { peekBytes, replay } from "./source.js";
 
 export interface DecodeState {
   /** True once any chunk contained bytes invalid in the encoding. */
@@ -118,14 +118,5 @@ export async function peekText(
     }
     head += r.value;
   }
-  async function* all(): AsyncIterable<string> {
-    if (head.length > 0) yield head;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  return { head, all: all() };
+  return { head, all: replay(head.length > 0 ? head : undefined, it, done) };
 }

@@ -7,6 +7,7 @@ import { cutText, NetworkError, redactUrl } from "../core/errors.js";
 import type { RateController } from "../core/rate.js";
 import { rateHeaders } from "../core/rate-limits.js";
 import { type CrossOriginRedirects, defaultCrossOrigin, followRedirects } from "./redirects.js";
+import { isAborted, toAborted } from "../core/abort.js";
 
 export interface HttpOptions {
   method?: "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | undefined;
@@ -106,17 +107,18 @@ const TRANSIENT_CODES = new Set([
   "UND_ERR_BODY_TIMEOUT",
 ]);
 
+/** What a failed request throws: an AbortedError once aborted, else the transport error. */
+function requestFailure(err: unknown, url: string, signal?: AbortSignal): unknown {
+  if (!signal?.aborted && !isAborted(err)) return transportError(err, url);
+  const shown = redactUrl(url);
+  return toAborted(err, signal, `Request to ${shown} was aborted`, { url: shown });
+}
+
 /** Turn a thrown transport error into a NetworkError (timeouts and resets are retryable). */
 export function transportError(err: unknown, url: string): NetworkError {
   if (err instanceof NetworkError) return err;
   const e = err as { code?: string; name?: string; message?: string };
   const shown = redactUrl(url);
-  if (e?.name === "AbortError") {
-    return new NetworkError("ABORTED", `Request to ${shown} was aborted`, {
-      cause: err,
-      context: { url: shown },
-    });
-  }
   const code = e?.code ?? "";
   if (code.includes("TIMEOUT") || code === "ETIMEDOUT") {
     return new NetworkError("HTTP_TIMEOUT", `Request to ${shown} timed out (${code})`, {
@@ -193,14 +195,7 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
     if (limits) options.rate?.observe(limits);
     return { status: res.statusCode, headers: res.headers, body: res.body, url };
   } catch (err) {
-    if (options.signal?.aborted) {
-      const shown = redactUrl(url);
-      throw new NetworkError("ABORTED", `Request to ${shown} was aborted`, {
-        cause: err,
-        context: { url: shown },
-      });
-    }
-    throw transportError(err, url);
+    throw requestFailure(err, url, options.signal);
   }
 }
 
@@ -233,6 +228,6 @@ export async function readText(res: HttpResponse): Promise<string> {
   try {
     return await res.body.text();
   } catch (err) {
-    throw transportError(err, res.url);
+    throw requestFailure(err, res.url);
   }
 }

@@ -24,6 +24,7 @@ import { basename, dirname, join } from "node:path";
 import { FeedpipeError } from "../core/errors.js";
 import type { Row, Writer } from "../formats/types.js";
 import { resolveOutputTarget } from "./output-target.js";
+import { AbortedError } from "../core/abort.js";
 
 /** Something stdout-like: a Node Writable or the CLI's TextOut. */
 export interface OutputStream {
@@ -85,8 +86,8 @@ function ioError(path: string, action: string, err: unknown): FeedpipeError {
   });
 }
 
-function abortedError(path: string): FeedpipeError {
-  return new FeedpipeError("ABORTED", `Writing ${path} was aborted`, { context: { path } });
+function abortedError(path: string): AbortedError {
+  return new AbortedError(`Writing ${path} was aborted`, { context: { path } });
 }
 
 function stateError(path: string, state: string): FeedpipeError {

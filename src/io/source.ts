@@ -4,6 +4,7 @@
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { isAborted, toAborted } from "../core/abort.js";
 import { FeedpipeError, redactUrl } from "../core/errors.js";
 import { expectOk, httpRequest } from "./http.js";
 
@@ -13,6 +14,11 @@ export interface ByteSource {
   /** Total size in bytes when known (file size, Content-Length). */
   size?: number | undefined;
   chunks: AsyncIterable<Buffer>;
+  /**
+   * Stop reading and release the file or connection; resolves once it is closed (safe to call more
+   * than once, or after the end).
+   */
+  close(): Promise<void>;
 }
 
 export interface OpenSourceOptions {
@@ -22,6 +28,8 @@ export interface OpenSourceOptions {
   bodyTimeoutMs?: number | undefined;
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
+  /** Name shown for a file source instead of its path (a spooled copy keeps its original's name). */
+  name?: string | undefined;
   /** Read size for files (bytes). */
   highWaterMark?: number | undefined;
 }
@@ -49,6 +57,7 @@ async function* guarded(
   stream: AsyncIterable<Buffer | string>,
   name: string,
   piece = Number.POSITIVE_INFINITY,
+  signal?: AbortSignal,
 ): AsyncIterable<Buffer> {
   try {
     for await (const chunk of stream) {
@@ -58,6 +67,9 @@ async function* guarded(
     }
   } catch (err) {
     if (err instanceof FeedpipeError) throw err;
+    if (signal?.aborted || isAborted(err)) {
+      throw toAborted(err, signal, `Reading ${name} was interrupted`, { source: name });
+    }
     const e = err as { code?: string; message?: string };
     if (e.code?.startsWith("UND_ERR") || e.code === "ECONNRESET") {
       throw new FeedpipeError("NET_DOWNLOAD_FAILED", `Download of ${name} failed: ${e.message ?? e.code}`, {
@@ -95,7 +107,11 @@ function refuseUserinfo(spec: string, shown: string): void {
 export async function openSource(spec: string, options: OpenSourceOptions = {}): Promise<ByteSource> {
   if (spec === "-") {
     const stdin = options.stdin ?? process.stdin;
-    return { name: "stdin", chunks: guarded(stdin as AsyncIterable<Buffer>, "stdin") };
+    return {
+      name: "stdin",
+      chunks: guarded(stdin as AsyncIterable<Buffer>, "stdin"),
+      close: () => destroy(stdin),
+    };
   }
   if (isUrl(spec)) {
     const name = redactUrl(spec);
@@ -114,7 +130,8 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
     return {
       name,
       size: Number.isFinite(len) && len > 0 ? len : undefined,
-      chunks: guarded(res.body, name),
+      chunks: guarded(res.body, name, undefined, options.signal),
+      close: () => destroy(res.body),
     };
   }
   let size: number;
@@ -142,7 +159,24 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
   }
   const read = options.highWaterMark ?? FILE_READ;
   const stream = createReadStream(spec, { highWaterMark: read });
-  return { name: spec, size, chunks: guarded(stream, spec, Math.min(read, FILE_CHUNK)) };
+  const name = options.name ?? spec;
+  return {
+    name,
+    size,
+    chunks: guarded(stream, name, Math.min(read, FILE_CHUNK)),
+    close: () => destroy(stream),
+  };
+}
+
+function destroy(stream: NodeJS.ReadableStream): Promise<void> {
+  const s = stream as NodeJS.ReadableStream & { destroy?: () => void; closed?: boolean };
+  if (s.closed === true || typeof s.destroy !== "function") return Promise.resolve();
+  // A file's descriptor is closed asynchronously after destroy(): wait for it (a reader thread
+  // that is terminated right after would otherwise never close it).
+  return new Promise<void>((resolve) => {
+    s.once("close", () => resolve());
+    s.destroy!();
+  });
 }
 
 /**
@@ -168,16 +202,28 @@ export async function peekBytes(
     length += r.value.length;
   }
   const head = taken.length === 1 ? taken[0]! : Buffer.concat(taken);
-  async function* all(): AsyncIterable<Buffer> {
-    if (head.length > 0) yield head;
-    if (done) return;
-    for (;;) {
+  return { head, all: replay(head.length > 0 ? head : undefined, it, done) };
+}
+
+/**
+ * What a peek hands back: the `head` it took, then the rest of `it`. A consumer that stops early
+ * (or fails) returns `it` too, so the stages below it (file, connection) stop as well.
+ */
+export async function* replay<T>(
+  head: T | undefined,
+  it: AsyncIterator<T>,
+  done: boolean,
+): AsyncGenerator<T> {
+  try {
+    if (head !== undefined) yield head;
+    while (!done) {
       const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+      if (r.done) done = true;
+      else yield r.value;
     }
+  } finally {
+    if (!done) await it.return?.();
   }
-  return { head, all: all() };
 }
 
 /** Count bytes as they pass (for progress). */

@@ -15,7 +15,7 @@ import { resolve } from "node:path";
 import { Readable } from "node:stream";
 import type { Command } from "commander";
 import { FeedpipeError } from "../../core/errors.js";
-import { type ExportResult, exportRows } from "../../core/pull.js";
+import { type ExportResult, exportRows } from "../../jobs/pull.js";
 import { openFeed } from "../../formats/index.js";
 import type { Row } from "../../formats/types.js";
 import { formatFromPath } from "../../formats/writers/index.js";

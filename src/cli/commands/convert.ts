@@ -11,7 +11,7 @@
 import { type Command, Option } from "commander";
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
 import { FeedpipeError } from "../../core/errors.js";
-import { loadPipeline } from "../../core/pipeline.js";
+import { loadPipeline } from "../../jobs/pipeline.js";
 import { formatReportText } from "../../core/report.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
@@ -19,13 +19,8 @@ import { type Output, openOutput, writeBatch } from "../../io/output.js";
 import { assertDistinctFiles } from "../../io/output-target.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { checkHtmlFlag, reportCollector, writeHtmlFlag } from "../html-report.js";
-import {
-  addPipelineOptions,
-  type PipelineFlags,
-  pipelineOptions,
-  runChecked,
-  withinMaxInvalid,
-} from "./validate.js";
+import { withinMaxInvalid } from "../../core/max-invalid.js";
+import { addPipelineOptions, type PipelineFlags, pipelineOptions, runChecked } from "./validate.js";
 
 interface ConvertFlags extends PipelineFlags {
   output: string;

@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { FeedpipeError } from "../../core/errors.js";
-import { loadPipeline } from "../../core/pipeline.js";
+import { loadPipeline } from "../../jobs/pipeline.js";
 import { openFeed } from "../../formats/index.js";
 import { createWriter } from "../../formats/writers/index.js";
 import { type Output, openOutput, writeBatch } from "../../io/output.js";
@@ -106,7 +106,7 @@ Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable f
           const spec = side === "old" ? oldSpec : newSpec;
           const feed = await openFeed(spec === "-" ? spec : resolve(ctx.io.cwd, spec), {
             // One thread unless asked: a reader thread's heap would take two 1M feeds past 200 MB.
-            ...feedOptions({ ...flags, readThread: flags.readThread ?? "off" }, ctx.io.env),
+            ...feedOptions({ ...flags, readThread: flags.readThread ?? "off" }, ctx.io),
             stdin: ctx.io.stdin as NodeJS.ReadableStream,
           });
           return pipeline.process(feed);

@@ -8,7 +8,7 @@
  */
 import { stat, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { describeFormat, resolvePipelineOptions } from "../../core/pipeline.js";
+import { describeFormat, resolvePipelineOptions } from "../../jobs/pipeline.js";
 import { FeedpipeError } from "../../core/errors.js";
 import type { Fields } from "../../core/record.js";
 import { openFeed } from "../../formats/index.js";
@@ -68,7 +68,7 @@ Examples:
       });
     }
     const feed = await openFeed(source, {
-      ...feedOptions(flags, ctx.io.env),
+      ...feedOptions(flags, ctx.io),
       worker: false,
       stdin: ctx.io.stdin as NodeJS.ReadableStream,
     });

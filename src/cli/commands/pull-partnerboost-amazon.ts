@@ -11,9 +11,9 @@
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { FeedpipeError } from "../../core/errors.js";
-import type { CheckedRecord } from "../../core/pipeline.js";
-import { type ExportResult, exportRows } from "../../core/pull.js";
-import { openRejects, type RejectsWriter } from "../../core/rejects.js";
+import type { CheckedRecord } from "../../jobs/pipeline.js";
+import { type ExportResult, exportRows } from "../../jobs/pull.js";
+import { openRejects, type RejectsWriter } from "../../jobs/rejects.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
 import {

@@ -14,7 +14,7 @@ import { type Command, Option } from "commander";
 import { compileValidator } from "../../../schemas/validate.js";
 import { loadConfig, requireSettings } from "../../core/config.js";
 import { FeedpipeError } from "../../core/errors.js";
-import { type ExportResult, exportRows } from "../../core/pull.js";
+import { type ExportResult, exportRows } from "../../jobs/pull.js";
 import { ReportBuilder, type RunReport, formatReportText } from "../../core/report.js";
 import type { RetryEvent } from "../../core/retry.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
@@ -37,7 +37,7 @@ import {
   resolvePublisherFilters,
 } from "../../networks/partnerboost/publisher.js";
 import { type CliContext, EXIT_OK } from "../context.js";
-import { type NetworkSummary, networkLine } from "../../core/final-pass.js";
+import { type NetworkSummary, networkLine } from "../../jobs/final-pass.js";
 import { intOption } from "../options.js";
 import { networkText, type RateFlags, rateLimitsFor, rateOptions, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";

@@ -14,7 +14,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { FeedpipeError } from "../../core/errors.js";
-import { openRejects } from "../../core/rejects.js";
+import { openRejects } from "../../jobs/rejects.js";
 import type { OutputFormat } from "../../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
 import { assertDistinctFiles } from "../../io/output-target.js";

@@ -10,21 +10,24 @@
  * authentication hash REDACTED) on stdout, the summary on stderr, sends nothing, writes no state and
  * needs no credentials.
  *
- * stdin and the publish gate: the gate counts the valid products before sending, which reads the
- * source twice; stdin is then spooled to a temporary file first (removed afterwards).
+ * stdin, URLs and the publish gate: the gate counts the valid products before sending, which reads
+ * the source twice; the push job (jobs/push.ts) then spools stdin or a URL to a temporary file once
+ * and counts and sends from it (removed afterwards).
  */
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { Readable } from "node:stream";
-import { pipeline as pipeStreams } from "node:stream/promises";
+import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig, requireSettings } from "../../core/config.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
-import { networkLine } from "../../core/final-pass.js";
-import { loadPipeline, type ProcessedFeed } from "../../core/pipeline.js";
-import { DEFAULT_GATE_THRESHOLD, type PushFailure, type PushSummary, pushFeed } from "../../core/push.js";
-import { openRejects, type RejectsWriter } from "../../core/rejects.js";
+import { networkLine } from "../../jobs/final-pass.js";
+import { loadPipeline } from "../../jobs/pipeline.js";
+import {
+  DEFAULT_GATE_THRESHOLD,
+  type PushFailure,
+  type PushInput,
+  type PushSummary,
+  pushFeed,
+} from "../../jobs/push.js";
+import { openRejects, type RejectsWriter } from "../../jobs/rejects.js";
 import { formatReportText } from "../../core/report.js";
 import { openFeed } from "../../formats/index.js";
 import { assertDistinctFiles } from "../../io/output-target.js";
@@ -45,7 +48,8 @@ import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
 import { addRateOptions, type RateFlags, rateLimitsFor, rateStatus, sharedRateFor } from "../rate.js";
-import { addPipelineOptions, type PipelineFlags, pipelineOptions, withinMaxInvalid } from "./validate.js";
+import { withinMaxInvalid } from "../../core/max-invalid.js";
+import { addPipelineOptions, type PipelineFlags, pipelineOptions } from "./validate.js";
 
 /** `--gate 30%` / `--gate 0.3`: the largest accepted drop of the valid count. */
 export function parseGate(value: string): number {
@@ -98,14 +102,6 @@ interface PushFlags extends PipelineFlags, BrandFlags, RateFlags {
 /** Resolve a local path against the CLI's working directory (URLs and `-` unchanged). */
 export function sourcePath(ctx: CliContext, spec: string): string {
   return spec === "-" || isUrl(spec) ? spec : resolve(ctx.io.cwd, spec);
-}
-
-/** Copy stdin to a temporary file (for sources that must be read twice). */
-async function spoolStdin(ctx: CliContext): Promise<{ path: string; cleanup: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), "feedpipe-stdin-"));
-  const path = join(dir, "stdin");
-  await pipeStreams(ctx.io.stdin as Readable, createWriteStream(path));
-  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -231,14 +227,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     }
     let rejects: RejectsWriter | undefined;
     try {
-      let spec = sourcePath(ctx, source);
-      const gateNeedsTwoPasses =
-        !dryRun && flags.force !== true && (await state.lastCompletedRun(brandId)) !== undefined;
-      if (spec === "-" && gateNeedsTwoPasses) {
-        const spooled = await spoolStdin(ctx);
-        cleanups.push(spooled.cleanup);
-        spec = spooled.path;
-      }
+      const spec = sourcePath(ctx, source);
       // Workers sharing a Redis share each host's rate budget too.
       const shared = dryRun ? undefined : await sharedRateFor(ctx.io.env);
       if (shared) cleanups.push(() => shared.close());
@@ -251,14 +240,17 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         status: () => rateStatus(rates),
       });
       let opened = 0;
-      const open = async (): Promise<ProcessedFeed> => {
-        opened++;
-        const feed = await openFeed(spec, {
-          ...feedOptions(flags, ctx.io.env),
-          stdin: ctx.io.stdin as NodeJS.ReadableStream,
-        });
-        bytes = feed.size;
-        return pipeline.process(feed);
+      const read = { ...feedOptions(flags, ctx.io), stdin: ctx.io.stdin as NodeJS.ReadableStream };
+      // The push job spools stdin or a URL once when the gate must read it twice.
+      const input: PushInput = {
+        spec,
+        read,
+        open: async (path, name) => {
+          opened++;
+          const feed = await openFeed(path, { ...read, name });
+          bytes = feed.size;
+          return pipeline.process(feed);
+        },
       };
       const since = collector ? await SinceTracker.open(state, brandId) : undefined;
       rejects = flags.rejects
@@ -287,7 +279,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       let summary: PushSummary;
       try {
         summary = await pushFeed({
-          source: open,
+          source: input,
           client,
           state,
           brandId,

@@ -9,9 +9,9 @@ import { resolve } from "node:path";
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, requireSettings } from "../../core/config.js";
-import { FeedpipeError, redactUrl } from "../../core/errors.js";
-import { loadPipeline, type PipelineOptions, type RunReport } from "../../core/pipeline.js";
-import { openFeed, type ReadFeedOptions } from "../../formats/index.js";
+import { redactUrl } from "../../core/errors.js";
+import type { PipelineOptions } from "../../jobs/pipeline.js";
+import type { ReadFeedOptions } from "../../formats/index.js";
 import { createBrandClient, FETCH_PERIODS, type FetchPeriod } from "../../networks/partnerboost/brand.js";
 import { PRESET_NAMES } from "../../../transforms/index.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
@@ -19,6 +19,7 @@ import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
 import { addRateOptions, type RateFlags, rateLimitsFor } from "../rate.js";
 import { addBrandOptions, type BrandFlags, parseGate } from "./push.js";
 import { addLockOptions, takeRunLock } from "../lock.js";
+import { checkFeed as checkFeedAt } from "../../jobs/check-feed.js";
 
 interface RegisterFlags extends InputFlags, BrandFlags, RateFlags {
   wait?: number | boolean | undefined;
@@ -67,47 +68,32 @@ export interface FeedCheck {
   invalidShare: number;
   threshold: number;
   error?: { code: string; message: string } | undefined;
-  report?: RunReport | undefined;
 }
 
-/** Stream a feed URL through ingest + map + validate and judge it. */
+/** Stream a feed URL through ingest + map + validate and judge it (the one check, jobs/check-feed.ts). */
 export async function checkFeed(
   url: string,
   options: { pipeline?: PipelineOptions | undefined; input?: ReadFeedOptions | undefined },
   threshold: number,
 ): Promise<FeedCheck> {
-  const pipeline = await loadPipeline(options.pipeline ?? {});
-  try {
-    const feed = await openFeed(url, options.input ?? {});
-    const processed = await pipeline.process(feed);
-    for await (const _batch of processed.records) {
-      // counting only: the report accumulates as batches pass
-    }
-    const report = processed.report();
-    const share = report.records > 0 ? report.invalid / report.records : 1;
-    return {
-      ok: report.records > 0 && share <= threshold,
-      readable: true,
-      records: report.records,
-      valid: report.valid,
-      invalid: report.invalid,
-      invalidShare: share,
-      threshold,
-      report,
-    };
-  } catch (err) {
-    if (!(err instanceof FeedpipeError)) throw err;
-    return {
-      ok: false,
-      readable: false,
-      records: 0,
-      valid: 0,
-      invalid: 0,
-      invalidShare: 1,
-      threshold,
-      error: { code: err.code, message: err.message },
-    };
-  }
+  const { preset, mapping, ...pipeline } = options.pipeline ?? {};
+  const r = await checkFeedAt(url, {
+    preset,
+    mapping,
+    pipeline,
+    input: options.input,
+    maxInvalid: { percent: threshold * 100 },
+  });
+  return {
+    ok: r.ok,
+    readable: r.readable,
+    records: r.records,
+    valid: r.valid,
+    invalid: r.invalid,
+    invalidShare: r.readable && r.records > 0 ? r.invalid / r.records : 1,
+    threshold,
+    error: r.readable ? undefined : { code: r.code ?? "IO_READ", message: r.message ?? r.reason ?? "" },
+  };
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
@@ -173,7 +159,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
       };
       check = await checkFeed(
         flags.fetchUrl,
-        { pipeline: pipelineOptions, input: feedOptions(flags) },
+        { pipeline: pipelineOptions, input: feedOptions(flags, ctx.io) },
         flags.checkThreshold,
       );
       if (!check.ok) {
@@ -184,8 +170,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
             : `${check.invalid} of ${check.records} products (${pct(check.invalidShare)}) are invalid, ` +
               `more than the ${pct(check.threshold)} --check-threshold; run feedpipe validate ${shownUrl} for details`;
         if (flags.json) {
-          const { report: _r, ...summary } = check;
-          ctx.out(`${JSON.stringify({ registered: false, fetch_url: shownUrl, check: summary }, null, 2)}\n`);
+          ctx.out(`${JSON.stringify({ registered: false, fetch_url: shownUrl, check }, null, 2)}\n`);
         }
         ctx.err(`feedpipe register partnerboost: not registered: ${why}\n`);
         ctx.exitCode = EXIT_INVALID;
@@ -232,10 +217,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
         fetch_period: flags.fetchPeriod,
         response: data ?? null,
       };
-      if (check) {
-        const { report: _r, ...summary } = check;
-        out.check = summary;
-      }
+      if (check) out.check = check;
       ctx.out(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       const lines = [

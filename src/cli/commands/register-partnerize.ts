@@ -15,7 +15,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../core/config.js";
 import { FeedpipeError, redactUrl } from "../../core/errors.js";
 import type { CampaignFeed } from "../../networks/partnerize/envelope.js";
-import type { FeedCheckResult } from "../../networks/partnerize/check.js";
+import type { FeedCheckResult } from "../../jobs/check-feed.js";
 import {
   campaignFeedJson,
   DEFAULT_MAX_INVALID_PERCENT,
@@ -26,7 +26,8 @@ import { addLockOptions, takeRunLock } from "../lock.js";
 import { intOption } from "../options.js";
 import { partnerizeClientFor, partnerizeRates } from "../partnerize.js";
 import { type RateFlags, rateOptions } from "../rate.js";
-import { type MaxInvalid, parseMaxInvalid } from "./validate.js";
+import type { MaxInvalid } from "../../core/max-invalid.js";
+import { maxInvalidOption } from "./validate.js";
 
 interface RegisterFlags extends RateFlags {
   wait?: number | boolean | undefined;
@@ -136,7 +137,7 @@ export function registerRegisterPartnerize(parent: Command, ctx: CliContext): vo
     .option(
       "--max-invalid <n|n%>",
       `--check: refuse when more products than this (or this % of them) are invalid (default ${DEFAULT_MAX_INVALID_PERCENT}%)`,
-      parseMaxInvalid,
+      maxInvalidOption,
     )
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "no retry notices on stderr")
@@ -175,7 +176,7 @@ Examples:
       if (!flags.quiet && !flags.json) ctx.err("feedpipe: --check skipped: the feed is being deactivated\n");
     } else if (flags.check) {
       // Loaded on demand: the ingest and mapping stack is only needed for --check.
-      const { checkFeed } = await import("../../networks/partnerize/check.js");
+      const { checkFeed } = await import("../../jobs/check-feed.js");
       check = await checkFeed(location, {
         preset: flags.preset,
         mapping: flags.mapping,

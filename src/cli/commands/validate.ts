@@ -11,9 +11,9 @@ import {
   type PipelineOptions,
   type ProcessedFeed,
   type RunReport,
-} from "../../core/pipeline.js";
+} from "../../jobs/pipeline.js";
 import { FeedpipeError } from "../../core/errors.js";
-import { openRejects, type RejectsWriter } from "../../core/rejects.js";
+import { openRejects, type RejectsWriter } from "../../jobs/rejects.js";
 import { formatReportText } from "../../core/report.js";
 import { type Feed, openFeed } from "../../formats/index.js";
 import { assertDistinctFiles } from "../../io/output-target.js";
@@ -23,35 +23,16 @@ import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { checkHtmlFlag, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
 import { createProgress, type Progress, progressEnabled } from "../progress.js";
+import { throwIfAborted } from "../../core/abort.js";
+import { type MaxInvalid, parseMaxInvalid, withinMaxInvalid } from "../../core/max-invalid.js";
 
-/** `--max-invalid`: a count (`10`) or a percentage of the records read (`2.5%`). */
-export interface MaxInvalid {
-  count?: number | undefined;
-  percent?: number | undefined;
-}
-
-export function parseMaxInvalid(value: string): MaxInvalid {
-  const t = value.trim();
-  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
-  if (pct) {
-    const p = Number(pct[1]);
-    if (p <= 100) return { percent: p };
-  } else if (/^\d+$/.test(t)) return { count: Number(t) };
-  throw new InvalidArgumentError(
-    `Invalid option --max-invalid: expected a number of records (10) or a percentage (2.5%), got "${value}"`,
-  );
-}
-
-/** Whether the invalid records stay within the allowance (no allowance: none may be invalid). */
-export function withinMaxInvalid(
-  r: Pick<RunReport, "invalid" | "records">,
-  max: MaxInvalid | undefined,
-): boolean {
-  if (r.invalid === 0) return true;
-  if (!max) return false;
-  if (max.count !== undefined) return r.invalid <= max.count;
-  if (max.percent !== undefined) return r.records > 0 && (r.invalid / r.records) * 100 <= max.percent;
-  return false;
+/** `--max-invalid` for commander: the one parser (core/max-invalid.ts), as a usage error. */
+export function maxInvalidOption(value: string): MaxInvalid {
+  try {
+    return parseMaxInvalid(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 /** Flags shared by validate and convert (mapping and checks). */
@@ -87,7 +68,7 @@ export function addPipelineOptions(cmd: Command): Command {
     .option(
       "--max-invalid <n|n%>",
       "exit 0 while at most this many (or this % of) records are invalid",
-      parseMaxInvalid,
+      maxInvalidOption,
     )
     .option("-q, --quiet", "no progress output");
 }
@@ -126,7 +107,7 @@ export async function runChecked(
 ): Promise<CheckedRun> {
   let pendingBytes = 0;
   const feed = await openFeed(source, {
-    ...feedOptions(flags, ctx.io.env),
+    ...feedOptions(flags, ctx.io),
     stdin: ctx.io.stdin as NodeJS.ReadableStream,
     onBytes: (n) => {
       pendingBytes += n;
@@ -145,11 +126,9 @@ export async function runChecked(
   try {
     for await (const batch of processed.records) {
       // Ctrl-C / SIGTERM: stop between batches; the caller aborts its outputs (nothing half-written).
-      if (signal?.aborted) {
-        throw new FeedpipeError("ABORTED", `${label} of ${feed.name} was interrupted before the end`, {
-          context: { source: feed.name },
-        });
-      }
+      throwIfAborted(signal, `${label} of ${feed.name} was interrupted before the end`, {
+        source: feed.name,
+      });
       progress.update({ records: batch.length, bytes: pendingBytes });
       pendingBytes = 0;
       if (rejects) await rejects.add(batch);

@@ -15,9 +15,9 @@
  * the pipeline should run without its in-memory duplicate check (`dedupe: false`).
  */
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
-import { FeedpipeError } from "../../core/errors.js";
-import type { ProcessedFeed } from "../../core/pipeline.js";
+import type { ProcessedFeed } from "../../jobs/pipeline.js";
 import { DiffStore, type JoinedRow, type PriceMove, type Side } from "./store.js";
+import { throwIfAborted } from "../../core/abort.js";
 
 export type ChangeKind = "added" | "removed" | "changed" | "invalid";
 
@@ -96,7 +96,7 @@ function text(v: Cell | undefined): string {
 }
 
 function aborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) throw new FeedpipeError("ABORTED", `diff was interrupted while ${what}`);
+  throwIfAborted(signal, `diff was interrupted while ${what}`);
 }
 
 async function load(store: DiffStore, side: Side, o: DiffOptions): Promise<DiffSide> {

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
 import { FeedpipeError } from "../../core/errors.js";
-import type { CheckedRecord } from "../../core/pipeline.js";
+import type { CheckedRecord } from "../../jobs/pipeline.js";
 
 export type Side = "old" | "new";
 

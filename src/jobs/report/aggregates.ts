@@ -12,7 +12,7 @@
  * Issues by rule come from the run report itself (RunReport.rules), which counts them exactly.
  */
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
-import type { CheckedRecord } from "../../core/pipeline.js";
+import type { CheckedRecord } from "../../jobs/pipeline.js";
 import { PriceHistogram, type PriceSummary, TopK, type TopSummary } from "./topk.js";
 
 export const DEFAULT_MAX_EXAMPLES = 1000;

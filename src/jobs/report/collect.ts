@@ -2,7 +2,7 @@
  * One report per run: the observer the commands call once per checked batch, and the document it
  * turns into at the end (for `--html FILE` and the JSON report).
  */
-import type { CheckedRecord, Pipeline } from "../../core/pipeline.js";
+import type { CheckedRecord, Pipeline } from "../../jobs/pipeline.js";
 import type { RunReport } from "../../core/report.js";
 import { FeedAggregates } from "./aggregates.js";
 import type { PushInfo, ReportDocument, ReportKind } from "./model.js";

@@ -7,7 +7,7 @@
  *   changed   content hash differs               removed    confirmed before, not a valid product now
  *   price changes: changed products whose recorded price ("12.5 EUR") differs in amount, same currency
  */
-import type { CheckedRecord } from "../../core/pipeline.js";
+import type { CheckedRecord } from "../../jobs/pipeline.js";
 import { productHash } from "../../sync/state.js";
 import { hashMatches, type SyncStore } from "../../sync/store.js";
 import type { SinceLastRun } from "./model.js";

@@ -3,7 +3,7 @@
  * text ("Variant SKU", "Title → trim, strip_html", "const Acme", "template {Handle}-{Option1}").
  */
 import { PRODUCT_FIELDS } from "../../../schemas/product.js";
-import type { Pipeline } from "../../core/pipeline.js";
+import type { Pipeline } from "../../jobs/pipeline.js";
 import { type FieldSpec, getPreset, type MappingSpec } from "../../../transforms/index.js";
 
 export interface FieldSource {

@@ -17,12 +17,13 @@
  * through `redactSecrets` with both, so no message carries them even if a server echoes them.
  */
 import type { Product } from "../../../schemas/product.js";
-import { cutText, FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
+import { cutText, FeedpipeError, redactSecrets, redactUrl } from "../../core/errors.js";
 import { RateLimits } from "../../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { httpRequest, readText, retryAfterFrom, statusError } from "../../io/http.js";
 import { authHash, rfc1123 } from "./auth.js";
 import { codeError, parseEnvelope, readStatus } from "./envelope.js";
+import { runSignal, toAborted } from "../../core/abort.js";
 
 export interface BrandClientConfig {
   brandId: string;
@@ -147,6 +148,8 @@ export function createBrandClient(config: BrandClientConfig, options: BrandClien
   const rate = (options.rates ?? new RateLimits()).for(url);
 
   const clean = (text: string) => redactSecrets(text, secrets);
+  // The client's signal and a call's (the run's) are combined once, not per product.
+  const joinSignal = runSignal(options.signal);
 
   /** One attempt: send, read, map the outcome to data or a coded error. */
   async function attempt(action: string, body: string, signal: AbortSignal | undefined): Promise<unknown> {
@@ -189,10 +192,7 @@ export function createBrandClient(config: BrandClientConfig, options: BrandClien
     sku?: string | undefined,
   ): Promise<unknown> {
     const body = JSON.stringify(requestBody(config, action, fields));
-    const signal =
-      callOptions.signal && options.signal
-        ? AbortSignal.any([callOptions.signal, options.signal])
-        : (callOptions.signal ?? options.signal);
+    const signal = joinSignal(callOptions.signal);
     try {
       return await withRetry(() => attempt(action, body, signal), {
         policy: callOptions.retry ? { ...options.retry, ...callOptions.retry } : options.retry,
@@ -202,14 +202,8 @@ export function createBrandClient(config: BrandClientConfig, options: BrandClien
         onRetry: options.onRetry ? (e) => options.onRetry?.({ ...e, action, sku }) : undefined,
       });
     } catch (err) {
-      if (signal?.aborted && !(err instanceof FeedpipeError && err.code === "ABORTED")) {
-        const shown = redactUrl(url);
-        throw new NetworkError("ABORTED", `Request to ${shown} was aborted`, {
-          cause: err,
-          context: { url: shown },
-        });
-      }
-      throw err;
+      const shown = redactUrl(url);
+      throw toAborted(err, signal, `Request to ${shown} was aborted`, { url: shown });
     }
   }
 

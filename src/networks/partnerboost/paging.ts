@@ -14,7 +14,7 @@
  * error: the output is not written, since it could not be complete).
  */
 import { FeedpipeError } from "../../core/errors.js";
-import { type PageResult, pagesInOrder } from "../../core/pull.js";
+import { type PageResult, pagesInOrder } from "../../core/pages.js";
 
 /** Default page cap: 10,000 pages (a million products at 100 a page). */
 export const DEFAULT_MAX_PAGES = 10_000;

@@ -12,6 +12,7 @@ import { RateLimits } from "../../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
 import { expectOk, httpRequest, readText, retryAfterFrom } from "../../io/http.js";
 import { parseEnvelope } from "./envelope.js";
+import { runSignal, toAborted } from "../../core/abort.js";
 
 export type RequestMethod = "form" | "json" | "get";
 
@@ -75,16 +76,13 @@ export function checkApiUrl(apiUrl: string, setting: string): URL {
   return u;
 }
 
-function combine(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const all = signals.filter((s): s is AbortSignal => s !== undefined);
-  return all.length === 0 ? undefined : all.length === 1 ? all[0] : AbortSignal.any(all);
-}
-
 export function createRequester(config: RequesterConfig, options: RequesterOptions = {}): Requester {
   const { token, method } = config;
   let requests = 0;
   let retries = 0;
   const rates = options.rates ?? new RateLimits();
+  // The requester's signal and a call's (the run's) are combined once, not per page or product.
+  const joinSignal = runSignal(options.signal);
 
   const scrub = (err: unknown): unknown => {
     if (err instanceof Error && err.message.includes(token))
@@ -97,7 +95,7 @@ export function createRequester(config: RequesterConfig, options: RequesterOptio
     params: Record<string, string | number>,
     callOptions: CallOptions = {},
   ): Promise<EnvelopeAnswer> {
-    const signal = combine(options.signal, callOptions.signal);
+    const signal = joinSignal(callOptions.signal);
     const all: Record<string, string | number> = { token, ...params };
     let url = base;
     let body: string | undefined;
@@ -158,12 +156,7 @@ export function createRequester(config: RequesterConfig, options: RequesterOptio
         },
       );
     } catch (err) {
-      if (signal?.aborted && !(err instanceof FeedpipeError && err.code !== "ABORTED")) {
-        throw new FeedpipeError("ABORTED", `The request to ${redactUrl(url)} was interrupted`, {
-          cause: err,
-        });
-      }
-      throw scrub(err);
+      throw scrub(toAborted(err, signal, `The request to ${redactUrl(url)} was interrupted`));
     }
   }
 

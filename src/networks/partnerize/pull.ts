@@ -31,7 +31,7 @@ import {
   type PipelineOptions,
   type ProcessedFeed,
   type RunReport,
-} from "../../core/pipeline.js";
+} from "../../jobs/pipeline.js";
 import type { RateLimits } from "../../core/rate-limits.js";
 import { withRetry } from "../../core/retry.js";
 import { openFeed } from "../../formats/index.js";
@@ -41,6 +41,7 @@ import { type OpenOutputOptions, type Output, openOutput, writeBatch } from "../
 import { requireRemoteUrl } from "../../io/remote.js";
 import type { PartnerizeClient } from "./client.js";
 import type { PublisherFeed } from "./envelope.js";
+import { isAborted } from "../../core/abort.js";
 
 /** Columns of every exported row: the product fields, then where the product came from. */
 export const PARTNERIZE_EXTRA_COLUMNS = ["campaign_id", "campaign_title", "feed_id"] as const;
@@ -259,7 +260,7 @@ function errorInfo(err: unknown): { code: string; message: string } {
 
 /** Can the other download location still be tried after this failure to open one? */
 function isOpenFailure(err: unknown): boolean {
-  return err instanceof NetworkError && err.code !== "NET_AUTH_FAILED" && err.code !== "ABORTED";
+  return err instanceof NetworkError && err.code !== "NET_AUTH_FAILED" && !isAborted(err);
 }
 
 export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promise<PartnerizePullResult> {

@@ -10,6 +10,7 @@ import type { DownloadStatus, PublisherClient } from "./client.js";
 import { normalizePublisherProduct, productKey, type PublisherProduct } from "./fields.js";
 import { invalidFilter, resolvePublisherFilters } from "./filters.js";
 import { type PublisherPull, pullStats } from "./pull.js";
+import { sleep, throwIfAborted } from "../../../core/abort.js";
 
 export interface BulkPollInfo {
   id: string;
@@ -33,24 +34,6 @@ export interface BulkOptions {
   /** Called as the file's raw bytes arrive. */
   onBytes?: ((n: number) => void) | undefined;
   /** Products per yielded batch are whatever the CSV reader yields. */
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new FeedpipeError("ABORTED", "The pull was interrupted"));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new FeedpipeError("ABORTED", "The pull was interrupted"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -129,7 +112,7 @@ export async function waitForDownload(
         { context: { downloadId: id, brandId: String(brandId), polls } },
       );
     }
-    await sleep(wait, options.signal);
+    await sleep(wait, options.signal, "The pull was interrupted");
     wait = Math.min(maxInterval, Math.ceil(wait * 1.5));
   }
 }
@@ -169,7 +152,7 @@ export function bulkPublisherProducts(
     });
     if (feed === undefined) return;
     for await (const records of feed.records) {
-      if (options.signal?.aborted) throw new FeedpipeError("ABORTED", "The pull was interrupted");
+      throwIfAborted(options.signal, "The pull was interrupted");
       const products: PublisherProduct[] = [];
       for (const r of records) {
         if (r.problem?.severity === "error") {
@@ -178,14 +161,14 @@ export function bulkPublisherProducts(
         }
         products.push(normalizePublisherProduct(r.fields));
       }
-      counters.pages++;
       yield dedupe.filter(products);
     }
   }
 
   return {
     products: run(),
-    stats: () => ({ ...pullStats("bulk", counters, client, before), pages: 0 }),
+    // One download, no pages: `pages` stays 0 (the CSV's batches are not pages).
+    stats: () => pullStats("bulk", counters, client, before),
     download: () => download,
   };
 }

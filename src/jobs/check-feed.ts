@@ -1,11 +1,13 @@
 /**
- * `register --check`: stream the feed at a location through ingest → map → validate and decide
- * whether it is fit to register (readable, and not mostly invalid).
+ * The one feed check (`register partnerize --check`, `register partnerboost --check`, the demo):
+ * stream the feed at a location through ingest → map → validate and decide whether it is fit to
+ * register (readable, and within its max-invalid allowance).
  */
-import { loadPipeline, type PipelineOptions, type RunReport } from "../../core/pipeline.js";
-import { FeedpipeError, redactUrl } from "../../core/errors.js";
-import { openFeed } from "../../formats/index.js";
-import { DEFAULT_MAX_INVALID_PERCENT } from "./present.js";
+import { loadPipeline, type PipelineOptions, type RunReport } from "./pipeline.js";
+import { FeedpipeError, redactUrl } from "../core/errors.js";
+import { openFeed, type ReadFeedOptions } from "../formats/index.js";
+import { DEFAULT_MAX_INVALID_PERCENT } from "../networks/partnerize/present.js";
+import { invalidPercent, type MaxInvalid, withinMaxInvalid } from "../core/max-invalid.js";
 
 export interface FeedCheckOptions {
   preset?: string | undefined;
@@ -16,20 +18,21 @@ export interface FeedCheckOptions {
    * Refuse when more records than this are invalid: a count, or a percentage of the records read
    * (the same allowance as `validate --max-invalid`). Default: 50%.
    */
-  maxInvalid?: MaxInvalidAllowance | undefined;
+  maxInvalid?: MaxInvalid | undefined;
   timeoutMs?: number | undefined;
   /** Headers for the download (none for a brand's own host). */
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
-}
-
-export interface MaxInvalidAllowance {
-  count?: number | undefined;
-  percent?: number | undefined;
+  /** Other read options (format, encoding, delimiter, ...); the ones above take precedence. */
+  input?: ReadFeedOptions | undefined;
 }
 
 export interface FeedCheckResult {
   ok: boolean;
+  /** False when the feed could not be read at all (then `code` and `message` say why). */
+  readable: boolean;
+  /** The read error's message, when the feed could not be read. */
+  message?: string | undefined;
   /** Why the feed was refused, when it was. */
   reason?: string | undefined;
   /** The error code when the feed could not be read. */
@@ -40,7 +43,7 @@ export interface FeedCheckResult {
   valid: number;
   invalid: number;
   invalidPercent: number;
-  maxInvalid: MaxInvalidAllowance;
+  maxInvalid: MaxInvalid;
   /** The most frequent error rules (code and count). */
   topErrors: { code: string; count: number }[];
 }
@@ -61,8 +64,16 @@ function topErrors(report: RunReport): { code: string; count: number }[] {
  * preset, a broken mapping file) still throw, before any I/O where the pipeline can tell.
  */
 export async function checkFeed(location: string, options: FeedCheckOptions = {}): Promise<FeedCheckResult> {
-  const maxInvalid = options.maxInvalid ?? { percent: DEFAULT_MAX_INVALID_PERCENT };
-  const empty = { records: 0, valid: 0, invalid: 0, invalidPercent: 0, maxInvalid, topErrors: [] };
+  const maxInvalid: MaxInvalid = options.maxInvalid ?? { percent: DEFAULT_MAX_INVALID_PERCENT };
+  const empty = {
+    readable: false,
+    records: 0,
+    valid: 0,
+    invalid: 0,
+    invalidPercent: 0,
+    maxInvalid,
+    topErrors: [],
+  };
   // Bad options, presets and mapping files fail here, before the download.
   const pipeline = await loadPipeline({
     ...options.pipeline,
@@ -74,9 +85,10 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
   let preset: string | undefined;
   try {
     const feed = await openFeed(location, {
-      timeoutMs: options.timeoutMs,
-      headers: options.headers,
-      signal: options.signal,
+      ...options.input,
+      timeoutMs: options.timeoutMs ?? options.input?.timeoutMs,
+      headers: options.headers ?? options.input?.headers,
+      signal: options.signal ?? options.input?.signal,
     });
     format = feed.format;
     const processed = await pipeline.process(feed);
@@ -93,35 +105,34 @@ export async function checkFeed(location: string, options: FeedCheckOptions = {}
       ok: false,
       reason: `could not read the feed at ${redactUrl(location)}: ${message}`,
       code,
+      message,
       format,
       preset,
       ...empty,
     };
   }
-  const invalidPercent = report.records > 0 ? (report.invalid / report.records) * 100 : 0;
+  const percent = invalidPercent(report);
   const result: FeedCheckResult = {
     ok: true,
+    readable: true,
     format,
     preset,
     records: report.records,
     valid: report.valid,
     invalid: report.invalid,
-    invalidPercent: Math.round(invalidPercent * 10) / 10,
+    invalidPercent: Math.round(percent * 10) / 10,
     maxInvalid,
     topErrors: topErrors(report),
   };
   if (report.records === 0) {
     result.ok = false;
     result.reason = `the feed at ${redactUrl(location)} has no products`;
-  } else if (maxInvalid.count !== undefined && report.invalid > maxInvalid.count) {
+  } else if (!withinMaxInvalid(report, maxInvalid)) {
     result.ok = false;
-    result.reason = `${report.invalid} products are invalid (more than ${maxInvalid.count} allowed)`;
-  } else if (
-    maxInvalid.count === undefined &&
-    invalidPercent > (maxInvalid.percent ?? DEFAULT_MAX_INVALID_PERCENT)
-  ) {
-    result.ok = false;
-    result.reason = `${result.invalidPercent}% of the products are invalid (more than ${maxInvalid.percent ?? DEFAULT_MAX_INVALID_PERCENT}%)`;
+    result.reason =
+      maxInvalid.count !== undefined
+        ? `${report.invalid} products are invalid (more than ${maxInvalid.count} allowed)`
+        : `${result.invalidPercent}% of the products are invalid (more than ${maxInvalid.percent}%)`;
   }
   return result;
 }

@@ -2,10 +2,10 @@
  * What a run tells about the network: which failures deserve the final pass, and the summary of
  * requests, rate-limit answers, retries and rates the CLI prints.
  */
-import { NetworkError } from "./errors.js";
-import type { RateStats } from "./rate.js";
-import type { RateLimits } from "./rate-limits.js";
-import type { RetryPolicy } from "./retry.js";
+import { NetworkError } from "../core/errors.js";
+import type { RateStats } from "../core/rate.js";
+import type { RateLimits } from "../core/rate-limits.js";
+import type { RetryPolicy } from "../core/retry.js";
 
 /** The final pass backs off from 1 s up to 30 s between attempts (the main pass: 250 ms to 15 s). */
 export const FINAL_PASS_RETRY: Partial<RetryPolicy> = { baseDelayMs: 1000, maxDelayMs: 30_000 };

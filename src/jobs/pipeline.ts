@@ -5,8 +5,9 @@
  *                ─► mapping (preset or mapping file) ─► compiled validator ─► duplicate SKU check
  *
  * Everything per record is a synchronous loop over a batch (no per-record async or stream hops).
- * Every record is accounted for: `valid + invalid + skipped = records` (skipped only for rows a
- * preset recognises as not products; they are counted by reason in the report, not yielded).
+ * Every record is accounted for: `records = valid + invalid` and `read = records + skipped`
+ * (skipped only for rows a preset recognises as not products; they are counted by reason in the
+ * report, not yielded). See src/core/report.ts.
  *
  * Memory: the duplicate check keeps every SKU seen in a CompactStringSet (exact, about 25 bytes per
  * SKU: ~60 MB for 2.5 million products, where a Set<string> took ~150 MB). Preset hooks keep what their docs say (Shopify: one product's
@@ -39,12 +40,12 @@ import {
   Skip,
 } from "../../transforms/index.js";
 import type { Feed } from "../formats/index.js";
-import { FeedpipeError } from "./errors.js";
-import type { Fields, Issue, RecordBatch, SourceRecord } from "./record.js";
-import { ReportBuilder, type RunReport } from "./report.js";
-import { CompactStringSet } from "./sku-set.js";
+import { FeedpipeError } from "../core/errors.js";
+import type { Fields, Issue, RecordBatch, SourceRecord } from "../core/record.js";
+import { ReportBuilder, type RunReport } from "../core/report.js";
+import { CompactStringSet } from "../core/sku-set.js";
 
-export type { RuleExample, RuleSummary, RunReport, SkipSummary } from "./report.js";
+export type { RuleExample, RuleSummary, RunReport, SkipSummary } from "../core/report.js";
 
 export interface PipelineOptions {
   /** Preset name or "auto" (default). */

@@ -3,11 +3,16 @@
  *
  *   processFeed batches ─► invalid? → counted + reported (never sent)
  *                       ─► unchanged since last confirmation? → skipped (delta sync; `full` sends all)
- *                       ─► p-limit(concurrency) → sink.pushProduct → confirmed → state.confirm
+ *                       ─► pool(concurrency) → sink.pushProduct → confirmed → state.confirm
  *
- * Backpressure: at most `concurrency` requests run and at most `2 × concurrency` products are in
- * flight or queued; the next record is taken from the current batch (and the next batch pulled from
- * the source) only when that queue is short. Memory is one source batch plus the queue.
+ * Backpressure: one bounded pool (`pool` below) runs at most `concurrency` requests; the next
+ * record is taken from the current batch (and the next batch pulled from the source) only when a
+ * request slot is free. Memory is one source batch plus the requests in flight.
+ *
+ * Bookkeeping: the caller's callbacks (`onProgress`, `onFailure`, `onBatch`, `onDryRun`) cannot
+ * break it. One that throws stops the run with CALLBACK_FAILED (requests in flight finish and their
+ * confirmations are kept), and the run is recorded as failed: a started run is always finished in
+ * the state database (`finally`), never left `running`.
  *
  * Outcomes per product: confirmed (sent), unchanged, failed (refused by the network, or transient
  * errors that outlasted the final pass: reported with SKU, line and code, the run goes on).
@@ -29,11 +34,13 @@
  * completed run (status ok or partial) for the brand. If it fell by more than `gateThreshold`
  * (default 0.3), the push is refused with PUBLISH_GATE unless `force`. Knowing the count needs the
  * whole feed, so when a baseline exists (and not `force`) the source is read twice: one counting
- * pass, then the sending pass. `source` must then be a function that opens the feed again; the CLI
- * spools stdin to a temporary file for this. A dry run reads once and reports the gate at the end.
+ * pass, then the sending pass. The gate and the send must see the same bytes: given a `PushInput`
+ * (a spec and how to open it), the push spools stdin or a URL once to a temporary file, counts
+ * from it and sends from it (removed afterwards); a local file is opened twice. A function source
+ * is called once per pass (it must give the same records twice). A dry run reads once and reports
+ * the gate at the end.
  */
 import { setMaxListeners } from "node:events";
-import pLimit from "p-limit";
 import type { Product } from "../../schemas/product.js";
 import {
   isTransientFailure,
@@ -42,12 +49,15 @@ import {
   type NetworkSummary,
   networkSummary,
 } from "./final-pass.js";
-import type { RateLimits } from "./rate-limits.js";
-import type { RetryPolicy } from "./retry.js";
+import type { RateLimits } from "../core/rate-limits.js";
+import type { RetryPolicy } from "../core/retry.js";
 import type { ProductSink } from "../networks/partnerboost/brand.js";
 import { productHash, type RunStatus } from "../sync/state.js";
 import { hashMatches, type SyncStore } from "../sync/store.js";
-import { FeedpipeError, NetworkError } from "./errors.js";
+import { AbortedError, isAborted } from "../core/abort.js";
+import { FeedpipeError } from "../core/errors.js";
+import type { OpenSourceOptions } from "../io/source.js";
+import { needsSpool, type Spooled, spoolSource } from "../io/spool.js";
 import type { CheckedRecord, ProcessedFeed, RunReport } from "./pipeline.js";
 
 export const DEFAULT_GATE_THRESHOLD = 0.3;
@@ -115,9 +125,22 @@ export interface PushSummary {
   preset: string | undefined;
 }
 
+/** A source given by name: the push decides whether it must be spooled (see the header). */
+export interface PushInput {
+  /** A file path, `-` for stdin, or an http(s) URL. */
+  spec: string;
+  /** Open `path` (the spec, or its spooled copy) as checked records; `name` is the name to show. */
+  open(path: string, name: string | undefined): Promise<ProcessedFeed>;
+  /** How to read the bytes when spooling (stdin stream, timeouts, headers). */
+  read?: OpenSourceOptions | undefined;
+}
+
 export interface PushOptions {
-  /** The checked records, or a function that opens them (needed when the gate must count first). */
-  source: ProcessedFeed | (() => Promise<ProcessedFeed>);
+  /**
+   * The checked records, a function that opens them, or a `PushInput` (a source the gate may need
+   * to read twice: it is then spooled once).
+   */
+  source: ProcessedFeed | (() => Promise<ProcessedFeed>) | PushInput;
   /** Where products go (e.g. createBrandClient(...)). Not called in a dry run. */
   client: ProductSink;
   /** Sync state: delta sync, resume and the gate. Without it every valid product is sent. */
@@ -152,7 +175,7 @@ export interface PushOptions {
 /** Errors that stop the whole run rather than failing one product. */
 export function isRunStopping(err: unknown): boolean {
   if (!(err instanceof FeedpipeError)) return true;
-  if (err.code === "NET_AUTH_FAILED" || err.code === "ABORTED" || err.code.startsWith("CONFIG")) return true;
+  if (err.code === "NET_AUTH_FAILED" || isAborted(err) || err.code.startsWith("CONFIG")) return true;
   if (err.code === "STATE_ERROR") return true;
   // With a rate controller a rate limit reaches here only when --max-wait is spent.
   if (err.code === "NET_RATE_LIMITED") return true;
@@ -194,8 +217,26 @@ export function gateMessage(g: GateResult): string {
   );
 }
 
-async function openSource(source: PushOptions["source"]): Promise<ProcessedFeed> {
+type Opener = ProcessedFeed | (() => Promise<ProcessedFeed>);
+
+function isInput(source: PushOptions["source"]): source is PushInput {
+  return typeof source === "object" && "spec" in source && typeof source.open === "function";
+}
+
+async function openSource(source: Opener): Promise<ProcessedFeed> {
   return typeof source === "function" ? source() : source;
+}
+
+/** The source as an opener; with two passes, stdin or a URL is spooled once (`spooled`). */
+async function prepareSource(
+  source: PushOptions["source"],
+  twoPasses: boolean,
+  signal: AbortSignal,
+): Promise<{ opener: Opener; spooled?: Spooled | undefined }> {
+  if (!isInput(source)) return { opener: source };
+  if (!twoPasses || !needsSpool(source.spec)) return { opener: () => source.open(source.spec, undefined) };
+  const spooled = await spoolSource(source.spec, { ...source.read, signal });
+  return { opener: () => source.open(spooled.path, spooled.name), spooled };
 }
 
 /** Drain a feed to count its valid products (the gate's first pass). */
@@ -206,9 +247,34 @@ async function countValid(feed: ProcessedFeed, signal: AbortSignal): Promise<Run
   return feed.report();
 }
 
+/**
+ * The push's one concurrency primitive: at most `size` tasks at once. `run` resolves once the task
+ * has a slot (so the caller's loop is held back while the pool is full); `drain` once all are done.
+ * Tasks must not reject (`send` handles its own errors).
+ */
+export function pool(size: number): {
+  run(task: () => Promise<void>): Promise<void>;
+  drain(): Promise<void>;
+} {
+  let active = 0;
+  const slots: (() => void)[] = [];
+  const idle: (() => void)[] = [];
+  return {
+    async run(task) {
+      while (active >= size) await new Promise<void>((r) => slots.push(r));
+      active++;
+      void task().finally(() => {
+        active--;
+        slots.shift()?.();
+        if (active === 0) for (const r of idle.splice(0)) r();
+      });
+    },
+    drain: () => (active === 0 ? Promise.resolve() : new Promise<void>((r) => idle.push(r))),
+  };
+}
+
 export async function pushFeed(options: PushOptions): Promise<PushSummary> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
-  const maxQueued = concurrency * 2;
   const threshold = options.gateThreshold ?? DEFAULT_GATE_THRESHOLD;
   const force = options.force === true;
   const dryRun = options.dryRun === true;
@@ -248,17 +314,45 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     failed: summary.failed,
   });
 
+  let fatal: unknown;
+  let spooled: Spooled | undefined;
+  let runId: number | undefined;
+  let finished = false;
+  const finish = async (status: RunStatus): Promise<void> => {
+    if (finished) return;
+    finished = true;
+    if (state && runId !== undefined) await state.finishRun(runId, status, counts());
+  };
+  /** A caller's callback: what it throws stops the run (CALLBACK_FAILED), never the bookkeeping. */
+  const guard = async <A extends unknown[]>(
+    name: string,
+    fn: ((...args: A) => unknown) | undefined,
+    ...args: A
+  ): Promise<void> => {
+    if (fn === undefined) return;
+    try {
+      await fn(...args);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      fatal ??= new FeedpipeError("CALLBACK_FAILED", `The ${name} callback failed: ${why}`, { cause: err });
+      controller.abort(fatal);
+    }
+  };
+
   try {
     // ---- publish gate, first pass (only when there is a baseline to protect) ----
     const needsCount = !dryRun && !force && (await state?.lastCompletedRun(brandId)) !== undefined;
+    const prepared = await prepareSource(options.source, needsCount, controller.signal);
+    spooled = prepared.spooled;
+    const source = prepared.opener;
     if (needsCount) {
-      if (typeof options.source !== "function") {
+      if (typeof source !== "function") {
         throw new FeedpipeError(
           "USAGE",
           "The publish gate needs to read the source twice (count, then send): pass a function that opens it, or force",
         );
       }
-      const first = await countValid(await options.source(), controller.signal);
+      const first = await countValid(await source(), controller.signal);
       if (controller.signal.aborted) throw abortError(options.signal);
       const gate = await evaluateGate(state, brandId, first.valid, threshold, force);
       if (gate?.refused) {
@@ -274,15 +368,14 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     }
 
     // ---- the sending pass ----
-    const feed = await openSource(options.source);
+    const feed = await openSource(source);
     summary.preset = feed.preset;
-    const runId = dryRun || !state ? undefined : await state.startRun(brandId);
+    runId = dryRun || !state ? undefined : await state.startRun(brandId);
     summary.runId = runId;
-    const limit = pLimit(concurrency);
-    const inFlight = new Set<Promise<void>>();
-    let fatal: unknown;
+    const requests = pool(concurrency);
+    let inFlight = 0;
 
-    const progress = () => options.onProgress?.({ ...counts(), inFlight: inFlight.size });
+    const progress = () => guard("onProgress", options.onProgress, { ...counts(), inFlight });
 
     const deferred: { record: CheckedRecord; product: Product; hash: string; attempts: number }[] = [];
     const send = async (
@@ -293,6 +386,7 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
       before?: number,
     ): Promise<void> => {
       if (controller.signal.aborted) return;
+      inFlight++;
       try {
         await client.pushProduct(product, {
           signal: controller.signal,
@@ -325,9 +419,10 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
           attempts: attempts === undefined ? undefined : attempts + (before ?? 0),
         };
         if (summary.failures.length < MAX_LISTED_FAILURES) summary.failures.push(failure);
-        options.onFailure?.(failure);
+        await guard("onFailure", options.onFailure, failure);
       } finally {
-        progress();
+        inFlight--;
+        await progress();
       }
     };
 
@@ -338,7 +433,8 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
           const skus = batch.flatMap((r) => (r.product ? [r.product.sku] : []));
           await state.prefetch(brandId, skus);
         }
-        await options.onBatch?.(batch);
+        await guard("onBatch", options.onBatch, batch);
+        if (controller.signal.aborted) break;
         for (const record of batch) {
           summary.read++;
           const product = record.product;
@@ -354,29 +450,29 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
           }
           if (dryRun) {
             summary.wouldSend++;
-            await options.onDryRun?.(product, record);
+            await guard("onDryRun", options.onDryRun, product, record);
             continue;
           }
-          while (inFlight.size >= maxQueued) await Promise.race(inFlight);
+          await requests.run(() => send(record, product, hash));
           if (controller.signal.aborted) break outer;
-          const p: Promise<void> = limit(() => send(record, product, hash)).finally(() => inFlight.delete(p));
-          inFlight.add(p);
         }
-        progress();
+        await progress();
       }
     } catch (err) {
       // The source failed (I/O, unreadable format): let the requests already made finish, so
       // their confirmations are recorded, then stop.
       fatal ??= err;
     }
-    await Promise.all(inFlight);
+    await requests.drain();
     // ---- the final pass: transient failures once more, slower ----
     if (fatal === undefined && deferred.length > 0) {
       summary.finalPass.tried = deferred.length;
-      const slow = pLimit(Math.max(1, Math.floor(concurrency / 2)));
-      await Promise.all(
-        deferred.splice(0).map((d) => slow(() => send(d.record, d.product, d.hash, d.attempts))),
-      );
+      const slow = pool(Math.max(1, Math.floor(concurrency / 2)));
+      for (const d of deferred.splice(0)) {
+        if (controller.signal.aborted) break;
+        await slow.run(() => send(d.record, d.product, d.hash, d.attempts));
+      }
+      await slow.drain();
     } else if (deferred.length > 0) {
       summary.finalPass.tried = deferred.length; // stopped first: they stay unconfirmed for the next run
     }
@@ -386,10 +482,9 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     if (fatal !== undefined || controller.signal.aborted) {
       const err = fatal ?? abortError(options.signal);
       // Interrupted or out of --max-wait: nothing is wrong with the products, resume next run.
-      const aborted =
-        err instanceof FeedpipeError && (err.code === "ABORTED" || err.code === "NET_RATE_LIMITED");
+      const aborted = isAborted(err) || (err instanceof FeedpipeError && err.code === "NET_RATE_LIMITED");
       summary.status = aborted ? "aborted" : "failed";
-      if (state && runId !== undefined) await state.finishRun(runId, summary.status, counts());
+      await finish(summary.status);
       if (err instanceof FeedpipeError) err.context.summary = summary;
       throw err;
     }
@@ -398,18 +493,20 @@ export async function pushFeed(options: PushOptions): Promise<PushSummary> {
     if (dryRun) return summary;
     if (summary.gate) summary.gate.refused = false; // checked before sending (or forced)
     summary.status = summary.failed > 0 ? "partial" : "ok";
-    if (state && runId !== undefined) await state.finishRun(runId, summary.status, counts());
+    await finish(summary.status);
     return summary;
   } finally {
+    // Whatever escaped above (a state error, a bug): the run is not left `running`.
+    if (!finished) await finish("failed");
+    await spooled?.cleanup();
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
 }
 
 function abortError(signal: AbortSignal | undefined): FeedpipeError {
-  const reason = signal?.reason;
+  const reason: unknown = signal?.reason;
   if (reason instanceof FeedpipeError) return reason;
-  return new NetworkError(
-    "ABORTED",
+  return new AbortedError(
     "The push was interrupted; confirmed products are recorded, run it again to resume",
     {
       cause: reason,
