@@ -324,7 +324,7 @@ export function registerQueueCommands(
           io: ctx.io,
           catalog: optionCatalog(program),
           runCommand,
-          logger: createJobLogger(flags.logFormat ?? "text", ctx.io.stdout, ctx.io.stderr),
+          logger: createJobLogger(flags.logFormat ?? "text", ctx),
         },
         signal,
       );

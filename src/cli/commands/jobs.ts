@@ -119,7 +119,7 @@ Exit codes: 0 all jobs ok, 1 some ended partial (invalid rows, failed products),
     .action(async (file: string, flags: RunFlags) => {
       const jobFile = await load(file);
       const selected = selectJobs(jobFile, flags.job);
-      const logger = createJobLogger(flags.logFormat ?? "text", ctx.io.stdout, ctx.io.stderr);
+      const logger = createJobLogger(flags.logFormat ?? "text", ctx);
       const catalog = optionCatalog(program);
       for (const j of selected) for (const s of j.secrets) ctx.secrets.add(s);
       const limit = pLimit(flags.parallel ?? 1);
@@ -167,7 +167,7 @@ Examples:
     .action(async (file: string, flags: RedisFlags & { logFormat?: LogFormat }) => {
       if (flags.redis) return scheduleOnRedis(ctx, program, file, flags);
       let jobFile = await load(file);
-      const logger = createJobLogger(flags.logFormat ?? "text", ctx.io.stdout, ctx.io.stderr);
+      const logger = createJobLogger(flags.logFormat ?? "text", ctx);
       const catalog = optionCatalog(program);
       const scheduled = (f: JobFile) =>
         f.jobs.filter((j) => j.schedule).map((j) => ({ name: j.name, ...j.schedule! }));

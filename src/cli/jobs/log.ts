@@ -4,7 +4,7 @@
  * times); the default text format writes one readable line per event to stderr.
  */
 import pino from "pino";
-import type { TextOut } from "../context.js";
+import type { CliContext } from "../context.js";
 
 export type LogFormat = "text" | "json";
 
@@ -12,11 +12,12 @@ export interface JobLogger {
   event(name: string, fields: Record<string, unknown>): void;
 }
 
-export function createJobLogger(format: LogFormat, out: TextOut, err: TextOut): JobLogger {
+/** Events go through the context's `out`/`err`, so the run's secrets are redacted and control characters escaped like everything else printed. */
+export function createJobLogger(format: LogFormat, ctx: Pick<CliContext, "out" | "err">): JobLogger {
   if (format === "json") {
     const log = pino(
       { base: null, timestamp: pino.stdTimeFunctions.isoTime, messageKey: "msg" },
-      { write: (line: string) => out.write(line) },
+      { write: (line: string) => ctx.out(line) },
     );
     return {
       event(name, fields) {
@@ -33,7 +34,7 @@ export function createJobLogger(format: LogFormat, out: TextOut, err: TextOut): 
         .filter(([k]) => k !== "job")
         .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
         .join(" ");
-      err.write(`feedpipe jobs: ${new Date().toISOString()} ${name} ${String(fields.job ?? "")} ${extra}\n`);
+      ctx.err(`feedpipe jobs: ${new Date().toISOString()} ${name} ${String(fields.job ?? "")} ${extra}\n`);
     },
   };
 }
