@@ -154,3 +154,64 @@ describe("XML record parser", () => {
     );
   });
 });
+
+describe("entity references", () => {
+  /** The rule, as a regular expression: the five XML entities and numeric references; the rest kept. */
+  const expected = (t: string) =>
+    t.replace(
+      /&(?:(lt|gt|amp|quot|apos)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/g,
+      (m, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
+        if (name)
+          return ({ lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" } as Record<string, string>)[name]!;
+        const code = dec !== undefined ? Number(dec) : Number.parseInt(hex!, 16);
+        if (code > 0x10ffff || code === 0 || (code >= 0xd800 && code <= 0xdfff)) return m;
+        return String.fromCodePoint(code);
+      },
+    );
+  const valueOf = (t: string) => {
+    const r = parseXmlRecord(`<item><v>${t}</v></item>`);
+    if (!r.ok) throw new Error(r.error);
+    return r.fields.v;
+  };
+
+  it("decodes the five entities and numeric references, keeps everything else as written", () => {
+    for (const [raw, want] of [
+      ["a &amp; b", "a & b"],
+      ["&lt;&gt;&quot;&apos;", `<>"'`],
+      ["&#65;&#x41;&#x1F600;", "AA😀"],
+      ["&#0; &#xD800; &#x110000; &#12345678;", "&#0; &#xD800; &#x110000; &#12345678;"],
+      ["&nbsp; &copy; &amp &#X41; &#x; &#;", "&nbsp; &copy; &amp &#X41; &#x; &#;"],
+      ["&amp;amp; &&amp; &;", "&amp; && &;"],
+    ] as const) {
+      expect(valueOf(raw)).toBe(want);
+    }
+  });
+
+  it("agrees with the rule on random text", () => {
+    const unit = fc.constantFrom(
+      "&",
+      "#",
+      "x",
+      "X",
+      ";",
+      "1",
+      "0",
+      "4",
+      "f",
+      "lt",
+      "gt",
+      "amp",
+      "quot",
+      "apos",
+      "a",
+      " ",
+      "é",
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 24 }), (t) => {
+        expect(valueOf(t)).toBe(expected(t).trim());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

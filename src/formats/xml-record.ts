@@ -37,8 +37,8 @@ export interface ParsedElement {
  */
 export type NameHints = string[];
 
-const ENTITY = /&(?:(lt|gt|amp|quot|apos)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/g;
-const NAMED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+const HEX_DIGITS = /^[0-9a-fA-F]{1,6}$/;
+const DEC_DIGITS = /^\d{1,7}$/;
 
 const LT = 60;
 const GT = 62;
@@ -47,18 +47,57 @@ const BANG = 33;
 const QUESTION = 63;
 const DQUOTE = 34;
 const SQUOTE = 39;
+const HASH = 35;
+const SMALL_X = 120;
 
+/** The text an entity reference `s[amp, semi]` stands for, or undefined to keep it as written. */
+function entityAt(s: string, amp: number, semi: number): string | undefined {
+  const n = semi - amp - 1;
+  const c1 = s.charCodeAt(amp + 1);
+  if (c1 === HASH) {
+    const hex = s.charCodeAt(amp + 2) === SMALL_X;
+    const digits = s.slice(amp + (hex ? 3 : 2), semi);
+    if (!(hex ? HEX_DIGITS : DEC_DIGITS).test(digits)) return undefined;
+    const code = hex ? Number.parseInt(digits, 16) : Number(digits);
+    if (code > 0x10ffff || code === 0 || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+    return String.fromCodePoint(code);
+  }
+  if (n === 2 && s.charCodeAt(amp + 2) === 116 /* t */) {
+    if (c1 === 108 /* l */) return "<";
+    if (c1 === 103 /* g */) return ">";
+    return undefined;
+  }
+  if (n === 3) return s.startsWith("amp", amp + 1) ? "&" : undefined;
+  if (n === 4) {
+    if (s.startsWith("quot", amp + 1)) return '"';
+    if (s.startsWith("apos", amp + 1)) return "'";
+  }
+  return undefined;
+}
+
+/**
+ * Decode the five XML entities and numeric character references (`&#65;`, `&#x41;`); anything else
+ * that starts with `&` is kept as written. A loop over the `&`s rather than a regular expression
+ * with a replacer function (measured: the replace was 9% of reading a Google RSS feed).
+ */
 function decodeEntities(s: string): string {
-  if (s.indexOf("&") < 0) return s;
-  return s.replace(
-    ENTITY,
-    (m, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
-      if (name) return NAMED[name]!;
-      const code = dec !== undefined ? Number(dec) : Number.parseInt(hex!, 16);
-      if (code > 0x10ffff || code === 0 || (code >= 0xd800 && code <= 0xdfff)) return m;
-      return String.fromCodePoint(code);
-    },
-  );
+  let amp = s.indexOf("&");
+  if (amp < 0) return s;
+  let out = "";
+  let from = 0;
+  while (amp >= 0) {
+    const semi = s.indexOf(";", amp + 2);
+    // The longest reference decoded is 10 characters (`&#1114111;`, `&#x10FFFF;`).
+    const text = semi > 0 && semi - amp <= 10 ? entityAt(s, amp, semi) : undefined;
+    if (text === undefined) {
+      amp = s.indexOf("&", amp + 1);
+      continue;
+    }
+    out += s.slice(from, amp) + text;
+    from = semi + 1;
+    amp = s.indexOf("&", from);
+  }
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /** `s.trim()`, without the call when neither end can be white space. */
