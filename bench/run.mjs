@@ -4,7 +4,7 @@
  *   floor     read + UTF-8 decode + split into records, no parsing (bench/floor.mjs)
  *   naive     the first pipeline a developer would write (bench/naive/pipeline.mjs)
  *   convert   feedpipe convert FILE -o out.csv   (read → map → validate → write CSV)
- *   convert-1t  the same with --read-thread off (CSV and NDJSON; the default reads them on a thread)
+ *   convert-1t  the same with --read-thread off (CSV, NDJSON, XML; the default reads them on a thread)
  *   validate  feedpipe validate FILE --report json
  * and prints products/s, MB/s and peak RSS. Results go to bench/results/<date>.json.
  *
@@ -85,10 +85,10 @@ async function fileBench({ formats, products, size, seed, skip }) {
         () => measure(process.execPath, [cli, "convert", file, "-o", out, "--quiet"], { allowExit: [0, 1] }),
       ],
       [
-        // The same convert on one thread (the reader thread is used for CSV/NDJSON by default).
+        // The same convert on one thread (the reader thread is used for CSV/NDJSON/XML by default).
         "convert-1t",
         () =>
-          format === "csv" || format === "ndjson"
+          format !== "json"
             ? measure(
                 process.execPath,
                 [cli, "convert", file, "-o", out, "--quiet", "--read-thread", "off"],

@@ -43,7 +43,11 @@ interface Outcome {
   error?: { code: unknown; message: string };
 }
 
-async function read(spec: string, worker: boolean, extra: Formats.ReadFeedOptions = {}): Promise<Outcome> {
+async function read(
+  spec: string,
+  worker: boolean | "auto",
+  extra: Formats.ReadFeedOptions = {},
+): Promise<Outcome> {
   const out: Outcome = { records: [], bytes: 0 };
   try {
     const feed = await formats.openFeed(spec, {
@@ -194,22 +198,37 @@ describe("reading on a worker thread", () => {
     }
   });
 
-  it('"auto" hands an XML or JSON feed back to the in-process reader, with the same result', async () => {
+  it('"auto" reads an XML feed on the thread and hands a JSON array back, with the same records', async () => {
     const dir = mkdtempSync(join(tmpdir(), "fp-auto-"));
+    let threads = 0;
+    const stop = workerFeed.onReaderThreadStart(() => threads++);
     try {
       const item = (i: number) => `<item><g:id>S${i}</g:id><title>Item ${i} &amp; more</title></item>`;
       const xml = `<?xml version="1.0"?><rss xmlns:g="http://base.google.com/ns/1.0"><channel>${Array.from({ length: 130_000 }, (_, i) => item(i)).join("\n")}</channel></rss>`;
-      const spec = join(dir, "feed.xml");
-      writeFileSync(spec, xml);
-      expect(statSync(spec).size).toBeGreaterThan(workerFeed.WORKER_MIN_BYTES);
-      const a = await read(spec, false);
-      const feed = await formats.openFeed(spec, { worker: "auto" });
-      let n = 0;
-      for await (const batch of feed.records) n += batch.length;
-      expect(feed.format).toBe("xml");
-      expect(n).toBe(a.records.length);
-      expect(n).toBe(130_000);
+      const json = JSON.stringify(
+        Array.from({ length: 130_000 }, (_, i) => ({
+          sku: `S${i}`,
+          title: `Item ${i} and more, with a longer title`,
+        })),
+      );
+      for (const [name, text, format] of [
+        ["feed.xml", xml, "xml"],
+        ["feed.json", json, "json"],
+      ] as const) {
+        const spec = join(dir, name);
+        writeFileSync(spec, text);
+        expect(statSync(spec).size).toBeGreaterThan(workerFeed.WORKER_MIN_BYTES);
+        const a = await read(spec, false);
+        threads = 0;
+        const b = await read(spec, "auto");
+        expect(b.meta?.format).toBe(format);
+        expect(b.records).toEqual(a.records);
+        expect(b.records).toHaveLength(130_000);
+        // Both start a thread (the JSON feed to be sniffed there, then it is read in-process).
+        expect(threads).toBe(1);
+      }
     } finally {
+      stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

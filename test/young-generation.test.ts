@@ -1,9 +1,15 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   capYoungGeneration,
   YOUNG_GENERATION_MB,
   youngGenerationOption,
 } from "../src/cli/young-generation.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
 
 describe("CLI young-generation cap", () => {
   it("reads FEEDPIPE_YOUNG_MB (0 = V8's default) and falls back on the default for bad values", () => {
@@ -14,14 +20,35 @@ describe("CLI young-generation cap", () => {
     expect(youngGenerationOption({ FEEDPIPE_YOUNG_MB: "-3" })).toBe(YOUNG_GENERATION_MB);
   });
 
-  it("asks whether to pause at every check and can be stopped", () => {
-    let asked = 0;
-    const stop = capYoungGeneration(1024, () => {
-      asked++;
-      return true;
-    });
-    expect(asked).toBe(1); // checked once at once, then after GCs
-    stop();
+  // Flags are process-wide, so each case runs in its own process, on the build (a reader thread
+  // runs compiled JavaScript).
+  const probe = (cap: number) => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-young-"));
+    try {
+      const csv = join(dir, "feed.csv");
+      writeFileSync(csv, `sku,name\n${Array.from({ length: 1000 }, (_, i) => `S${i},n${i}`).join("\n")}\n`);
+      const script = join(ROOT, "test", "fixtures", "probes", "young-generation.mjs");
+      const r = spawnSync(process.execPath, [script, join(ROOT, "dist"), String(cap), csv], {
+        encoding: "utf8",
+      });
+      expect(r.stderr).toBe("");
+      return JSON.parse(r.stdout) as { before: number; after: number; records: number };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("keeps the young generation at the cap, also after a reader thread started (which resets V8's growth factor)", () => {
+    const free = probe(0);
+    expect(free.before).toBeGreaterThan(8); // V8 alone grows it well past the cap below
+    const capped = probe(4);
+    expect(capped.records).toBe(1000);
+    // At most one doubling above the cap (two growths can come between two checks).
+    expect(capped.before).toBeLessThanOrEqual(8);
+    expect(capped.after).toBeLessThanOrEqual(8);
+  });
+
+  it("stops watching when asked", () => {
     expect(capYoungGeneration(0)()).toBeUndefined();
   });
 });
