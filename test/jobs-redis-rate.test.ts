@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DefaultSandbox, startDefaultSandbox } from "../src/sandbox/index.js";
 import { partnerboostPublisherModule } from "../src/sandbox/partnerboost-publisher.js";
 import { type RunningSandbox, type SandboxModule, startSandbox } from "../src/sandbox/server.js";
@@ -192,3 +193,30 @@ optionalSuite(
     }, 120_000);
   },
 );
+
+describe("shared rate budget with Redis unreachable", () => {
+  it("the command paces alone and completes, every page asked for once", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const sandbox = await startDefaultSandbox({ products: 40 });
+    const dir = mkdtempSync(join(tmpdir(), "feedpipe-redis-down-"));
+    try {
+      const r = await runCli(["pull", "partnerboost", "--limit", "10", "--rate", "200", "-o", "pb.csv"], {
+        env: { ...sandbox.env, FEEDPIPE_REDIS_URL: `redis://127.0.0.1:${closed}` },
+        cwd: dir,
+      });
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      expect(sandbox.publisher.stats.list).toBe(4);
+      const rows = parse(readFileSync(join(dir, "pb.csv"), "utf8"), { columns: true }) as unknown[];
+      expect(rows).toHaveLength(40);
+    } finally {
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
