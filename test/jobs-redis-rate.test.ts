@@ -4,7 +4,7 @@
  * it ends; two worker processes pulling from the PartnerBoost publisher sandbox together stay
  * within one job's `rate:`. Real redis-server (a private one on a free loopback port).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
@@ -81,6 +81,9 @@ optionalSuite(
         // The command reserved its requests' slots in the budget of the sandbox's host…
         expect(await redis.client.exists(`${prefix}rate:${host}:tat`), name).toBe(1);
         // …and every connection it opened (budget, state, lock) is closed when it ends.
+        // A pull wrote its rows in the command's working directory.
+        const written = argv[argv.indexOf("-o") + 1];
+        if (argv.includes("-o")) expect(existsSync(join(dir, written!)), name).toBe(true);
         await waitFor(`${name}'s connections to close`, async () => (await otherClients(redis)) === 0, 5_000);
       }
       // A command that fails after its first request closes its connection too.
