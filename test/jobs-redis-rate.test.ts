@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DefaultSandbox, startDefaultSandbox } from "../src/sandbox/index.js";
@@ -16,7 +17,7 @@ import { type RunningSandbox, type SandboxModule, startSandbox } from "../src/sa
 import { runCli } from "./helpers/cli.js";
 import { optionalSuite } from "./helpers/optional.js";
 import { redisServerBinary, startRedis, type TestRedis } from "./helpers/redis.js";
-import { runProcess, spawnWorker, waitFor, type WorkerProcess } from "./helpers/workers.js";
+import { CLI, runProcess, spawnWorker, waitFor, type WorkerProcess } from "./helpers/workers.js";
 
 /** Connections other than the test's own assertion client. */
 async function otherClients(redis: TestRedis): Promise<number> {
@@ -222,4 +223,67 @@ describe("shared rate budget with Redis unreachable", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("the embedded path loads nothing of Redis", () => {
+  it("a pull without FEEDPIPE_REDIS_URL imports neither ioredis nor bullmq; with it, the driver loads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "feedpipe-lazy-redis-"));
+    const log = join(dir, "imports.log");
+    // A module hook that writes down every import of ioredis or bullmq (dynamic ones too).
+    writeFileSync(
+      join(dir, "hooks.mjs"),
+      `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  if (/^(ioredis|bullmq)($|\\/)/.test(specifier)) appendFileSync(${JSON.stringify(log)}, specifier + "\\n");
+  return next(specifier, context);
+}
+`,
+    );
+    writeFileSync(
+      join(dir, "register.mjs"),
+      `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n`,
+    );
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const sandbox = await startDefaultSandbox({ products: 20 });
+    try {
+      // Asynchronously: the sandbox answers from this process's event loop.
+      const pull = (extra: Record<string, string>) =>
+        new Promise<{ status: number | null; stderr: string }>((done) => {
+          let stderr = "";
+          const child = spawn(
+            process.execPath,
+            [
+              "--import",
+              join(dir, "register.mjs"),
+              CLI,
+              "pull",
+              "partnerboost",
+              "--rate",
+              "100",
+              "-o",
+              "pb.csv",
+            ],
+            { cwd: dir, env: { PATH: process.env.PATH ?? "", ...sandbox.env, ...extra } },
+          );
+          child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+          child.once("exit", (status) => done({ status, stderr }));
+        });
+      const embedded = await pull({});
+      expect(embedded.stderr).toBe("");
+      expect(embedded.status).toBe(0);
+      expect(existsSync(log)).toBe(false);
+      const shared = await pull({ FEEDPIPE_REDIS_URL: `redis://127.0.0.1:${closed}` });
+      expect(shared.status).toBe(0);
+      expect(readFileSync(log, "utf8")).toMatch(/^ioredis$/m);
+      expect(readFileSync(log, "utf8")).not.toMatch(/bullmq/);
+    } finally {
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
