@@ -78,6 +78,7 @@ optionalSuite("jobs status --redis (text)", redisServerBinary !== undefined, "re
         ...job("ok1", 0, "catalog.csv", ['    schedule: "0 3 1 1 *"']),
         // The missing file's name carries an OSC title sequence into the error.
         ...job("bad1", 0, '"gone\\e]0;owned\\a.csv"'),
+        ...job("bad2", 2, "gone-too.csv"),
         ...job("slow", 1, "catalog.csv"),
         ...job("ok2", 2, "catalog.csv"),
         "",
@@ -102,7 +103,10 @@ optionalSuite("jobs status --redis (text)", redisServerBinary !== undefined, "re
       ...redisArgs,
     ]);
     expect(bad.code).toBe(2);
-    // `slow` is held mid-request, so it stays active on the worker, whose one slot it fills…
+    // `bad2` fails once and waits an hour for its retry (a delayed job)…
+    const retrying = ["--job", "bad2", "--attempts", "3", "--backoff", "3600000"];
+    expect((await cli(["jobs", "enqueue", "jobs.yaml", ...retrying, ...redisArgs])).code).toBe(0);
+    // …`slow` is held mid-request, so it stays active on the worker, whose one slot it fills…
     brands[1]!.gate = new Promise<void>((r) => (release = r));
     expect((await cli(["jobs", "enqueue", "jobs.yaml", "--job", "slow", ...redisArgs])).code).toBe(0);
     await waitFor("slow to be under way", () => brands[1]!.inFlight > 0);
@@ -122,11 +126,18 @@ optionalSuite("jobs status --redis (text)", redisServerBinary !== undefined, "re
     expect(out).not.toMatch(UNSAFE);
     const lines = out.trimEnd().split("\n");
     const ts = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
-    expect(lines[0]).toBe("queue feedpipe: 2 waiting, 1 delayed, 1 active, 1 completed, 1 failed");
+    expect(lines[0]).toBe("queue feedpipe: 2 waiting, 2 delayed, 1 active, 1 completed, 1 failed");
     const me = `${hostname()}:${worker.child.pid}`;
     expect(out).toMatch(new RegExp(`^  active    slow \\(#\\d+\\) on ${me} since ${ts}$`, "m"));
     expect(out).toMatch(/^ {2}waiting {3}ok2 \(#\d+\)$/m);
     expect(out).toMatch(new RegExp(`^  delayed   ok1 \\(#repeat:[^)]+\\) due 2\\d{3}-01-01T`, "m"));
+    const retry = new RegExp(
+      `^  delayed   bad2 \\(#\\d+\\) due (${ts}), last error: .*IO_NOT_FOUND.*gone-too`,
+      "m",
+    );
+    expect(out).toMatch(retry);
+    // Due about an hour after its failure (read from BullMQ's delayed set, not guessed).
+    expect(Date.parse(retry.exec(out)![1]!)).toBeGreaterThan(Date.now() + 30 * 60_000);
     expect(out).toMatch(new RegExp(`^  completed ok1 \\(#\\d+\\) ok at ${ts}$`, "m"));
     expect(out).toMatch(
       new RegExp(`^  failed    bad1 \\(#\\d+\\) after 1 attempts at ${ts}: .*IO_NOT_FOUND`, "m"),

@@ -106,7 +106,7 @@ export async function statusOnRedis(
   const names = new Set<string>();
   if (file)
     for (const j of (await loadRawJobs(file, optionCatalog(program), ctx.io.env)).jobs) names.add(j.name);
-  const { openQueue, closeQueue } = await queueLib();
+  const { openQueue, closeQueue, delayedDue } = await queueLib();
   const { RedisBackend } = await import("../../sync/redis.js");
   const q = openQueue(settingsOf(ctx, url, flags));
   const backend = new RedisBackend(url, { prefix: ctx.io.env.FEEDPIPE_REDIS_PREFIX });
@@ -122,6 +122,10 @@ export async function statusOnRedis(
     ]);
     for (const s of schedulers) names.add(s.id ?? s.key);
     for (const j of [...waiting, ...active, ...delayed, ...completed, ...failed]) names.add(j.name);
+    const due = await delayedDue(
+      q.queue,
+      delayed.flatMap((j) => (j.id ? [j.id] : [])),
+    );
     const history = await backend.openHistory();
     const runs: Record<string, JobRunRecord[]> = {};
     for (const n of [...names].sort()) runs[n] = await history.recent(n, flags.runs ?? 5);
@@ -129,7 +133,10 @@ export async function statusOnRedis(
       queue: q.queue.name,
       counts,
       active: active.map((j) => queueRow(j, "active")),
-      waiting: [...waiting.map((j) => queueRow(j, "waiting")), ...delayed.map((j) => queueRow(j, "delayed"))],
+      waiting: [
+        ...waiting.map((j) => queueRow(j, "waiting")),
+        ...delayed.map((j) => queueRow(j, "delayed", due.get(j.id ?? ""))),
+      ],
       failed: failed.map((j) => queueRow(j, "finished")),
       completed: completed.map((j) => queueRow(j, "finished")),
       schedules: schedulers.map((s) => ({

@@ -42,7 +42,12 @@ export interface RedisStatus {
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
-export function queueRow(j: Job, state: "active" | "waiting" | "delayed" | "finished"): QueueRow {
+/** `dueMs`: for a delayed job, when it becomes due (see queue.ts's delayedDue). */
+export function queueRow(
+  j: Job,
+  state: "active" | "waiting" | "delayed" | "finished",
+  dueMs?: number,
+): QueueRow {
   const progress = (j.progress ?? {}) as { worker?: string; startedAt?: string };
   const ret = j.returnvalue as QueuedOutcome | undefined;
   return {
@@ -51,7 +56,7 @@ export function queueRow(j: Job, state: "active" | "waiting" | "delayed" | "fini
     attempts: j.attemptsMade,
     ...(progress.worker ? { worker: progress.worker, startedAt: progress.startedAt } : {}),
     ...(state === "finished" && j.finishedOn ? { finishedAt: iso(j.finishedOn) } : {}),
-    ...(state === "delayed" ? { due: iso(j.timestamp + (j.delay ?? 0)) } : {}),
+    ...(state === "delayed" ? { due: iso(dueMs) ?? "?" } : {}),
     ...(j.failedReason ? { error: j.failedReason } : {}),
     ...(ret?.status ? { status: ret.status } : {}),
   };
@@ -69,7 +74,7 @@ export function statusText(s: RedisStatus): string {
     entry("active", a, ` on ${oneLine(a.worker ?? "?")} since ${oneLine(a.startedAt ?? "?")}`);
   for (const w of s.waiting) {
     if (w.due === undefined) entry("waiting", w, "");
-    else entry("delayed", w, ` due ${w.due}${w.error ? ` (retry after: ${oneLine(w.error)})` : ""}`);
+    else entry("delayed", w, ` due ${w.due}${w.error ? `, last error: ${oneLine(w.error)}` : ""}`);
   }
   for (const d of s.completed)
     entry("completed", d, ` ${oneLine(d.status ?? "done")} at ${d.finishedAt ?? "?"}`);
