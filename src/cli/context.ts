@@ -30,6 +30,11 @@ export interface CliContext {
   err(text: string): void;
   /** Secrets known to this run; `err`/`out` redact them as a last line of defence. */
   secrets: Set<string>;
+  /**
+   * Run when the command ends, however it ends (runCommand's `finally`), newest first: connections
+   * a helper opened for the command (the shared rate budget's Redis) are closed here, once.
+   */
+  cleanups: (() => unknown)[];
 }
 
 export const EXIT_OK = 0;

@@ -14,7 +14,7 @@ import { type AmazonClient, createAmazonClient } from "../networks/partnerboost/
 import { safeText } from "../networks/partnerboost/values.js";
 import type { CliContext } from "./context.js";
 import { intOption } from "./options.js";
-import { type RateFlags, rateLimitsFor, rateOptions } from "./rate.js";
+import { type RateFlags, rateOptions, ratesFor } from "./rate.js";
 
 export interface AmazonClientFlags extends RateFlags {
   config?: string | undefined;
@@ -37,7 +37,7 @@ export function amazonClientFor(ctx: CliContext, flags: AmazonClientFlags, what:
     {
       timeoutMs: flags.timeout,
       signal: ctx.io.signal,
-      rates: rateLimitsFor(flags, flags.quiet ? undefined : (line) => ctx.err(line)),
+      rates: ratesFor(ctx, flags, flags.quiet ? undefined : (line) => ctx.err(line)),
       onRetry: (e) => {
         if (!flags.quiet) ctx.err(retryNotice(e));
       },

@@ -1,12 +1,12 @@
 /** The Partnerize client as the CLI commands build it: config + env, retry notices, secrets redacted. */
 import type { RateLimits } from "../core/rate-limits.js";
-import { type RateFlags, rateLimitsFor } from "./rate.js";
+import { type RateFlags, ratesFor } from "./rate.js";
 import type { PartnerizeClient } from "../networks/partnerize/client.js";
 import { partnerizeFromConfig } from "../networks/partnerize/config.js";
 import { retryMessage } from "../networks/partnerize/present.js";
 import type { CliContext } from "./context.js";
 
-export interface PartnerizeClientFlags {
+export interface PartnerizeClientFlags extends RateFlags {
   config?: string | undefined;
   timeout?: number | undefined;
   quiet?: boolean | undefined;
@@ -17,8 +17,8 @@ export function partnerizeClientFor(
   ctx: CliContext,
   flags: PartnerizeClientFlags,
   what: string,
-  /** The run's rate controllers (--rate, --max-wait); default: the command's own, with notices. */
-  rates: RateLimits = partnerizeRates(ctx, {}, flags.quiet === true),
+  /** The run's rate controllers; default: from the command's --rate and --max-wait, with notices. */
+  rates: RateLimits = partnerizeRates(ctx, flags, flags.quiet === true),
 ): PartnerizeClient {
   const { client, secrets } = partnerizeFromConfig({
     env: ctx.io.env,
@@ -37,5 +37,5 @@ export function partnerizeClientFor(
 
 /** Rate controllers for a Partnerize command: each pause is a notice on stderr unless quiet. */
 export function partnerizeRates(ctx: CliContext, flags: RateFlags, quiet: boolean): RateLimits {
-  return rateLimitsFor(flags, quiet ? undefined : (line) => ctx.err(line));
+  return ratesFor(ctx, flags, quiet ? undefined : (line) => ctx.err(line));
 }

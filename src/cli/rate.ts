@@ -8,6 +8,7 @@ import { DEFAULT_MAX_WAIT_MS, type RatePause } from "../core/rate.js";
 import { RateLimits, type SharedRate } from "../core/rate-limits.js";
 import { redisUrlOf } from "../sync/backend.js";
 import type { RedisSharedRate } from "../sync/redis-rate.js";
+import type { CliContext } from "./context.js";
 import { numberOption } from "./options.js";
 
 export interface RateFlags {
@@ -34,12 +35,18 @@ export function addRateOptions(cmd: Command): Command {
   return cmd;
 }
 
-/** The run's rate controllers, one per API host; `notice` gets a line for each pause. */
-export function rateLimitsFor(
-  flags: RateFlags,
-  notice?: (line: string) => void,
-  shared?: SharedRate,
-): RateLimits {
+/**
+ * The rate controllers of one command's run, one per API host; every command that calls a network
+ * API gets them here. `notice` gets a line for each pause. With FEEDPIPE_REDIS_URL (set by `jobs
+ * worker --redis`, or by hand), each host's budget is shared with every process using that Redis
+ * (same API host, same budget: ten workers send what one would); the Redis driver loads and
+ * connects on the first request only, and is closed when the command ends (ctx.cleanups). Without
+ * it, nothing is loaded and each host is paced by this process alone.
+ */
+export function ratesFor(ctx: CliContext, flags: RateFlags, notice?: (line: string) => void): RateLimits {
+  const url = redisUrlOf(ctx.io.env);
+  const shared = url ? new LazyRedisRate(url, ctx.io.env.FEEDPIPE_REDIS_PREFIX) : undefined;
+  if (shared) ctx.cleanups.push(() => shared.close());
   return new RateLimits(
     {
       maxRate: flags.rate,
@@ -50,17 +57,42 @@ export function rateLimitsFor(
   );
 }
 
-/**
- * With FEEDPIPE_REDIS_URL (a BullMQ worker, or by hand), the rate budget of each API host is shared
- * with every other process using that Redis; close it when the command ends.
- */
-export async function sharedRateFor(
-  env: Record<string, string | undefined>,
-): Promise<RedisSharedRate | undefined> {
-  const url = redisUrlOf(env);
-  if (!url) return undefined;
-  const { RedisSharedRate } = await import("../sync/redis-rate.js");
-  return new RedisSharedRate(url, env.FEEDPIPE_REDIS_PREFIX);
+/** The Redis budget (src/sync/redis-rate.ts), imported and connected when a request first needs it. */
+class LazyRedisRate implements SharedRate {
+  #driver: Promise<RedisSharedRate> | undefined;
+  #ready: RedisSharedRate | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly prefix: string | undefined,
+  ) {}
+
+  #load(): Promise<RedisSharedRate> {
+    this.#driver ??= import("../sync/redis-rate.js").then(({ RedisSharedRate }) => {
+      this.#ready = new RedisSharedRate(this.url, this.prefix);
+      return this.#ready;
+    });
+    return this.#driver;
+  }
+
+  async take(host: string, ratePerSec: number | undefined, signal?: AbortSignal): Promise<void> {
+    await (await this.#load()).take(host, ratePerSec, signal);
+  }
+
+  learned(host: string, limit: number): void {
+    void this.#load().then(
+      (d) => d.learned(host, limit),
+      () => undefined,
+    );
+  }
+
+  known(host: string): number | undefined {
+    return this.#ready?.known(host);
+  }
+
+  async close(): Promise<void> {
+    if (this.#driver) await (await this.#driver).close();
+  }
 }
 
 /** "feedpipe: 127.0.0.1:8080 is rate limiting (HTTP 429); waiting 50 ms before the next request". */

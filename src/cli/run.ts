@@ -44,6 +44,7 @@ export function createContext(io: CliIO): CliContext {
     io,
     exitCode: 0,
     secrets,
+    cleanups: [],
     out: (text) => io.stdout.write(terminalSafe(redactSecrets(text, secrets))),
     err: (text) => io.stderr.write(terminalSafe(redactSecrets(text, secrets))),
   };
@@ -162,6 +163,19 @@ export async function runCommand(argv: string[], io: Partial<CliIO> = {}): Promi
       return err.exitCode === 0 ? 0 : EXIT_FATAL;
     }
     return reportError(ctx, err);
+  } finally {
+    await endCommand(ctx);
+  }
+}
+
+/** Run the command's cleanups, newest first; one that fails does not stop the others. */
+async function endCommand(ctx: CliContext): Promise<void> {
+  for (const cleanup of ctx.cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch {
+      // A connection that cannot close cleanly is dropped with the process; the result stands.
+    }
   }
 }
 

@@ -17,3 +17,12 @@ export function terminalSafe(text: string): string {
       : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
+
+/**
+ * One field of a one-line-per-entry listing, from a store others write too (a job name or error
+ * read from Redis): terminal-safe, and newline and tab shown as `\n`, `\t` so it cannot start a
+ * line of its own that looks like another entry.
+ */
+export function oneLine(text: string): string {
+  return terminalSafe(text).replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+}

@@ -3,7 +3,9 @@
  * a GCRA in Redis. Each request reserves the next free slot of the host, one interval (1000 /
  * rate ms) after the previous one, on Redis's own clock (TIME), and sleeps until it: ten workers
  * together send what one would. The learned limit (from the first worker that met a rate-limit
- * answer) is published for the others.
+ * answer) is published for the others. When Redis cannot be reached, the process paces alone (its
+ * own controller) and asks Redis again only after `RETRY_AFTER_MS`, so an outage does not add
+ * reconnect waits to every request.
  *
  *   {p}rate:{host}:tat     the next free slot (ms, Redis clock)
  *   {p}rate:{host}:limit   the learned limit per second (kept for a day)
@@ -28,6 +30,9 @@ end
 return { tostring(wait), redis.call('GET', KEYS[2]) or '' }
 `;
 
+/** After a failed reservation, requests skip the shared budget this long before Redis is tried again. */
+export const RETRY_AFTER_MS = 10_000;
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (ms <= 0) return resolve();
@@ -47,6 +52,7 @@ export class RedisSharedRate implements SharedRate {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #known = new Map<string, number>();
+  #skipUntil = 0;
 
   constructor(url: string, prefix = "feedpipe:") {
     this.#redis = connectRedis(url);
@@ -56,11 +62,13 @@ export class RedisSharedRate implements SharedRate {
   async take(host: string, ratePerSec: number | undefined, signal?: AbortSignal): Promise<void> {
     const interval = ratePerSec !== undefined && ratePerSec > 0 ? 1000 / ratePerSec : 0;
     const base = `${this.#prefix}rate:${host}`;
+    if (Date.now() < this.#skipUntil) return;
     let reply: [string, string];
     try {
       reply = (await this.#redis.eval(TAKE, 2, `${base}:tat`, `${base}:limit`, interval)) as [string, string];
     } catch {
       // Redis unreachable: the local controller still paces this process; the run goes on.
+      this.#skipUntil = Date.now() + RETRY_AFTER_MS;
       return;
     }
     const limit = Number(reply[1]);

@@ -23,6 +23,8 @@ export interface TrackedBrand {
   maxInFlight: number;
   /** When each request arrived (ms). */
   arrivals: number[];
+  /** While set, requests are held (in flight) until it resolves. */
+  gate?: Promise<void> | undefined;
 }
 
 /** One sandbox with `count` brands; each request is held `latencyMs` so overlaps show. */
@@ -61,6 +63,7 @@ export async function startBrands(
         tracked.maxInFlight = Math.max(tracked.maxInFlight, tracked.inFlight);
         try {
           await new Promise((r) => setTimeout(r, latencyMs));
+          if (tracked.gate) await tracked.gate;
           await handle(...args);
         } finally {
           tracked.inFlight--;

@@ -17,16 +17,14 @@ import {
 } from "../../networks/partnerize/present.js";
 import type { CliContext } from "../context.js";
 import { intOption } from "../options.js";
-import { partnerizeClientFor } from "../partnerize.js";
+import { type PartnerizeClientFlags, partnerizeClientFor } from "../partnerize.js";
+import { addRateOptions } from "../rate.js";
 
-interface FeedsFlags {
+interface FeedsFlags extends PartnerizeClientFlags {
   campaignId?: string | undefined;
   publisherId?: string | undefined;
   active?: string | undefined;
   json?: boolean | undefined;
-  quiet?: boolean | undefined;
-  config?: string | undefined;
-  timeout?: number | undefined;
 }
 
 function activeFilter(value: string | undefined): boolean | undefined {
@@ -39,7 +37,7 @@ function activeFilter(value: string | undefined): boolean | undefined {
 }
 
 export function registerFeedsPartnerize(parent: Command, ctx: CliContext): void {
-  parent
+  const cmd = parent
     .command("partnerize")
     .description("list a Partnerize campaign's feeds (brand) or the feeds available to a partner")
     .option("--campaign-id <id>", "campaign id (brand view; with --publisher-id: only this campaign)")
@@ -48,7 +46,8 @@ export function registerFeedsPartnerize(parent: Command, ctx: CliContext): void 
     .option("--json", "print JSON instead of a table")
     .option("-q, --quiet", "no retry notices on stderr")
     .option("--config <file>", "config file (default ./feedpipe.config.json or FEEDPIPE_CONFIG)")
-    .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1))
+    .option("--timeout <ms>", "HTTP connect/response timeout", intOption("--timeout", 1));
+  addRateOptions(cmd)
     .addHelpText(
       "after",
       `

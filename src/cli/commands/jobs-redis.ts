@@ -4,7 +4,6 @@
  * register the schedules in Redis / read the queue instead of running in this process.
  */
 import { type Command, Option } from "commander";
-import type { Job } from "bullmq";
 import { FeedpipeError } from "../../core/errors.js";
 import { loadRawJobs } from "../../jobs/queued.js";
 import type { JobRunRecord } from "../../sync/history.js";
@@ -14,7 +13,7 @@ import { optionCatalog } from "../jobs/catalog.js";
 import type { JobOutcome, RunCommand } from "../jobs/execute.js";
 import { createJobLogger, type LogFormat } from "../jobs/log.js";
 import type { RetrySettings } from "../jobs/queue.js";
-import type { QueuedOutcome } from "../jobs/worker.js";
+import { queueRow, type RedisStatus, statusText } from "../jobs/redis-status.js";
 
 /** BullMQ and ioredis load only when a Redis command runs (they cost ~0.3 s at startup). */
 const queueLib = () => import("../jobs/queue.js");
@@ -96,31 +95,6 @@ function asRedisError(where: string, err: unknown): FeedpipeError {
   return new FeedpipeError("QUEUE_ERROR", `Redis ${where}: ${(err as Error).message}`, { cause: err });
 }
 
-interface QueueRow {
-  id: string | undefined;
-  job: string;
-  attempts: number;
-  worker?: string | undefined;
-  startedAt?: string | undefined;
-  finishedAt?: string | undefined;
-  error?: string | undefined;
-  status?: string | undefined;
-}
-
-function row(j: Job, finished = false): QueueRow {
-  const progress = (j.progress ?? {}) as { worker?: string; startedAt?: string };
-  const ret = j.returnvalue as QueuedOutcome | undefined;
-  return {
-    id: j.id,
-    job: j.name,
-    attempts: j.attemptsMade,
-    ...(progress.worker ? { worker: progress.worker, startedAt: progress.startedAt } : {}),
-    ...(finished && j.finishedOn ? { finishedAt: new Date(j.finishedOn).toISOString() } : {}),
-    ...(j.failedReason ? { error: j.failedReason } : {}),
-    ...(ret?.status ? { status: ret.status } : {}),
-  };
-}
-
 /** `jobs status --redis URL [FILE]`: the queue, the schedulers and each job's last runs. */
 export async function statusOnRedis(
   ctx: CliContext,
@@ -132,7 +106,7 @@ export async function statusOnRedis(
   const names = new Set<string>();
   if (file)
     for (const j of (await loadRawJobs(file, optionCatalog(program), ctx.io.env)).jobs) names.add(j.name);
-  const { openQueue, closeQueue } = await queueLib();
+  const { openQueue, closeQueue, delayedDue } = await queueLib();
   const { RedisBackend } = await import("../../sync/redis.js");
   const q = openQueue(settingsOf(ctx, url, flags));
   const backend = new RedisBackend(url, { prefix: ctx.io.env.FEEDPIPE_REDIS_PREFIX });
@@ -148,16 +122,23 @@ export async function statusOnRedis(
     ]);
     for (const s of schedulers) names.add(s.id ?? s.key);
     for (const j of [...waiting, ...active, ...delayed, ...completed, ...failed]) names.add(j.name);
+    const due = await delayedDue(
+      q.queue,
+      delayed.flatMap((j) => (j.id ? [j.id] : [])),
+    );
     const history = await backend.openHistory();
     const runs: Record<string, JobRunRecord[]> = {};
     for (const n of [...names].sort()) runs[n] = await history.recent(n, flags.runs ?? 5);
-    const status = {
+    const status: RedisStatus = {
       queue: q.queue.name,
       counts,
-      active: active.map((j) => row(j)),
-      waiting: [...waiting, ...delayed].map((j) => row(j)),
-      failed: failed.map((j) => row(j, true)),
-      completed: completed.map((j) => row(j, true)),
+      active: active.map((j) => queueRow(j, "active")),
+      waiting: [
+        ...waiting.map((j) => queueRow(j, "waiting")),
+        ...delayed.map((j) => queueRow(j, "delayed", due.get(j.id ?? ""))),
+      ],
+      failed: failed.map((j) => queueRow(j, "finished")),
+      completed: completed.map((j) => queueRow(j, "finished")),
       schedules: schedulers.map((s) => ({
         job: s.id ?? s.key,
         cron: s.pattern,
@@ -166,32 +147,7 @@ export async function statusOnRedis(
       })),
       runs,
     };
-    if (flags.json) {
-      ctx.out(`${JSON.stringify(status, null, 2)}\n`);
-      return;
-    }
-    const c = counts as Record<string, number>;
-    ctx.out(
-      `queue ${status.queue}: ${c.waiting ?? 0} waiting, ${c.delayed ?? 0} delayed, ${c.active ?? 0} active, ${c.completed ?? 0} completed, ${c.failed ?? 0} failed\n`,
-    );
-    for (const a of status.active)
-      ctx.out(`  active   ${a.job} (#${a.id}) on ${a.worker ?? "?"} since ${a.startedAt ?? "?"}\n`);
-    for (const w of status.waiting) ctx.out(`  waiting  ${w.job} (#${w.id})\n`);
-    for (const f of status.failed)
-      ctx.out(`  failed   ${f.job} (#${f.id}) after ${f.attempts} attempts: ${f.error ?? ""}\n`);
-    for (const s of status.schedules)
-      ctx.out(
-        `  schedule ${s.job}  ${s.cron}${s.timezone ? ` (${s.timezone})` : ""}, next ${s.next ?? "never"}\n`,
-      );
-    for (const [name, list] of Object.entries(runs)) {
-      ctx.out(`${name}\n`);
-      if (list.length === 0) ctx.out("  no runs yet\n");
-      for (const r of list) {
-        ctx.out(
-          `  #${r.id} ${r.startedAt} → ${r.finishedAt ?? "…"}  ${r.status}${r.error ? `  ${r.error}` : ""}\n`,
-        );
-      }
-    }
+    ctx.out(flags.json ? `${JSON.stringify(status, null, 2)}\n` : statusText(status));
   } catch (err) {
     throw asRedisError(q.where, err);
   } finally {

@@ -39,7 +39,7 @@ import {
 import { type CliContext, EXIT_OK } from "../context.js";
 import { type NetworkSummary, networkLine } from "../../jobs/final-pass.js";
 import { intOption } from "../options.js";
-import { networkText, type RateFlags, rateLimitsFor, rateOptions, rateStatus } from "../rate.js";
+import { networkText, type RateFlags, rateOptions, ratesFor, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
 
 interface PullFlags extends RateFlags {
@@ -272,7 +272,7 @@ Examples:
       const signal = ctx.io.signal;
       const quiet = flags.quiet === true;
       const showProgress = progressEnabled(ctx.io, quiet);
-      const rates = rateLimitsFor(flags);
+      const rates = ratesFor(ctx, flags);
       const client = createPublisherClient(
         { token: token as string, apiUrl },
         {

@@ -147,7 +147,9 @@ Examples:
       // Loaded on demand: the ingest, mapping and writer stack is only needed when pulling.
       const { isDirectoryTarget, pullPartnerizeFeeds } = await import("../../networks/partnerize/pull.js");
       const output = flags.output;
-      const perFeed = await isDirectoryTarget(output);
+      // Written relative to the command's working directory (a DIR/ keeps its trailing slash).
+      const target = output === "-" ? "-" : resolve(ctx.io.cwd, output) + (/[\\/]$/.test(output) ? "/" : "");
+      const perFeed = await isDirectoryTarget(target);
       if (flags.json && output === "-") {
         throw new FeedpipeError(
           "USAGE",
@@ -192,7 +194,7 @@ Examples:
           publisherId,
           campaignId: flags.campaignId?.trim() || undefined,
           feedIds: flags.feedId,
-          output,
+          output: target,
           perFeed,
           format,
           preset: flags.preset,

@@ -47,7 +47,7 @@ import { addLockOptions, takeRunLock } from "../lock.js";
 import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { feedOptions, intOption } from "../options.js";
 import { createProgress, progressEnabled } from "../progress.js";
-import { addRateOptions, type RateFlags, rateLimitsFor, rateStatus, sharedRateFor } from "../rate.js";
+import { addRateOptions, type RateFlags, ratesFor, rateStatus } from "../rate.js";
 import { withinMaxInvalid } from "../../core/max-invalid.js";
 import { addPipelineOptions, type PipelineFlags, pipelineOptions } from "./validate.js";
 
@@ -228,10 +228,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
     let rejects: RejectsWriter | undefined;
     try {
       const spec = sourcePath(ctx, source);
-      // Workers sharing a Redis share each host's rate budget too.
-      const shared = dryRun ? undefined : await sharedRateFor(ctx.io.env);
-      if (shared) cleanups.push(() => shared.close());
-      const rates = rateLimitsFor(flags, undefined, shared);
+      const rates = ratesFor(ctx, flags);
       const progress = createProgress({
         stream: ctx.io.stderr,
         enabled: progressEnabled(ctx.io, flags.quiet === true || flags.json === true),

@@ -16,7 +16,7 @@ import { createBrandClient, FETCH_PERIODS, type FetchPeriod } from "../../networ
 import { PRESET_NAMES } from "../../../transforms/index.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
-import { addRateOptions, type RateFlags, rateLimitsFor } from "../rate.js";
+import { addRateOptions, type RateFlags, ratesFor } from "../rate.js";
 import { addBrandOptions, type BrandFlags, parseGate } from "./push.js";
 import { addLockOptions, takeRunLock } from "../lock.js";
 import { checkFeed as checkFeedAt } from "../../jobs/check-feed.js";
@@ -190,7 +190,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
         retry: flags.retries !== undefined ? { attempts: flags.retries + 1 } : undefined,
         timeoutMs: flags.apiTimeout,
         signal: ctx.io.signal,
-        rates: rateLimitsFor(flags),
+        rates: ratesFor(ctx, flags),
       },
     );
     const lock = await takeRunLock(

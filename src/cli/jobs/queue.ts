@@ -127,3 +127,20 @@ export async function openEvents(s: QueueSettings): Promise<{ events: QueueEvent
   await events.waitUntilReady();
   return { events, connection };
 }
+
+/**
+ * When each delayed job becomes due (ms since the epoch). BullMQ keeps it only in the delayed set's
+ * score (due ms × 4096 + an order counter): a job's `timestamp + delay` is wrong once it was moved
+ * (a retry's backoff, a busy brand's delay).
+ */
+export async function delayedDue(queue: Queue, ids: readonly string[]): Promise<Map<string, number>> {
+  const due = new Map<string, number>();
+  if (ids.length === 0) return due;
+  const client = await queue.client;
+  const scores = await Promise.all(ids.map((id) => client.zscore(queue.keys.delayed!, id)));
+  ids.forEach((id, i) => {
+    const score = scores[i];
+    if (typeof score === "string" && score !== "") due.set(id, Math.floor(Number(score) / 0x1000));
+  });
+  return due;
+}
