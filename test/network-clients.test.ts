@@ -296,7 +296,7 @@ describe("the HTTP client itself", () => {
     expect(seen).toHaveLength(1);
     for (const e of [err, seen[0]!.error]) {
       expect(e.message).toContain("internal error for token");
-      const shown = e.message + JSON.stringify(e.context);
+      const shown = e.message + JSON.stringify(e.context) + String(e.stack);
       for (const s of [TOKEN, SECRET]) for (const f of fragments(s)) expect(shown).not.toContain(f);
     }
   });

@@ -121,10 +121,11 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Redact `secrets` from an error's message and string context values (in place). */
+/** Redact `secrets` from an error's message, stack and string context values (in place). */
 export function scrubError(err: unknown, secrets: readonly string[]): unknown {
   if (secrets.length === 0 || !(err instanceof Error)) return err;
   err.message = redactSecrets(err.message, secrets);
+  if (typeof err.stack === "string") err.stack = redactSecrets(err.stack, secrets);
   if (err instanceof FeedpipeError) {
     for (const [k, v] of Object.entries(err.context)) {
       if (typeof v === "string") err.context[k] = redactSecrets(v, secrets);
