@@ -21,6 +21,7 @@
  *   `cutText`, which never cuts inside a word, so a secret is never left in part.
  */
 import { cutText, FeedpipeError, type NetworkError, redactSecrets, redactUrl } from "../core/errors.js";
+import type { RateController } from "../core/rate.js";
 import { RateLimits } from "../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../core/retry.js";
 import { isAborted, runSignal, toAborted } from "../core/abort.js";
@@ -141,6 +142,16 @@ export function scrubError(err: unknown, secrets: readonly string[]): unknown {
 export function createHttpClient(secrets: readonly string[], options: HttpClientOptions = {}): HttpClient {
   const rates = options.rates ?? new RateLimits();
   const joinSignal = runSignal(options.signal);
+  // The controller of the last URL asked (a client mostly calls one URL: no URL parse per request).
+  let lastUrl: string | undefined;
+  let lastRate: RateController | undefined;
+  const rateFor = (url: string): RateController => {
+    if (url !== lastUrl || lastRate === undefined) {
+      lastRate = rates.for(url);
+      lastUrl = url;
+    }
+    return lastRate;
+  };
   let requests = 0;
   let retries = 0;
 
@@ -153,7 +164,7 @@ export function createHttpClient(secrets: readonly string[], options: HttpClient
       body: call.body,
       timeoutMs: options.timeoutMs,
       signal,
-      rate: rates.for(call.url),
+      rate: rateFor(call.url),
     });
     const ok = res.status >= 200 && res.status < 300;
     // An error body is only for the message: its start is enough, and a read failure leaves it empty.
@@ -186,7 +197,7 @@ export function createHttpClient(secrets: readonly string[], options: HttpClient
         policy: callOptions.retry ? { ...options.retry, ...callOptions.retry } : options.retry,
         signal,
         random: options.random,
-        rate: rates.for(url),
+        rate: rateFor(url),
         onRetry: (event) => {
           retries++;
           scrubError(event.error, secrets);
