@@ -21,6 +21,7 @@ const EXTENSIONS: Record<OutputFormat, string> = {
   json: "json",
   xml: "xml",
 };
+
 /** Add the campaign columns to a product. */
 export function partnerizeRow(
   product: Product,
