@@ -16,7 +16,7 @@ import { requireRemoteUrl } from "../src/io/remote.js";
 import { openSource } from "../src/io/source.js";
 import { createBrandClient } from "../src/networks/partnerboost/brand.js";
 import { createPublisherClient } from "../src/networks/partnerboost/publisher.js";
-import { PartnerizeClient } from "../src/networks/partnerize/client.js";
+import { createPartnerizeClient } from "../src/networks/partnerize/client.js";
 import { terminalSafe } from "../src/cli/terminal.js";
 import { codeOf } from "./helpers/errors.js";
 import { runCli } from "./helpers/cli.js";
@@ -250,7 +250,7 @@ describe("cross-origin redirects never carry credentials", () => {
     it(`Partnerize (Basic auth): ${status} to another host is refused`, async () => {
       const pair = await redirectPair(status);
       try {
-        const client = new PartnerizeClient({
+        const client = createPartnerizeClient({
           applicationKey: PZ_APP,
           userApiKey: PZ_USER,
           apiUrl: pair.first.origin,

@@ -3,7 +3,7 @@ import { NetworkError } from "../src/core/errors.js";
 import { RateLimits } from "../src/core/rate-limits.js";
 import type { RetryEvent } from "../src/core/retry.js";
 import { closeHttpAgents } from "../src/io/http.js";
-import { PartnerizeClient } from "../src/networks/partnerize/client.js";
+import { createPartnerizeClient, type PartnerizeClientOptions } from "../src/networks/partnerize/client.js";
 import {
   readCampaignFeeds,
   readErrorBody,
@@ -35,8 +35,8 @@ afterEach(() => {
   pz.rateLimitNext(0);
 });
 
-function client(overrides: Partial<ConstructorParameters<typeof PartnerizeClient>[0]> = {}) {
-  return new PartnerizeClient({
+function client(overrides: Partial<PartnerizeClientOptions> = {}) {
+  return createPartnerizeClient({
     applicationKey: APP_KEY,
     userApiKey: USER_KEY,
     apiUrl: sandbox.origin,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Captured, runCli } from "./helpers/cli.js";
-import { PARTNERIZE_PULL_COLUMNS } from "../src/networks/partnerize/pull.js";
+import { PARTNERIZE_PULL_COLUMNS } from "../src/networks/partnerize/feeds.js";
 import {
   type PartnerizeSandboxModule,
   partnerizeModule,

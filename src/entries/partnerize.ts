@@ -6,7 +6,8 @@ export {
   type CampaignFeedInput,
   type CampaignFeedUpdate,
   PARTNERIZE_API_URL,
-  PartnerizeClient,
+  createPartnerizeClient,
+  type PartnerizeClient,
   type PartnerizeClientOptions,
   type PublisherFeedFilter,
 } from "../networks/partnerize/client.js";
@@ -14,11 +15,13 @@ export type { CampaignFeed, PublisherFeed } from "../networks/partnerize/envelop
 export { checkFeed, type FeedCheckOptions, type FeedCheckResult } from "../jobs/check-feed.js";
 export { type ConfiguredPartnerize, partnerizeFromConfig } from "../networks/partnerize/config.js";
 export {
-  type FeedPullResult,
   PARTNERIZE_PULL_COLUMNS,
+  partnerizeRow,
+  selectPartnerizeFeeds,
+} from "../networks/partnerize/feeds.js";
+export {
+  type FeedPullResult,
   type PartnerizePullOptions,
   type PartnerizePullResult,
-  partnerizeRow,
   pullPartnerizeFeeds,
-  selectPartnerizeFeeds,
-} from "../networks/partnerize/pull.js";
+} from "../jobs/pull-partnerize.js";

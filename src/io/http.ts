@@ -204,30 +204,37 @@ export async function expectOk(res: HttpResponse): Promise<HttpResponse> {
   if (res.status >= 200 && res.status < 300) return res;
   let detail = "";
   try {
-    detail = cutText(await readSome(res.body, 1 << 16), 300);
+    detail = cutText(await readSomeText(res, 1 << 16), 300);
   } catch {
     // the body is only for the message
   }
   throw statusError(res.url, res.status, res.headers, detail);
 }
 
-/** The first `limit` bytes of an (error) body as text; the rest is not waited for. */
-async function readSome(body: HttpResponse["body"], limit: number): Promise<string> {
+/**
+ * The first `limit` bytes of an (error) body as text; the rest is not waited for. Read failures
+ * map like `readText`'s.
+ */
+export async function readSomeText(res: HttpResponse, limit: number, signal?: AbortSignal): Promise<string> {
   const parts: Buffer[] = [];
   let n = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    parts.push(chunk);
-    n += chunk.length;
-    if (n >= limit) break; // leaving the loop destroys the body
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      n += chunk.length;
+      if (n >= limit) break; // leaving the loop destroys the body
+    }
+  } catch (err) {
+    throw requestFailure(err, res.url, signal);
   }
   return Buffer.concat(parts).subarray(0, limit).toString("utf8");
 }
 
 /** Read a whole (small, API) response body as text, mapping read failures to NetworkErrors. */
-export async function readText(res: HttpResponse): Promise<string> {
+export async function readText(res: HttpResponse, signal?: AbortSignal): Promise<string> {
   try {
     return await res.body.text();
   } catch (err) {
-    throw requestFailure(err, res.url);
+    throw requestFailure(err, res.url, signal);
   }
 }

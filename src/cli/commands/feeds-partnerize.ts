@@ -71,9 +71,10 @@ Examples:
         throw new FeedpipeError("USAGE", "--active filters the partner view: use it with --publisher-id");
       }
       const client = partnerizeClientFor(ctx, flags, "feedpipe feeds partnerize");
+      const call = { signal: ctx.io.signal };
 
       if (publisherId) {
-        const feeds = await client.listPublisherFeeds(publisherId, { campaignId, active });
+        const feeds = await client.listPublisherFeeds(publisherId, { campaignId, active }, call);
         if (flags.json) {
           ctx.out(
             `${JSON.stringify({ publisherId, campaignId: campaignId ?? null, feeds: feeds.map(publisherFeedJson) }, null, 2)}\n`,
@@ -87,7 +88,7 @@ Examples:
         }
         return;
       }
-      const feeds = await client.listCampaignFeeds(campaignId!);
+      const feeds = await client.listCampaignFeeds(campaignId!, call);
       if (flags.json) {
         ctx.out(`${JSON.stringify({ campaignId, feeds: feeds.map(campaignFeedJson) }, null, 2)}\n`);
       } else if (feeds.length === 0) {

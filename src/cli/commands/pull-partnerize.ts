@@ -18,7 +18,7 @@ import { openRejects } from "../../jobs/rejects.js";
 import type { OutputFormat } from "../../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
 import { assertDistinctFiles } from "../../io/output-target.js";
-import type { FeedPullResult, PartnerizePullResult } from "../../networks/partnerize/pull.js";
+import type { FeedPullResult, PartnerizePullResult } from "../../jobs/pull-partnerize.js";
 import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
 import { partnerizeClientFor, partnerizeRates } from "../partnerize.js";
@@ -145,7 +145,7 @@ Examples:
           "Invalid option --publisher-id: expected an id, got nothing",
         );
       // Loaded on demand: the ingest, mapping and writer stack is only needed when pulling.
-      const { isDirectoryTarget, pullPartnerizeFeeds } = await import("../../networks/partnerize/pull.js");
+      const { isDirectoryTarget, pullPartnerizeFeeds } = await import("../../jobs/pull-partnerize.js");
       const output = flags.output;
       // Written relative to the command's working directory (a DIR/ keeps its trailing slash).
       const target = output === "-" ? "-" : resolve(ctx.io.cwd, output) + (/[\\/]$/.test(output) ? "/" : "");

@@ -188,6 +188,7 @@ Examples:
         maxInvalid: flags.maxInvalid,
         timeoutMs: flags.timeout,
         headers: client.downloadHeaders(location),
+        signal: ctx.io.signal,
       });
       if (!check.ok) {
         if (flags.json) {
@@ -213,25 +214,35 @@ Examples:
       flags.wait,
     );
     try {
-      const existing = (await client.listCampaignFeeds(campaignId)).find((f) =>
+      const call = { signal: ctx.io.signal };
+      const existing = (await client.listCampaignFeeds(campaignId, call)).find((f) =>
         sameLocation(f.location, location),
       );
       let action: RegisterAction;
       let feed: CampaignFeed;
       if (existing) {
-        feed = await client.updateCampaignFeed(campaignId, existing.feedId, {
-          name: flags.name,
-          active: !flags.inactive,
-          fetchFrequency: flags.fetchFrequency,
-        });
+        feed = await client.updateCampaignFeed(
+          campaignId,
+          existing.feedId,
+          {
+            name: flags.name,
+            active: !flags.inactive,
+            fetchFrequency: flags.fetchFrequency,
+          },
+          call,
+        );
         action = flags.inactive ? "deactivated" : "updated";
       } else {
-        feed = await client.createCampaignFeed(campaignId, {
-          location,
-          name: flags.name ?? defaultName(location),
-          active: !flags.inactive,
-          fetchFrequency: flags.fetchFrequency,
-        });
+        feed = await client.createCampaignFeed(
+          campaignId,
+          {
+            location,
+            name: flags.name ?? defaultName(location),
+            active: !flags.inactive,
+            fetchFrequency: flags.fetchFrequency,
+          },
+          call,
+        );
         action = "created";
       }
       if (flags.json) {

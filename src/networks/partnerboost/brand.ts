@@ -10,20 +10,23 @@
  * Outcomes: result code 0 → confirmed; 1000/1001 or HTTP 401/403 → NET_AUTH_FAILED (stops a run);
  * 1002 or HTTP 429 → NET_RATE_LIMITED (handed to the run's rate controller: every request waits,
  * Retry-After honoured, never counted as a failed attempt); 5xx, timeouts and connection resets →
- * retried; 1003/1004/1005 → NET_BAD_REQUEST (this product is refused; not retried). All retries go
- * through `withRetry` (src/core/retry.ts), all pacing through `RateLimits` (src/core/rate.ts).
+ * retried; 1003/1004/1005 → NET_BAD_REQUEST (this product is refused; not retried). Requests go
+ * the one HTTP path (../http-client.ts: retry, abort, the run's rate controller per host); the
+ * answer is read by the one PartnerBoost reader (`readAnswer`, ./envelope.ts).
  *
- * Secrets: the token and secret are only in the request; server text quoted in errors is passed
- * through `redactSecrets` with both, so no message carries them even if a server echoes them.
+ * Secrets: the token and secret are only in the request; every error leaving the client has both
+ * redacted (../http-client.ts), so no message carries them even if a server echoes them.
  */
 import type { Product } from "../../../schemas/product.js";
-import { cutText, FeedpipeError, redactSecrets, redactUrl } from "../../core/errors.js";
-import { RateLimits } from "../../core/rate-limits.js";
-import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
-import { httpRequest, readText, retryAfterFrom, statusError } from "../../io/http.js";
+import { FeedpipeError } from "../../core/errors.js";
+import type { RetryEvent, RetryPolicy } from "../../core/retry.js";
+import {
+  type CallOptions as BaseCallOptions,
+  createHttpClient,
+  type HttpClientOptions,
+} from "../http-client.js";
 import { authHash, rfc1123 } from "./auth.js";
-import { codeError, parseEnvelope, readStatus } from "./envelope.js";
-import { runSignal, toAborted } from "../../core/abort.js";
+import { readAnswer } from "./envelope.js";
 
 export interface BrandClientConfig {
   brandId: string;
@@ -37,19 +40,10 @@ export interface BrandClientConfig {
   settingAction?: string | undefined;
 }
 
-export interface BrandClientOptions {
-  retry?: Partial<RetryPolicy> | undefined;
+export interface BrandClientOptions extends Omit<HttpClientOptions, "onRetry"> {
   onRetry?: ((event: RetryEvent & { action: string; sku?: string | undefined }) => void) | undefined;
-  /** Connect + response header timeout per attempt (ms). */
-  timeoutMs?: number | undefined;
-  /** Aborts every request and retry wait of this client. */
-  signal?: AbortSignal | undefined;
   /** Clock for the date header (tests). */
   now?: (() => Date) | undefined;
-  /** Randomness for the retry jitter (tests). */
-  random?: (() => number) | undefined;
-  /** The run's rate controllers (shared with its other clients); default: one of its own. */
-  rates?: RateLimits | undefined;
 }
 
 export type FetchPeriod = "NEVER" | "DAILY" | "WEEKLY" | "MONTH";
@@ -60,8 +54,7 @@ export interface FetchSettings {
   fetch_period: FetchPeriod;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
+export interface CallOptions extends BaseCallOptions {
   /** Override the client's retry policy for this call (the push's slower final pass). */
   retry?: Partial<RetryPolicy> | undefined;
 }
@@ -140,71 +133,40 @@ function checkConfig(config: BrandClientConfig): void {
 
 export function createBrandClient(config: BrandClientConfig, options: BrandClientOptions = {}): BrandClient {
   checkConfig(config);
-  const secrets = [config.token, config.secret];
   const productAction = config.productAction || DEFAULT_PRODUCT_ACTION;
   const settingAction = config.settingAction || DEFAULT_SETTING_ACTION;
   const now = options.now ?? (() => new Date());
   const url = config.apiUrl;
-  const rate = (options.rates ?? new RateLimits()).for(url);
+  const { onRetry, ...httpOptions } = options;
+  const http = createHttpClient([config.token, config.secret], httpOptions);
+  const read = (answer: Parameters<typeof readAnswer>[0]) => readAnswer(answer).data;
 
-  const clean = (text: string) => redactSecrets(text, secrets);
-  // The client's signal and a call's (the run's) are combined once, not per product.
-  const joinSignal = runSignal(options.signal);
-
-  /** One attempt: send, read, map the outcome to data or a coded error. */
-  async function attempt(action: string, body: string, signal: AbortSignal | undefined): Promise<unknown> {
+  /** The signed headers of one attempt (the date, and so the hash, change per attempt). */
+  const headersFor = (action: string) => (): Record<string, string> => {
     const date = rfc1123(now());
-    const res = await httpRequest(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json",
-        "x-partnerboost-date": date,
-        "x-partnerboost-authentication": authHash(config.token, action, date, config.secret),
-      },
-      body,
-      timeoutMs: options.timeoutMs,
-      signal,
-      rate,
-    });
-    const text = clean(await readText(res));
-    const retryAfterMs = retryAfterFrom(res.headers);
-    if (res.status >= 200 && res.status < 300) return parseEnvelope(text, url, retryAfterMs);
-    // A 4xx other than 401/403/429 may still carry a result code worth reporting.
-    if (res.status >= 400 && res.status < 500 && ![401, 403, 408, 429].includes(res.status)) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      const status = readStatus(json);
-      if (status && status.code !== 0) throw codeError(status.code, status.message, url, retryAfterMs);
-    }
-    const detail = cutText(text, 300); // text is redacted already: redact first, then cut
-    throw statusError(url, res.status, res.headers, detail);
-  }
+    return {
+      "content-type": "application/json",
+      accept: "application/json",
+      "x-partnerboost-date": date,
+      "x-partnerboost-authentication": authHash(config.token, action, date, config.secret),
+    };
+  };
 
-  async function call(
+  function call(
     action: string,
     fields: Record<string, unknown>,
     callOptions: CallOptions = {},
     sku?: string | undefined,
   ): Promise<unknown> {
     const body = JSON.stringify(requestBody(config, action, fields));
-    const signal = joinSignal(callOptions.signal);
-    try {
-      return await withRetry(() => attempt(action, body, signal), {
-        policy: callOptions.retry ? { ...options.retry, ...callOptions.retry } : options.retry,
-        signal,
-        rate,
-        random: options.random,
-        onRetry: options.onRetry ? (e) => options.onRetry?.({ ...e, action, sku }) : undefined,
-      });
-    } catch (err) {
-      const shown = redactUrl(url);
-      throw toAborted(err, signal, `Request to ${shown} was aborted`, { url: shown });
-    }
+    return http.request(
+      { method: "POST", url, headers: headersFor(action), body, read },
+      {
+        signal: callOptions.signal,
+        retry: callOptions.retry,
+        onRetry: onRetry ? (e) => onRetry({ ...e, action, sku }) : undefined,
+      },
+    );
   }
 
   return {

@@ -7,8 +7,11 @@
  *
  * Result codes: 0 success; 1000 user does not exist; 1001 invalid token; 1002 too many requests;
  * 1003 invalid input; 1004 too many input; 1005 identifier too long; anything else is an API error.
+ *
+ * `readAnswer` is how every PartnerBoost client (brand, publisher, Amazon) reads an answer.
  */
 import { cutText, NetworkError, redactUrl } from "../../core/errors.js";
+import { answerError, type HttpAnswer } from "../http-client.js";
 import { isObject } from "./values.js";
 
 export interface PartnerboostStatus {
@@ -145,4 +148,28 @@ export function parseEnvelope(
   }
   if (status.code !== PB_CODES.SUCCESS) throw codeError(status.code, status.message, url, retryAfterMs);
   return (json as Record<string, unknown>).data;
+}
+
+/** Statuses whose meaning is the status itself, whatever the body says (auth, timeout, rate limit). */
+const STATUS_ONLY = new Set([401, 403, 408, 429]);
+
+/**
+ * Read any PartnerBoost answer: a 2xx body is an envelope (its `data`, or the error of its result
+ * code); a 4xx (other than 401/403/408/429) that carries a result code gets that code's error; any
+ * other status is the shared status error (5xx retryable, 401/403 auth). Returns `data` and the
+ * whole parsed body (for siblings of `data` such as `error_list`).
+ */
+export function readAnswer(answer: HttpAnswer): { data: unknown; body: unknown } {
+  const { status, url, json, text, retryAfterMs } = answer;
+  if (status >= 200 && status < 300) {
+    // Text (not JSON, or a bare JSON string) goes to parseEnvelope as text: it names the problem.
+    const body = json === undefined || typeof json === "string" ? text : json;
+    return { data: parseEnvelope(body, url, retryAfterMs), body: json };
+  }
+  if (status >= 400 && status < 500 && !STATUS_ONLY.has(status)) {
+    const found = readStatus(json);
+    if (found && found.code !== PB_CODES.SUCCESS)
+      throw codeError(found.code, found.message, url, retryAfterMs);
+  }
+  throw answerError(answer);
 }

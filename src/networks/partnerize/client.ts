@@ -2,28 +2,30 @@
  * Partnerize v1 client: brand-side Product Feed registration and partner-side feed listing.
  *
  * - Base URL `https://api.partnerize.com` (overridable: the sandbox and tests use loopback).
- * - HTTP Basic: user = application key, password = user API key. The keys live in private fields:
- *   they are not enumerable, not in any message, and never sent to a host other than the API's
- *   (feed downloads from other hosts get no Authorization header).
- * - Every call goes through the shared retry policy and the run's rate controller for the API host:
- *   HTTP 429 pauses every request for `X-RateLimit-Retry-After` seconds (never a failed attempt),
- *   `X-RateLimit-Remaining: 0` waits for the reset before the next request; 5xx and dropped
- *   connections back off; 401/403 stop at once with NET_AUTH_FAILED.
- * - Error bodies `{"error":{"message","type"}}` (and the v2/v3 shapes) become the error's message.
+ * - HTTP Basic: user = application key, password = user API key. The keys live in the client's
+ *   closure: not enumerable, not in any message, and never sent to a host other than the API's
+ *   (feed downloads from other hosts get no Authorization header; a redirect to another host is
+ *   refused).
+ * - Every call takes `{ signal }` (the run's) and goes the one HTTP path (../http-client.ts): the
+ *   shared retry policy and the run's rate controller for the API host. HTTP 429 pauses every
+ *   request for `X-RateLimit-Retry-After` seconds (never a failed attempt), `X-RateLimit-Remaining:
+ *   0` waits for the reset before the next request; 5xx and dropped connections back off; 401/403
+ *   stop at once with NET_AUTH_FAILED. Answers are read by ./answer.ts.
  */
-import { cutText, NetworkError, redactSecrets, redactUrl } from "../../core/errors.js";
-import type { RateController } from "../../core/rate.js";
-import { RateLimits } from "../../core/rate-limits.js";
-import { type RetryEvent, type RetryPolicy, withRetry } from "../../core/retry.js";
-import { type HttpResponse, httpRequest, readText, statusError } from "../../io/http.js";
+import { cutText, redactSecrets } from "../../core/errors.js";
+import type { RateLimits } from "../../core/rate-limits.js";
+import type { RetryEvent, RetryPolicy } from "../../core/retry.js";
+import { type CallOptions, createHttpClient, type HttpCall } from "../http-client.js";
+import { badResponse, readPartnerizeAnswer } from "./answer.js";
 import {
   type CampaignFeed,
   type PublisherFeed,
   readCampaignFeeds,
-  readErrorBody,
   readPageInfo,
   readPublisherFeeds,
 } from "./envelope.js";
+
+export type { CallOptions } from "../http-client.js";
 
 export const PARTNERIZE_API_URL = "https://api.partnerize.com";
 
@@ -36,6 +38,7 @@ export interface PartnerizeClientOptions {
   timeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
+  /** Aborts every call of this client (each call also takes its own `{ signal }`). */
   signal?: AbortSignal | undefined;
   /** The run's rate controllers (shared with its other clients); default: one of its own. */
   rates?: RateLimits | undefined;
@@ -66,160 +69,104 @@ export interface PublisherFeedFilter {
   active?: boolean | undefined;
 }
 
-interface CallOptions {
-  query?: Record<string, string | undefined> | undefined;
-  body?: unknown;
-}
-
-const MAX_PAGES = 1000;
-
-export class PartnerizeClient {
+export interface PartnerizeClient {
   readonly apiUrl: string;
-  readonly #authorization: string;
-  readonly #secrets: string[];
-  readonly #options: PartnerizeClientOptions;
-  readonly #rate: RateController;
-
-  constructor(options: PartnerizeClientOptions) {
-    this.apiUrl = (options.apiUrl ?? PARTNERIZE_API_URL).replace(/\/+$/, "");
-    const token = Buffer.from(`${options.applicationKey}:${options.userApiKey}`, "utf8").toString("base64");
-    this.#authorization = `Basic ${token}`;
-    this.#secrets = [options.applicationKey, options.userApiKey, token];
-    this.#options = { ...options };
-    this.#rate = (options.rates ?? new RateLimits()).for(this.apiUrl);
-  }
-
   /** Values to redact from anything printed: the keys and their Basic token. */
-  secrets(): string[] {
-    return [...this.#secrets];
-  }
-
+  secrets(): string[];
   /**
    * Headers for downloading a feed file: the Authorization header only when the file is served by
    * the API's own origin (Partnerize-hosted copies); never for other hosts (the brand's servers).
    */
-  downloadHeaders(url: string): Record<string, string> {
-    try {
-      if (new URL(url).origin === new URL(this.apiUrl).origin) return { authorization: this.#authorization };
-    } catch {
-      // not a URL: no credentials
-    }
-    return {};
-  }
-
-  // ---- brand side ---------------------------------------------------------------------------
-
+  downloadHeaders(url: string): Record<string, string>;
   /** All Product Feeds of a campaign (`GET /campaign/{campaign_id}/feed`). */
-  async listCampaignFeeds(campaignId: string): Promise<CampaignFeed[]> {
-    const path = `/campaign/${encodeURIComponent(campaignId)}/feed`;
-    return this.#paged(
-      path,
-      {},
-      (json) => readCampaignFeeds(json, campaignId),
-      (f) => f.feedId,
-    );
-  }
-
+  listCampaignFeeds(campaignId: string, options?: CallOptions): Promise<CampaignFeed[]>;
   /**
    * Create a feed (`POST /campaign/{campaign_id}/feed`, JSON `{"feeds": [{…}]}`). When a retry
    * follows a failure that may have landed (dropped connection, 5xx), the campaign's feeds are
    * listed first and an existing feed with this location is returned instead of a duplicate POST.
    */
-  async createCampaignFeed(campaignId: string, input: CampaignFeedInput): Promise<CampaignFeed> {
-    const path = `/campaign/${encodeURIComponent(campaignId)}/feed`;
-    const item: Record<string, unknown> = { location: input.location };
-    if (input.name !== undefined) item.name = input.name;
-    if (input.active !== undefined) item.active = input.active ? "y" : "n";
-    if (input.fetchFrequency !== undefined) item.fetch_frequency = input.fetchFrequency;
-    if (input.dynamic !== undefined) item.dynamic = input.dynamic;
-    let mayHaveLanded = false;
-    return withRetry(
-      async () => {
-        if (mayHaveLanded) {
-          const json = await this.#once("GET", path, {});
-          const existing = readCampaignFeeds(json, campaignId).find((f) => f.location === input.location);
-          if (existing) return existing;
-        }
-        const json = await this.#once("POST", path, { body: { feeds: [item] } });
-        const feeds = readCampaignFeeds(json, campaignId);
-        const created = feeds.find((f) => f.location === input.location) ?? feeds[0];
-        if (!created) throw this.#badResponse("POST", path, "the response names no created feed");
-        return created;
-      },
-      {
-        ...this.#retryOptions(),
-        onRetry: (event) => {
-          if (event.error.code !== "NET_RATE_LIMITED") mayHaveLanded = true;
-          this.#options.onRetry?.(event);
-        },
-      },
-    );
-  }
-
+  createCampaignFeed(
+    campaignId: string,
+    input: CampaignFeedInput,
+    options?: CallOptions,
+  ): Promise<CampaignFeed>;
   /**
    * Update a feed (`PUT /campaign/{campaign_id}/feed`, JSON `{"feeds": [{feed_id, …}]}`). The
    * location cannot be changed; deactivate with `active: false`.
    */
-  async updateCampaignFeed(
+  updateCampaignFeed(
     campaignId: string,
     feedId: string,
     update: CampaignFeedUpdate,
-  ): Promise<CampaignFeed> {
-    const path = `/campaign/${encodeURIComponent(campaignId)}/feed`;
-    const item: Record<string, unknown> = { feed_id: feedId };
-    if (update.name !== undefined) item.name = update.name;
-    if (update.active !== undefined) item.active = update.active ? "y" : "n";
-    if (update.fetchFrequency !== undefined) item.fetch_frequency = update.fetchFrequency;
-    if (update.dynamic !== undefined) item.dynamic = update.dynamic;
-    const json = await withRetry(
-      () => this.#once("PUT", path, { body: { feeds: [item] } }),
-      this.#retryOptions(),
-    );
-    const feeds = readCampaignFeeds(json, campaignId);
-    const updated = feeds.find((f) => f.feedId === feedId) ?? feeds[0];
-    if (!updated) throw this.#badResponse("PUT", path, "the response names no updated feed");
-    return updated;
-  }
-
-  // ---- partner side -------------------------------------------------------------------------
-
+    options?: CallOptions,
+  ): Promise<CampaignFeed>;
   /** Feeds available to a partner (`GET /user/publisher/{publisher_id}/feed`), one row per feed. */
-  async listPublisherFeeds(publisherId: string, filter: PublisherFeedFilter = {}): Promise<PublisherFeed[]> {
-    const path = `/user/publisher/${encodeURIComponent(publisherId)}/feed`;
-    const query: Record<string, string | undefined> = {
-      campaign_id: filter.campaignId,
-      active: filter.active === undefined ? undefined : filter.active ? "y" : "n",
-    };
-    const feeds = await this.#paged(path, query, readPublisherFeeds, (f) => `${f.campaignId}/${f.feedId}`);
-    return filter.campaignId
-      ? feeds.filter((f) => f.campaignId === filter.campaignId || f.campaignId === "")
-      : feeds;
-  }
+  listPublisherFeeds(
+    publisherId: string,
+    filter?: PublisherFeedFilter,
+    options?: CallOptions,
+  ): Promise<PublisherFeed[]>;
+}
 
-  // ---- plumbing -----------------------------------------------------------------------------
+const MAX_PAGES = 1000;
 
-  #retryOptions() {
+type Method = "GET" | "POST" | "PUT";
+
+/** The feed fields of a create or update, as the API spells them. */
+function feedItem(fields: CampaignFeedUpdate, item: Record<string, unknown>): Record<string, unknown> {
+  if (fields.name !== undefined) item.name = fields.name;
+  if (fields.active !== undefined) item.active = fields.active ? "y" : "n";
+  if (fields.fetchFrequency !== undefined) item.fetch_frequency = fields.fetchFrequency;
+  if (fields.dynamic !== undefined) item.dynamic = fields.dynamic;
+  return item;
+}
+
+export function createPartnerizeClient(options: PartnerizeClientOptions): PartnerizeClient {
+  const apiUrl = (options.apiUrl ?? PARTNERIZE_API_URL).replace(/\/+$/, "");
+  const token = Buffer.from(`${options.applicationKey}:${options.userApiKey}`, "utf8").toString("base64");
+  const authorization = `Basic ${token}`;
+  const secrets = [options.applicationKey, options.userApiKey, token];
+  const http = createHttpClient(secrets, options);
+  const clean = (text: string) => cutText(redactSecrets(text, secrets), 300); // redact first, then cut
+
+  const url = (path: string, query: Record<string, string | undefined> = {}): string => {
+    const u = new URL(apiUrl + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") u.searchParams.set(k, v);
+    return u.toString();
+  };
+
+  /** One request of the API: JSON in, JSON out, coded errors. */
+  const apiCall = (
+    method: Method,
+    path: string,
+    query: Record<string, string | undefined>,
+    body?: unknown,
+  ): HttpCall<unknown> => {
+    const headers: Record<string, string> = { authorization, accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
     return {
-      policy: this.#options.retry,
-      onRetry: this.#options.onRetry,
-      signal: this.#options.signal,
-      rate: this.#rate,
+      method,
+      url: url(path, query),
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      read: (answer) => readPartnerizeAnswer(answer, method, clean),
     };
-  }
+  };
 
   /** GET a list, following Standard Pagination (offset/limit/count) when the server pages. */
-  async #paged<T>(
+  async function paged<T>(
     path: string,
     query: Record<string, string | undefined>,
     read: (json: unknown) => T[],
     key: (item: T) => string,
+    callOptions: CallOptions | undefined,
   ): Promise<T[]> {
     const out: T[] = [];
     const seen = new Set<string>();
     let offset: number | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const q = offset === undefined ? query : { ...query, offset: String(offset) };
-      const json = await withRetry(() => this.#once("GET", path, { query: q }), this.#retryOptions());
+      const json = await http.request(apiCall("GET", path, q), callOptions);
       const items = read(json);
       let fresh = 0;
       for (const item of items) {
@@ -238,105 +185,88 @@ export class PartnerizeClient {
     return out;
   }
 
-  #url(path: string, query: Record<string, string | undefined> = {}): string {
-    const u = new URL(this.apiUrl + path);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") u.searchParams.set(k, v);
-    return u.toString();
-  }
+  const campaignPath = (campaignId: string) => `/campaign/${encodeURIComponent(campaignId)}/feed`;
 
-  /** One request, no retry: JSON in, JSON out, coded errors. */
-  async #once(method: "GET" | "POST" | "PUT", path: string, call: CallOptions): Promise<unknown> {
-    const url = this.#url(path, call.query);
-    const headers: Record<string, string> = {
-      authorization: this.#authorization,
-      accept: "application/json",
-    };
-    let body: string | undefined;
-    if (call.body !== undefined) {
-      body = JSON.stringify(call.body);
-      headers["content-type"] = "application/json";
-    }
-    const res = await httpRequest(url, {
-      method,
-      headers,
-      body,
-      timeoutMs: this.#options.timeoutMs,
-      signal: this.#options.signal,
-      rate: this.#rate,
-    });
-    const text = await readText(res);
-    let json: unknown;
-    let parsed = false;
-    if (text.trim() !== "") {
+  return {
+    apiUrl,
+    secrets: () => [...secrets],
+    downloadHeaders(target) {
       try {
-        json = JSON.parse(text);
-        parsed = true;
+        if (new URL(target).origin === new URL(apiUrl).origin) return { authorization };
       } catch {
-        parsed = false;
+        // not a URL: no credentials
       }
-    }
-    if (res.status < 200 || res.status >= 300)
-      throw this.#statusError(method, res, parsed ? json : undefined, text);
-    if (!parsed)
-      throw this.#badResponse(method, path, text.trim() === "" ? "empty body" : "the body is not JSON");
-    const apiError = readErrorBody(json);
-    if (apiError) {
-      throw new NetworkError(
-        "NET_API_ERROR",
-        `Partnerize ${method} ${redactUrl(url)} failed: ${this.#clean(apiError.message)}`,
+      return {};
+    },
+
+    // ---- brand side -------------------------------------------------------------------------
+
+    listCampaignFeeds(campaignId, callOptions) {
+      return paged(
+        campaignPath(campaignId),
+        {},
+        (json) => readCampaignFeeds(json, campaignId),
+        (f) => f.feedId,
+        callOptions,
+      );
+    },
+
+    createCampaignFeed(campaignId, input, callOptions) {
+      const path = campaignPath(campaignId);
+      const item = feedItem(input, { location: input.location });
+      let mayHaveLanded = false;
+      return http.retrying(
+        url(path),
+        async (send) => {
+          if (mayHaveLanded) {
+            const json = await send(apiCall("GET", path, {}));
+            const existing = readCampaignFeeds(json, campaignId).find((f) => f.location === input.location);
+            if (existing) return existing;
+          }
+          const json = await send(apiCall("POST", path, {}, { feeds: [item] }));
+          const feeds = readCampaignFeeds(json, campaignId);
+          const created = feeds.find((f) => f.location === input.location) ?? feeds[0];
+          if (!created) throw badResponse("POST", url(path), "the response names no created feed");
+          return created;
+        },
         {
-          context: { url: redactUrl(url), status: res.status, apiType: apiError.type },
+          signal: callOptions?.signal,
+          onRetry: (event) => {
+            if (event.error.code !== "NET_RATE_LIMITED") mayHaveLanded = true;
+            options.onRetry?.(event);
+          },
         },
       );
-    }
-    return json;
-  }
+    },
 
-  #clean(message: string): string {
-    return cutText(redactSecrets(message, this.#secrets), 300); // redact first, then cut
-  }
+    async updateCampaignFeed(campaignId, feedId, update, callOptions) {
+      const path = campaignPath(campaignId);
+      const item = feedItem(update, { feed_id: feedId });
+      const json = await http.request(apiCall("PUT", path, {}, { feeds: [item] }), callOptions);
+      const feeds = readCampaignFeeds(json, campaignId);
+      const updated = feeds.find((f) => f.feedId === feedId) ?? feeds[0];
+      if (!updated) throw badResponse("PUT", url(path), "the response names no updated feed");
+      return updated;
+    },
 
-  #badResponse(method: string, path: string, why: string): NetworkError {
-    const shown = redactUrl(this.#url(path));
-    return new NetworkError(
-      "NET_BAD_RESPONSE",
-      `Partnerize ${method} ${shown}: unexpected response (${why})`,
-      {
-        context: { url: shown },
-      },
-    );
-  }
+    // ---- partner side -----------------------------------------------------------------------
 
-  #statusError(method: string, res: HttpResponse, json: unknown, text: string): NetworkError {
-    const shown = redactUrl(res.url);
-    const body = readErrorBody(json);
-    const said = this.#clean(body?.message ?? text);
-    const context = {
-      url: shown,
-      status: res.status,
-      apiType: body?.type,
-      fields: body?.fields,
-    };
-    if (res.status === 401 || res.status === 403) {
-      return new NetworkError(
-        "NET_AUTH_FAILED",
-        `Partnerize refused ${method} ${shown} (HTTP ${res.status}${said ? `: ${said}` : ""}). ` +
-          "Check PARTNERIZE_APPLICATION_KEY and PARTNERIZE_USER_API_KEY and the user's access to this campaign or partner.",
-        { context },
+    async listPublisherFeeds(publisherId, filter = {}, callOptions) {
+      const path = `/user/publisher/${encodeURIComponent(publisherId)}/feed`;
+      const query: Record<string, string | undefined> = {
+        campaign_id: filter.campaignId,
+        active: filter.active === undefined ? undefined : filter.active ? "y" : "n",
+      };
+      const feeds = await paged(
+        path,
+        query,
+        readPublisherFeeds,
+        (f) => `${f.campaignId}/${f.feedId}`,
+        callOptions,
       );
-    }
-    if (res.status === 429 || res.status === 408 || res.status >= 500) {
-      const err = statusError(res.url, res.status, res.headers, said);
-      Object.assign(err.context, context);
-      return err;
-    }
-    const code =
-      res.status === 400 || res.status === 409 || res.status === 422 ? "NET_BAD_REQUEST" : "NET_API_ERROR";
-    const fields = body?.fields ? ` (fields: ${body.fields.join(", ")})` : "";
-    return new NetworkError(
-      code,
-      `Partnerize ${method} ${shown} failed with HTTP ${res.status}${said ? `: ${said}` : ""}${fields}`,
-      { context },
-    );
-  }
+      return filter.campaignId
+        ? feeds.filter((f) => f.campaignId === filter.campaignId || f.campaignId === "")
+        : feeds;
+    },
+  };
 }

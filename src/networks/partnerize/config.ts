@@ -2,7 +2,7 @@
 import { loadConfig, requireSettings } from "../../core/config.js";
 import type { RateLimits } from "../../core/rate-limits.js";
 import type { RetryEvent, RetryPolicy } from "../../core/retry.js";
-import { PartnerizeClient } from "./client.js";
+import { createPartnerizeClient, type PartnerizeClient } from "./client.js";
 
 export interface PartnerizeFromConfigOptions {
   env: Record<string, string | undefined>;
@@ -35,7 +35,7 @@ export function partnerizeFromConfig(options: PartnerizeFromConfigOptions): Conf
     PARTNERIZE_APPLICATION_KEY: pz.applicationKey,
     PARTNERIZE_USER_API_KEY: pz.userApiKey,
   });
-  const client = new PartnerizeClient({
+  const client = createPartnerizeClient({
     applicationKey: pz.applicationKey!,
     userApiKey: pz.userApiKey!,
     apiUrl: pz.apiUrl,

@@ -1,6 +1,7 @@
 /**
- * Partner side: download the feeds a partner may use, run each through ingest → map → validate,
- * and export the valid products with the feed's campaign id, campaign title and feed id added.
+ * Partner side, the composition (the network's parts are src/networks/partnerize/feeds.ts and
+ * client.ts): download the feeds a partner may use, run each through ingest → map → validate, and
+ * export the valid products with the feed's campaign id, campaign title and feed id added.
  *
  * - Each selected feed is downloaded from `location_compressed` (gzip) when listed, else
  *   `location`; if the gzip copy cannot be opened (HTTP error, connection), `location` is tried.
@@ -13,48 +14,39 @@
  * - A feed that fails (download, unreadable format, truncated gzip, unknown layout) is reported
  *   and exports nothing: in the single output, each feed's rows are spooled to a temporary NDJSON
  *   file and appended only once the whole feed has been read, so a feed that fails halfway leaves
- *   no partial rows behind, and memory stays flat. The other feeds still export.
+ *   no partial rows behind, and memory stays flat (./feed-sinks.ts). The other feeds still export.
  * - Fatal problems stop the run instead: bad options (unknown preset, broken mapping file), and
  *   failures writing the output.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { type FileHandle, mkdir, mkdtemp, open, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { PRODUCT_FIELDS, type Product } from "../../../schemas/product.js";
-import { FeedpipeError, NetworkError, redactUrl } from "../../core/errors.js";
+import { FeedpipeError, NetworkError, redactUrl } from "../core/errors.js";
 import {
   type CheckedRecord,
   loadPipeline,
   type PipelineOptions,
   type ProcessedFeed,
   type RunReport,
-} from "../../jobs/pipeline.js";
-import type { RateLimits } from "../../core/rate-limits.js";
-import { withRetry } from "../../core/retry.js";
-import { openFeed } from "../../formats/index.js";
-import type { OutputFormat, Row } from "../../formats/types.js";
-import { createWriter } from "../../formats/writers/index.js";
-import { type OpenOutputOptions, type Output, openOutput, writeBatch } from "../../io/output.js";
-import { requireRemoteUrl } from "../../io/remote.js";
-import type { PartnerizeClient } from "./client.js";
-import type { PublisherFeed } from "./envelope.js";
-import { isAborted } from "../../core/abort.js";
-
-/** Columns of every exported row: the product fields, then where the product came from. */
-export const PARTNERIZE_EXTRA_COLUMNS = ["campaign_id", "campaign_title", "feed_id"] as const;
-export const PARTNERIZE_PULL_COLUMNS: string[] = [...PRODUCT_FIELDS, ...PARTNERIZE_EXTRA_COLUMNS];
-
-const EXTENSIONS: Record<OutputFormat, string> = {
-  csv: "csv",
-  tsv: "tsv",
-  ndjson: "ndjson",
-  json: "json",
-  xml: "xml",
-};
-const SPOOL_BATCH = 1000;
+} from "./pipeline.js";
+import type { RateLimits } from "../core/rate-limits.js";
+import { withRetry } from "../core/retry.js";
+import { openFeed } from "../formats/index.js";
+import type { OutputFormat, Row } from "../formats/types.js";
+import { type FeedSink, fileSink, spoolSink } from "./feed-sinks.js";
+import { createWriter } from "../formats/writers/index.js";
+import { type OpenOutputOptions, type Output, openOutput, writeBatch } from "../io/output.js";
+import { requireRemoteUrl } from "../io/remote.js";
+import type { PartnerizeClient } from "../networks/partnerize/client.js";
+import type { PublisherFeed } from "../networks/partnerize/envelope.js";
+import {
+  downloadCandidates,
+  PARTNERIZE_PULL_COLUMNS,
+  partnerizeRow,
+  perFeedFileName,
+  selectPartnerizeFeeds,
+} from "../networks/partnerize/feeds.js";
+import { isAborted } from "../core/abort.js";
 
 export interface PartnerizePullOptions {
   client: PartnerizeClient;
@@ -134,45 +126,6 @@ class FatalError extends Error {
 
 const OPTION_CODES = new Set(["INVALID_OPTION", "PRESET_UNKNOWN", "MAPPING_INVALID", "USAGE", "ABORTED"]);
 
-/** Add the campaign columns to a product. */
-export function partnerizeRow(
-  product: Product,
-  feed: Pick<PublisherFeed, "campaignId" | "campaignTitle" | "feedId">,
-): Row {
-  const row: Row = {};
-  for (const f of PRODUCT_FIELDS) row[f] = product[f];
-  row.campaign_id = feed.campaignId;
-  row.campaign_title = feed.campaignTitle;
-  row.feed_id = feed.feedId;
-  return row;
-}
-
-/**
- * The per-feed file name: `<campaign_id>-<feed_id>.<ext>` with path-unsafe characters replaced.
- * Names are unique within a run (`used`, compared case-insensitively): when two feeds map to one
- * name (`a-b`/`c` and `a`/`b-c`, or `a/b` and `a_b`), the later gets a short hash of its exact ids.
- * A name too long for a file system (over 200 characters) is shortened and hashed the same way.
- */
-export function perFeedFileName(
-  feed: Pick<PublisherFeed, "campaignId" | "feedId">,
-  format: OutputFormat,
-  used?: Set<string>,
-): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_");
-  const ext = EXTENSIONS[format];
-  const base = `${safe(feed.campaignId || "campaign")}-${safe(feed.feedId)}`;
-  const hash = createHash("sha256")
-    .update(JSON.stringify([feed.campaignId, feed.feedId]))
-    .digest("hex");
-  const short = base.length > 200 ? base.slice(0, 180) : base;
-  let name = short === base ? `${base}.${ext}` : `${short}-${hash.slice(0, 10)}.${ext}`;
-  for (let n = 1; used?.has(name.toLowerCase()); n++) {
-    name = `${short}-${hash.slice(0, 10)}${n > 1 ? `-${n}` : ""}.${ext}`;
-  }
-  used?.add(name.toLowerCase());
-  return name;
-}
-
 /** Does `-o` name a directory (trailing slash, or an existing directory)? */
 export async function isDirectoryTarget(output: string): Promise<boolean> {
   if (output === "-") return false;
@@ -182,60 +135,6 @@ export async function isDirectoryTarget(output: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** List and select the feeds to pull. Unknown `feedIds` fail with USAGE, naming what is available. */
-export async function selectPartnerizeFeeds(
-  client: PartnerizeClient,
-  publisherId: string,
-  campaignId: string | undefined,
-  feedIds: string[] | undefined,
-): Promise<PublisherFeed[]> {
-  const wanted = (feedIds ?? []).map((s) => s.trim()).filter(Boolean);
-  // A named feed is pulled whether or not it is active; otherwise only active feeds.
-  const listed = await client.listPublisherFeeds(publisherId, {
-    campaignId,
-    active: wanted.length > 0 ? undefined : true,
-  });
-  if (wanted.length === 0) return listed;
-  const missing = wanted.filter((id) => !listed.some((f) => f.feedId === id));
-  if (missing.length > 0) {
-    const available = listed.map((f) => `${f.campaignId}/${f.feedId}`).join(", ") || "none";
-    throw new FeedpipeError(
-      "USAGE",
-      `No feed ${missing.join(", ")} is available to partner ${publisherId}${campaignId ? ` on campaign ${campaignId}` : ""} (available: ${available})`,
-    );
-  }
-  return listed.filter((f) => wanted.includes(f.feedId));
-}
-
-interface FeedSink {
-  write(rows: Row[]): Promise<void>;
-  /** Finish the feed's rows; returns the file written, if any. */
-  commit(): Promise<string | undefined>;
-  abort(): Promise<void>;
-}
-
-/** One NDJSON spool file holding a feed's rows until the feed is known to be complete. */
-async function openSpool(path: string): Promise<{ handle: FileHandle; path: string }> {
-  return { handle: await open(path, "w"), path };
-}
-
-async function* readSpool(path: string): AsyncIterable<Row[]> {
-  const lines = createInterface({
-    input: createReadStream(path, { encoding: "utf8" }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let batch: Row[] = [];
-  for await (const line of lines) {
-    if (line === "") continue;
-    batch.push(JSON.parse(line) as Row);
-    if (batch.length >= SPOOL_BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
 }
 
 function rejectionSummary(report: RunReport): FeedPullResult["rejections"] {
@@ -278,6 +177,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
     options.publisherId,
     options.campaignId,
     options.feedIds,
+    { signal: options.signal },
   );
   const results: FeedPullResult[] = [];
   const outputs: string[] = [];
@@ -312,53 +212,16 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
   const sinkFor = async (feed: PublisherFeed): Promise<FeedSink> => {
     if (options.perFeed) {
       const path = join(options.output, perFeedFileName(feed, format, usedNames));
-      const out = await openOutput(path, { signal: options.signal });
-      const writer = createWriter(format, { columns, title: `${feed.campaignTitle} – ${feed.name}` });
-      await out.write(writer.header());
-      return {
-        async write(rows) {
-          await writeBatch(out, writer, rows);
-        },
-        async commit() {
-          await out.write(writer.footer());
-          await out.commit();
-          return path;
-        },
-        abort: () => out.abort(),
-      };
+      const title = `${feed.campaignTitle} – ${feed.name}`;
+      return fileSink(path, { format, columns, title }, options.signal);
     }
-    const spool = await openSpool(join(spoolDir!, `${results.length}.ndjson`));
-    let closed = false;
-    const close = async () => {
-      if (!closed) {
-        closed = true;
-        await spool.handle.close();
+    return spoolSink(join(spoolDir!, `${results.length}.ndjson`), async (batches) => {
+      if (!mainStarted) {
+        await main!.write(mainWriter!.header());
+        mainStarted = true;
       }
-    };
-    return {
-      async write(rows) {
-        if (rows.length === 0) return;
-        let text = "";
-        for (const r of rows) text += `${JSON.stringify(r)}\n`;
-        await spool.handle.write(text);
-      },
-      async commit() {
-        await close();
-        if (!mainStarted) {
-          await main!.write(mainWriter!.header());
-          mainStarted = true;
-        }
-        for await (const rows of readSpool(spool.path)) {
-          await writeBatch(main!, mainWriter!, rows);
-        }
-        await rm(spool.path, { force: true });
-        return undefined;
-      },
-      async abort() {
-        await close();
-        await rm(spool.path, { force: true });
-      },
-    };
+      for await (const rows of batches) await writeBatch(main!, mainWriter!, rows);
+    });
   };
 
   const pullOne = async (feed: PublisherFeed): Promise<FeedPullResult> => {
@@ -374,18 +237,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
       warnings: 0,
       rejections: [],
     };
-    const candidates: { field: "location_compressed" | "location"; url: string; size: number | undefined }[] =
-      [];
-    if (feed.locationCompressed) {
-      candidates.push({
-        field: "location_compressed",
-        url: feed.locationCompressed,
-        size: feed.filesizeCompressed,
-      });
-    }
-    if (feed.location && feed.location !== feed.locationCompressed) {
-      candidates.push({ field: "location", url: feed.location, size: feed.filesize });
-    }
+    const candidates = downloadCandidates(feed);
     if (candidates.length === 0) {
       result.error = {
         code: "NET_BAD_RESPONSE",
