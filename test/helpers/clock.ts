@@ -162,24 +162,3 @@ export function manualClock(start = Date.parse("2026-12-01T00:00:00Z")): ManualC
     },
   };
 }
-
-/**
- * A clock for the sandbox's rate windows that moves `stepMs` each time it is read. The sandbox
- * reads it once per rate-checked request, so requests arrive at 1000 / stepMs per virtual second
- * however fast or slow the machine sends them: which requests are rate-limited depends only on
- * their order. For tests whose client waits in real time (retry backoff, Retry-After) and where
- * only the server's windows must not depend on the machine.
- */
-export function arrivalClock(stepMs: number): Pick<Clock, "now"> & { readonly reads: number } {
-  let t = 0;
-  let reads = 0;
-  return {
-    now: () => {
-      reads++;
-      return (t += stepMs);
-    },
-    get reads() {
-      return reads;
-    },
-  };
-}
