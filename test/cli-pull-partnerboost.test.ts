@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { beforeHandle } from "./helpers/sandbox-hooks.js";
 import { collect } from "../src/core/batch.js";
 import { openFeed } from "../src/formats/index.js";
 import { PUBLISHER_COLUMNS, publisherRow } from "../src/networks/partnerboost/publisher.js";
@@ -158,24 +159,21 @@ describe("feedpipe pull partnerboost", () => {
   });
 
   it("an interrupt (SIGINT → io.signal) mid-pull exits 2 and leaves no output file", async () => {
-    const { mod, env } = await sandbox({ products: 2000 }, { latencyMs: 10 });
+    const { mod, env } = await sandbox({ products: 2000 });
     const dir = await tmp();
     const controller = new AbortController();
-    const watcher = setInterval(() => {
+    // SIGINT arrives with the first request after three list pages (at a request, not a time).
+    beforeHandle(mod, () => {
       if (mod.stats.list >= 3) controller.abort();
-    }, 2);
-    try {
-      const r = await cli(
-        ["-o", "products.csv", "--limit", "20", "--concurrency", "1"],
-        env,
-        dir,
-        controller.signal,
-      );
-      expect(r.code).toBe(2);
-      expect(r.err).toContain("[ABORTED]");
-    } finally {
-      clearInterval(watcher);
-    }
+    });
+    const r = await cli(
+      ["-o", "products.csv", "--limit", "20", "--concurrency", "1"],
+      env,
+      dir,
+      controller.signal,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("[ABORTED]");
     expect(mod.stats.list).toBeLessThan(100);
     expect(await readdir(dir)).toEqual([]);
   });

@@ -285,7 +285,7 @@ describe("feedpipe sandbox", () => {
       stdout: {
         write: (s: string) => {
           out += s;
-          if (s.includes("Ctrl-C")) setTimeout(() => ac.abort(), 10);
+          if (s.includes("Ctrl-C")) queueMicrotask(() => ac.abort());
         },
       },
       stderr: { write: (s: string) => (out += s) },

@@ -371,7 +371,7 @@ describe("openFeed over http", () => {
         res.writeHead(200, { "content-type": "text/csv", "content-length": csv.length });
         // two writes so the body arrives in pieces
         res.write(csv.subarray(0, 40));
-        setTimeout(() => res.end(csv.subarray(40)), 5);
+        setImmediate(() => res.end(csv.subarray(40)));
       } else if (url.pathname === "/feed.csv.gz") {
         res.writeHead(200, { "content-type": "application/gzip" });
         res.end(gz);

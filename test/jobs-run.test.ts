@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DefaultSandbox, startDefaultSandbox } from "../src/sandbox/index.js";
 import { type Captured, runCli } from "./helpers/cli.js";
+import { beforeHandle } from "./helpers/sandbox-hooks.js";
 
 const CATALOG = resolve("samples/catalog.csv");
 
@@ -221,14 +222,15 @@ jobs:
   });
 
   it("an interrupted run stops between batches and is recorded as aborted", async () => {
-    await sb.close();
-    sb = await startDefaultSandbox({ products: 30, faults: { latencyMs: 200 } });
     const file = jobFile(
       "jobs.yaml",
       `jobs:\n  slow:\n    source: ${CATALOG}\n    push: partnerboost\n    ${PB}\n    concurrency: 1\n`,
     );
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error("interrupted by SIGTERM")), 600);
+    // SIGTERM arrives while the third product is at the server, however fast the machine is.
+    beforeHandle(sb.brand, (_req, n) => {
+      if (n === 3) controller.abort(new Error("interrupted by SIGTERM"));
+    });
     const r = await runCli(["jobs", "run", file, "--json"], { env: env(), cwd, signal: controller.signal });
     printed.push(r.out, r.err);
     expect(r.code).toBe(2);

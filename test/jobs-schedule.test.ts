@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli/run.js";
 import { manualClock } from "./helpers/clock.js";
 import { runCli } from "./helpers/cli.js";
+import { until } from "./helpers/settle.js";
 
 const CATALOG = resolve("samples/catalog.csv");
 let cwd: string;
@@ -47,12 +48,12 @@ describe("feedpipe jobs schedule", () => {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { event: string; job: string; next?: string });
     // Wait for the scheduler to be asleep before moving time.
-    while (clock.waiting === 0) await new Promise((r) => setTimeout(r, 5));
+    await until(() => clock.waiting > 0);
     expect(events()[0]).toMatchObject({ event: "scheduled", job: "check", next: "2026-12-01T02:05:00.000Z" });
+    // A run takes what it takes on this machine: wait for its end event, then for the scheduler
+    // to be asleep again (no wall-clock budget; a run that never ends fails at the test timeout).
     const ends = async (n: number) => {
-      for (let i = 0; i < 500 && events().filter((e) => e.event === "end").length < n; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await until(() => events().filter((e) => e.event === "end").length >= n && clock.waiting > 0);
       expect(events().filter((e) => e.event === "end")).toHaveLength(n);
     };
     await clock.advance(5 * 60_000); // 02:06: the 02:05 run
@@ -66,9 +67,7 @@ describe("feedpipe jobs schedule", () => {
       `jobs:\n  check:\n    source: ${CATALOG}\n    maxInvalid: 50%\n    schedule: "0 3 * * *"\n`,
     );
     hangup?.();
-    for (let i = 0; i < 200 && !events().some((e) => e.event === "reload"); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await until(() => events().some((e) => e.event === "reload") && clock.waiting > 0);
     await clock.advance(30 * 60_000); // 02:40: nothing due under the new schedule
     expect(events().filter((e) => e.event === "start")).toHaveLength(2);
 

@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
+import { holdRequests } from "./helpers/sandbox-hooks.js";
 import { type DefaultSandbox, startDefaultSandbox } from "../src/sandbox/index.js";
 import { acquireLock } from "../src/sync/lock.js";
 import { runCli } from "./helpers/cli.js";
@@ -45,15 +46,38 @@ describe("run locks", () => {
   });
 
   it("waits for the holder with waitMs, and gives up with a clear error when it does not finish", async () => {
+    // Virtual time: each poll's pause moves the clock; the holder lets go during the third pause.
+    let t = Date.now();
+    const pauses: number[] = [];
+    let onPause = (): void => {};
+    const clock = {
+      now: () => t,
+      sleep: async (ms: number) => {
+        pauses.push(ms);
+        t += ms;
+        onPause();
+      },
+    };
     const first = await acquireLock(state, "k", { holder: "first" });
-    setTimeout(() => first.release(), 150);
-    const second = await acquireLock(state, "k", { holder: "second", waitMs: 10_000, pollMs: 20 });
+    onPause = () => {
+      if (pauses.length === 3) first.release();
+    };
+    const second = await acquireLock(state, "k", { holder: "second", waitMs: 10_000, pollMs: 20, ...clock });
+    expect(pauses).toEqual([20, 20, 20]);
     second.release();
     const third = await acquireLock(state, "k", { holder: "third" });
-    const late = await acquireLock(state, "k", { holder: "late", waitMs: 60, pollMs: 20 }).catch(
-      (e: unknown) => e,
-    );
-    expect((late as Error).message).toMatch(/held|holds the lock.*third.*waited/);
+    pauses.length = 0;
+    onPause = () => {};
+    const late = await acquireLock(state, "k", {
+      holder: "late",
+      waitMs: 6_000,
+      pollMs: 2_000,
+      ...clock,
+    }).catch((e: unknown) => e);
+    // It polled until waitMs had passed on its clock, then gave up naming the holder and the wait.
+    expect(pauses).toEqual([2_000, 2_000, 2_000]);
+    expect((late as FeedpipeError).code).toBe("LOCK_BUSY");
+    expect((late as Error).message).toMatch(/holds the lock for k: third .*; waited 6 s/);
     third.release();
   });
 
@@ -103,7 +127,7 @@ describe("run locks", () => {
 describe("feedpipe push: one run per brand and state", () => {
   let sb: DefaultSandbox;
   beforeEach(async () => {
-    sb = await startDefaultSandbox({ faults: { latencyMs: 40 } });
+    sb = await startDefaultSandbox();
   });
   afterEach(() => sb.close());
 
@@ -111,9 +135,16 @@ describe("feedpipe push: one run per brand and state", () => {
     runCli(["push", CATALOG, "--state", state, "--concurrency", "2", ...extra], { env: sb.env, cwd });
 
   it("two pushes started together: one runs, the other refuses naming it (exit 2)", async () => {
-    const [a, b] = await Promise.all([push(), push()]);
-    const refused = [a, b].filter((r) => r.code === 2);
-    const ran = [a, b].filter((r) => r.code !== 2);
+    // The sandbox holds the requests of whichever push takes the lock: it is still running when
+    // the other one asks for the lock, however fast or slow the machine is.
+    const held = holdRequests(sb.brand);
+    const runs = [push(), push()];
+    const first = await Promise.race(runs);
+    expect(first.code).toBe(2);
+    held.open();
+    const [a, b] = await Promise.all(runs);
+    const refused = [a!, b!].filter((r) => r.code === 2);
+    const ran = [a!, b!].filter((r) => r.code !== 2);
     expect(refused).toHaveLength(1);
     expect(ran).toHaveLength(1);
     expect(refused[0]!.err).toMatch(
@@ -123,7 +154,13 @@ describe("feedpipe push: one run per brand and state", () => {
   });
 
   it("--wait waits for the running push, then sends only what changed (nothing)", async () => {
-    const [a, b] = await Promise.all([push(["--json"]), push(["--wait", "30s", "--json"])]);
+    // The first push holds the lock (its first request is held by the sandbox) before the second starts.
+    const held = holdRequests(sb.brand);
+    const first = push(["--json"]);
+    await held.arrived(1);
+    const second = push(["--wait", "30s", "--json"]);
+    held.open();
+    const [a, b] = await Promise.all([first, second]);
     const results = [a, b].map((r) => JSON.parse(r.out) as { sent: number; unchanged: number });
     expect(results.map((r) => r.sent).sort()).toEqual([0, 24]);
     expect(results.map((r) => r.unchanged).sort()).toEqual([0, 24]);

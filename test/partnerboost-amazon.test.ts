@@ -30,6 +30,8 @@ import {
   type SandboxModule,
   startSandbox,
 } from "../src/sandbox/server.js";
+import { RateLimits } from "../src/core/rate-limits.js";
+import { StepClock } from "./helpers/clock.js";
 
 const TOKEN = "amz-token-3d9f0b7c51e2";
 const FAST_RETRY = { attempts: 60, baseDelayMs: 2, maxDelayMs: 20, maxRetryAfterMs: 20 };
@@ -40,9 +42,14 @@ afterEach(async () => {
   await closeHttpAgents();
 });
 
-async function sandbox(options: Partial<PartnerboostAmazonOptions> = {}, faults?: FaultOptions) {
+/** With `clock`, the sandbox's rate windows run on it (a StepClock shared with the client's controller). */
+async function sandbox(
+  options: Partial<PartnerboostAmazonOptions> = {},
+  faults?: FaultOptions,
+  clock?: StepClock,
+) {
   const mod = partnerboostAmazonModule({ token: TOKEN, products: 250, seed: 3, ...options });
-  const sb = await startSandbox({ modules: [mod], faults });
+  const sb = await startSandbox({ modules: [mod], faults, clock });
   running.push(sb);
   const apiUrl = `${sb.origin}/api/datafeed`;
   const client = (o: AmazonClientOptions = {}) =>
@@ -223,16 +230,23 @@ describe("pull against the sandbox", () => {
 
   for (const style of ["code", "http"] as const) {
     it(`under faults and rate limiting (${style === "code" ? "code 1002" : "HTTP 429"}): every product exactly once, in order`, async () => {
-      const { sb, mod, client } = await sandbox(
+      // The rate windows and the run's controller share virtual time: the limit of 15/s is hit
+      // however slow the machine (time moves only while no request is in flight).
+      const clock = new StepClock();
+      const rates = new RateLimits({ clock });
+      const { sb, mod, client, apiUrl } = await sandbox(
         { products: 600, retryAfterSeconds: 0.01 },
         { latencyMs: 5, errorRate: 0.1, dropRate: 0.05, rateLimit: 15, rateLimitStyle: style, seed: 9 },
+        clock,
       );
-      const pull = pullAmazonProducts(client(), {}, { pageSize: 25, concurrency: 6 });
+      clock.busy = () => rates.for(apiUrl).inFlight;
+      const pull = pullAmazonProducts(client({ rates }), {}, { pageSize: 25, concurrency: 6 });
       const got = (await collect(pull.products)).map((p) => p.product_id);
       expect(got).toEqual(mod.catalog.map((p) => p.product_id));
       expect(sb.stats.faults.errors + sb.stats.faults.drops).toBeGreaterThan(0);
       expect(pull.stats().retries).toBeGreaterThan(0);
       expect(pull.stats()).toMatchObject({ products: 600, duplicates: 0, malformed: 0 });
+      expect(sb.stats.faults.rateLimited).toBeGreaterThan(0);
     });
   }
 

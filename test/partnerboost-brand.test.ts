@@ -6,6 +6,8 @@ import { closeHttpAgents } from "../src/io/http.js";
 import { authHash } from "../src/networks/partnerboost/auth.js";
 import { createBrandClient, describeRequest } from "../src/networks/partnerboost/brand.js";
 import { type BrandSandbox, CREDS, FAST_RETRY, product, startBrandSandbox } from "./fixtures/push/helpers.js";
+import { StepClock } from "./helpers/clock.js";
+import { holdRequests } from "./helpers/sandbox-hooks.js";
 
 let sb: BrandSandbox | undefined;
 const messages: string[] = [];
@@ -144,7 +146,10 @@ describe("PartnerBoost brand client against the sandbox", () => {
   it("rate limits (code 1002, HTTP 429 + Retry-After) wait in the run's controller, not as retries", async () => {
     sb = await startBrandSandbox();
     const retries: RetryEvent[] = [];
-    const rates = new RateLimits();
+    // The controller waits on virtual time (it moves only while no request is in flight).
+    const clock = new StepClock();
+    const rates = new RateLimits({ clock });
+    clock.busy = () => rates.for(sb!.url).inFlight;
     sb.script.push({ kind: "code", code: 1002 }, { kind: "status", status: 429, retryAfter: "0.03" });
     const c = createBrandClient(sb.config, {
       retry: { ...FAST_RETRY, attempts: 1 },
@@ -158,6 +163,7 @@ describe("PartnerBoost brand client against the sandbox", () => {
     expect(host).toMatchObject({ requests: 3, rateLimited: 2, retries: 0 });
     // 50 ms after the 1002 (no Retry-After), then the 30 ms the 429 asked for.
     expect(host!.pausedMs).toBeGreaterThanOrEqual(80);
+    expect(clock.now()).toBeGreaterThanOrEqual(80);
     expect(sb.brand.store.receipts.get("SKU-0001")).toBe(1);
   });
 
@@ -218,11 +224,14 @@ describe("PartnerBoost brand client against the sandbox", () => {
     expect(wrong.code).toBe("HTTP_STATUS");
     expect(wrong.context.status).toBe(404);
 
-    sb.server.setFaults({ latencyMs: 200 });
+    // The request reaches the server, which holds it; the caller aborts while it waits.
     const ac = new AbortController();
+    const held = holdRequests(sb.brand);
     const pending = client(sb).pushProduct(product(1), { signal: ac.signal });
-    setTimeout(() => ac.abort(), 20);
+    await held.arrived(1);
+    ac.abort();
     expect((await failure(pending)).code).toBe("ABORTED");
+    held.open();
 
     expect(() => createBrandClient({ ...sb!.config, secret: "" })).toThrow(/secret/);
     expect(() => createBrandClient({ ...sb!.config, apiUrl: "app.partnerboost.com" })).toThrow(/absolute/);

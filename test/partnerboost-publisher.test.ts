@@ -304,7 +304,10 @@ describe("client against the sandbox", () => {
     expect(c.requests).toBe(4);
 
     const always = await stub(() => ({ status: { code: 1002, msg: "Too many request" } }));
-    const rates = new RateLimits({ maxWaitMs: 200 });
+    // --max-wait on virtual time: 200 ms of nothing but rate-limit answers, however slow the machine.
+    const clock = new StepClock();
+    const rates = new RateLimits({ maxWaitMs: 200, clock });
+    clock.busy = () => rates.for(always.apiUrl).inFlight;
     const err = await caught(client(always.apiUrl, { rates }).listPage({}, 1, 10));
     expect(err.code).toBe("NET_RATE_LIMITED");
     expect(err).toBeInstanceOf(NetworkError);

@@ -37,7 +37,7 @@ import {
   type SandboxModule,
   startSandbox,
 } from "../src/sandbox/server.js";
-import { StepClock } from "./helpers/clock.js";
+import { FakeClock, StepClock } from "./helpers/clock.js";
 
 const TOKEN = "pub-token-0a1b2c3d4e";
 // Generous attempts: a rate-limited request may wait a whole 1 s window, longer on a loaded CI machine.
@@ -95,6 +95,7 @@ async function caught(p: Promise<unknown>): Promise<FeedpipeError> {
 describe("pagesInOrder", () => {
   it("yields pages in order whatever order they finish in, within the concurrency and window bounds", async () => {
     const rand = seededRandom(4);
+    const clock = new FakeClock();
     let inFlight = 0;
     let maxInFlight = 0;
     let consumed = 0;
@@ -108,18 +109,22 @@ describe("pagesInOrder", () => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         maxAhead = Math.max(maxAhead, page - consumed);
-        await new Promise((r) => setTimeout(r, Math.floor(rand() * 8)));
+        await clock.sleep(Math.floor(rand() * 8)); // pages finish out of order, on virtual time
         inFlight--;
         return page * 10;
       },
       decide: () => ({ lastPage: 40 }),
     });
     const seen: number[] = [];
-    for await (const p of pages) {
-      expect(p.result).toBe(p.page * 10);
-      seen.push(p.page);
-      consumed = p.page;
-    }
+    await clock.run(
+      (async () => {
+        for await (const p of pages) {
+          expect(p.result).toBe(p.page * 10);
+          seen.push(p.page);
+          consumed = p.page;
+        }
+      })(),
+    );
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(maxInFlight).toBeLessThanOrEqual(3);
     expect(maxInFlight).toBeGreaterThan(1);
@@ -135,24 +140,24 @@ describe("pagesInOrder", () => {
 
   it("a failing page fails the iteration and stops the other fetches", async () => {
     let aborted = 0;
+    const clock = new FakeClock();
     const pages = pagesInOrder<number>({
       concurrency: 4,
-      fetch: (page, signal) =>
-        new Promise((resolve, reject) => {
-          if (page === 3) {
-            setTimeout(() => reject(new FeedpipeError("HTTP_STATUS", "page 3 broke")), 5);
-            return;
-          }
-          const t = setTimeout(() => resolve(page), page === 1 ? 0 : 200);
-          signal.addEventListener("abort", () => {
-            aborted++;
-            clearTimeout(t);
-            reject(new FeedpipeError("ABORTED", "aborted"));
-          });
-        }),
+      fetch: async (page, signal) => {
+        if (page === 3) {
+          await clock.sleep(5);
+          throw new FeedpipeError("HTTP_STATUS", "page 3 broke");
+        }
+        await clock.sleep(page === 1 ? 0 : 200, signal); // wakes early on abort
+        if (signal.aborted) {
+          aborted++;
+          throw new FeedpipeError("ABORTED", "aborted");
+        }
+        return page;
+      },
       decide: () => ({ lastPage: 100 }),
     });
-    const err = await caught(collectPages(pages));
+    const err = await clock.run(caught(collectPages(pages)));
     expect(err.message).toBe("page 3 broke");
     expect(aborted).toBeGreaterThan(0);
   });

@@ -6,6 +6,7 @@ import type { Product } from "../schemas/product.js";
 import { FeedpipeError } from "../src/core/errors.js";
 import type { CheckedRecord, ProcessedFeed } from "../src/jobs/pipeline.js";
 import { type PushSummary, pushFeed } from "../src/jobs/push.js";
+import { RateLimits } from "../src/core/rate-limits.js";
 import type { RetryPolicy } from "../src/core/retry.js";
 import { closeHttpAgents } from "../src/io/http.js";
 import { type BrandClient, createBrandClient, type ProductSink } from "../src/networks/partnerboost/brand.js";
@@ -19,6 +20,7 @@ import {
   product,
   startBrandSandbox,
 } from "./fixtures/push/helpers.js";
+import { StepClock } from "./helpers/clock.js";
 
 let dir: string;
 let sb: BrandSandbox | undefined;
@@ -140,10 +142,16 @@ describe("push: delivery", () => {
   ];
   for (const [name, faults, retry, opts] of faultCases) {
     it(`delivers every valid product exactly once under ${name}`, async () => {
-      sb = await startBrandSandbox(opts, faults);
+      // Under a rate limit the sandbox's windows and the run's controller share a virtual clock
+      // (time moves only while no request is in flight): the limit is hit however slow the machine.
+      const clock = faults.rateLimit ? new StepClock() : undefined;
+      sb = await startBrandSandbox(opts, faults, clock);
+      const rates = new RateLimits({ clock });
+      if (clock) clock.busy = () => rates.for(sb!.url).inFlight;
       const list = products(50);
       const state = openState();
-      const summary = await push(list, clientFor(sb, retry), state, { invalid: 2 });
+      const client = createBrandClient(sb.config, { retry, timeoutMs: 2000, rates });
+      const summary = await push(list, client, state, { invalid: 2 });
       expect(summary).toMatchObject({ valid: 50, invalid: 2, sent: 50, failed: 0 });
       expectExactlyOnce(sb, list);
       expect(state.confirmedCount(CREDS.brandId)).toBe(50);
@@ -167,11 +175,17 @@ describe("push: delivery", () => {
     let pulled = 0;
     let settled = 0;
     let maxAhead = 0;
+    // The first calls wait until four are in flight at once (a push that never runs four at once
+    // hangs here and fails); then each call ends after an event-loop turn, no timer involved.
+    let allFour: () => void = () => {};
+    const four = new Promise<void>((r) => (allFour = r));
     const sink: ProductSink = {
       async pushProduct() {
         running++;
         maxRunning = Math.max(maxRunning, running);
-        await new Promise((r) => setTimeout(r, 2));
+        if (running === 4) allFour();
+        await four;
+        await new Promise((r) => setImmediate(r));
         running--;
         settled++;
       },
@@ -289,15 +303,19 @@ describe("push: delta sync and resume", () => {
     // Run 1 "dies" after 10 confirmed products: later calls never settle, and the process state
     // (buffered confirmations) is abandoned, as with kill -9. Confirmations are flushed every 4.
     let calls = 0;
+    let dead: () => void = () => {};
+    const died = new Promise<void>((r) => (dead = r));
     const dying: ProductSink = {
       pushProduct(p, o) {
         calls++;
+        if (calls === 11) dead();
         return calls <= 10 ? real.pushProduct(p, o) : new Promise(() => undefined);
       },
     };
     const crashed = SyncState.open(join(dir, "state.db"), { flushEvery: 4 });
     void push(list, dying, crashed, { concurrency: 1 });
-    await expect.poll(() => calls, { timeout: 5000 }).toBe(11);
+    await died;
+    expect(calls).toBe(11);
     expect(sb.brand.store.accepted).toBe(10);
 
     // The rerun (a new process: a fresh connection to the same file).

@@ -17,6 +17,7 @@ import { FeedpipeError } from "../src/core/errors.js";
 import type { SourceRecord } from "../src/core/record.js";
 import * as inProcess from "../src/formats/index.js";
 import type { InputFormat } from "../src/formats/types.js";
+import { until } from "./helpers/settle.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const N = 3000;
@@ -33,14 +34,10 @@ const hasProcFd = (() => {
 })();
 const openFds = () => readdirSync("/proc/self/fd").length;
 
-/** Wait (a bounded number of event-loop turns) for the fd count to come back down to `want`. */
+/** Wait for the fd count to come back down to `want` (closes are asynchronous), then report it. */
 async function settledFds(want: number): Promise<number> {
-  let n = openFds();
-  for (let i = 0; i < 100 && n > want; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    n = openFds();
-  }
-  return n;
+  await until(() => openFds() <= want);
+  return openFds();
 }
 
 function body(format: InputFormat): string {
@@ -209,7 +206,7 @@ describe("reader contract over HTTP", () => {
   });
 
   const closedOnServer = async (url: string) => {
-    for (let i = 0; i < 200 && !closed.includes(url); i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => closed.includes(url));
     return closed.includes(url);
   };
 

@@ -24,8 +24,11 @@ optionalSuite("state contract: Redis driver", redisServerBinary !== undefined, "
     redis = await startRedis();
   });
   afterAll(async () => redis?.stop());
-  stateContract(async () => {
-    await redis.client.flushall();
-    return new RedisBackend(redis.url);
-  });
+  stateContract(
+    async () => {
+      await redis.client.flushall();
+      return new RedisBackend(redis.url);
+    },
+    { realTimeLocks: true },
+  );
 });

@@ -10,8 +10,15 @@ import { hashMatches, type StateBackend } from "../src/sync/store.js";
 const counts = { read: 3, valid: 2, invalid: 1, sent: 2, unchanged: 0, failed: 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `fresh` gives an empty backend for each test (a new file, or a flushed Redis database). */
-export function stateContract(fresh: () => Promise<StateBackend>): void {
+/**
+ * `fresh` gives an empty backend for each test (a new file, or a flushed Redis database).
+ * `realTimeLocks`: the driver's lock expiry runs on the server's own clock (Redis PX), so the
+ * heartbeat test waits real time; otherwise it moves the locks' injected clock (`now`) instead.
+ */
+export function stateContract(
+  fresh: () => Promise<StateBackend>,
+  options: { realTimeLocks?: boolean } = {},
+): void {
   let backend: StateBackend;
   beforeEach(async () => {
     backend = await fresh();
@@ -98,13 +105,33 @@ export function stateContract(fresh: () => Promise<StateBackend>): void {
   });
 
   it("locks: a holder that stops its heartbeat loses the lock by itself; a beating one keeps it", async () => {
-    const beating = await backend.acquireLock("k1", { holder: "alive", ttlMs: 400, heartbeatMs: 50 });
-    const silent = await backend.acquireLock("k2", { holder: "dead", ttlMs: 400, heartbeatMs: 3_600_000 });
-    await sleep(900);
-    await expect(backend.acquireLock("k1", { holder: "late", ttlMs: 400 })).rejects.toBeInstanceOf(
+    // On the injected clock: 900 ms pass at once, then the beating holder's next heartbeat (a real
+    // timer, waited for as an event) stamps the new time; nothing depends on the machine's speed.
+    let t = Date.now();
+    const now = options.realTimeLocks ? undefined : () => t;
+    const beating = await backend.acquireLock("k1", { holder: "alive", ttlMs: 400, heartbeatMs: 50, now });
+    const silent = await backend.acquireLock("k2", {
+      holder: "dead",
+      ttlMs: 400,
+      heartbeatMs: 3_600_000,
+      now,
+    });
+    if (options.realTimeLocks) await sleep(900);
+    else {
+      t += 900;
+      const stamped = new Date(t).toISOString();
+      while ((await backend.lockHolder("k1"))?.heartbeatAt !== stamped) await sleep(10);
+    }
+    await expect(backend.acquireLock("k1", { holder: "late", ttlMs: 400, now })).rejects.toBeInstanceOf(
       LockBusyError,
     );
-    const taken = await backend.acquireLock("k2", { holder: "next", ttlMs: 400, waitMs: 20_000, pollMs: 50 });
+    const taken = await backend.acquireLock("k2", {
+      holder: "next",
+      ttlMs: 400,
+      waitMs: 20_000,
+      pollMs: 50,
+      now,
+    });
     await taken.release();
     await beating.release();
     // The dead holder's release does not remove the new holder's lock.

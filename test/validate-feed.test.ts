@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { validateFeed } from "../src/index.js";
+import { until } from "./helpers/settle.js";
 
 const CATALOG = resolve("test/fixtures/push/catalog.csv");
 const fds = () => readdirSync("/proc/self/fd").length;
@@ -26,7 +27,7 @@ describe("validateFeed", () => {
         },
       }),
     ).rejects.toThrow("stop");
-    for (let i = 0; i < 100 && fds() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => fds() <= before);
     expect(fds()).toBe(before);
   });
 

@@ -9,7 +9,10 @@ import type { Clock } from "../core/clock.js";
 import { seededRandom } from "../core/random.js";
 
 export interface FaultOptions {
-  /** Added latency per API request, in ms. */
+  /**
+   * Added latency per API request, in ms: a real delay (it only slows answers down; no count or
+   * window depends on it, so tests on a virtual clock stay deterministic with it).
+   */
   latencyMs?: number | undefined;
   /** Fraction (0..1) of API requests answered with HTTP 500 before they are processed. */
   errorRate?: number | undefined;
@@ -63,7 +66,10 @@ export interface SandboxOptions {
   host?: string | undefined;
   modules: SandboxModule[];
   faults?: FaultOptions | undefined;
-  /** The clock of the rate limiter's windows (default the system clock; tests pass a virtual one). */
+  /**
+   * The clock of the rate limiter's windows, read once per rate-checked request (default the
+   * system clock; tests pass a virtual one, e.g. a StepClock shared with the client's controller).
+   */
   clock?: Pick<Clock, "now"> | undefined;
 }
 

@@ -37,8 +37,9 @@ export interface LockOptions {
   /** Poll period while waiting (ms, default 500). */
   pollMs?: number | undefined;
   signal?: AbortSignal | undefined;
-  /** For tests: the clock and the liveness check of a pid on this host. */
+  /** For tests: the clock, the wait between polls, and the liveness check of a pid on this host. */
   now?: (() => number) | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   isAlive?: ((pid: number) => boolean) | undefined;
 }
 
@@ -168,7 +169,9 @@ export async function acquireLock(path: string, key: string, options: LockOption
       // A refusal without --wait says how to wait; after waiting it says for how long.
       if (waited >= waitMs) throw new LockBusyError(key, describe(busy), waitMs === 0 ? 0 : waited);
       options.signal?.throwIfAborted();
-      await new Promise((r) => setTimeout(r, Math.min(options.pollMs ?? 500, waitMs - waited)).unref?.());
+      const pause = Math.min(options.pollMs ?? 500, waitMs - waited);
+      if (options.sleep) await options.sleep(pause);
+      else await new Promise((r) => setTimeout(r, pause).unref?.());
     }
   } catch (err) {
     db.close();
