@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortedError, isAborted, sleep, throwIfAborted, toAborted } from "../src/core/abort.js";
+import { AbortedError, isAborted, runSignal, sleep, throwIfAborted, toAborted } from "../src/core/abort.js";
 import { FeedpipeError, NetworkError } from "../src/core/errors.js";
 import { withRetry } from "../src/core/retry.js";
 import { openFeed } from "../src/formats/index.js";
@@ -135,5 +135,30 @@ describe("abort during a stalled download", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(stderr).toContain("[ABORTED]");
+  });
+});
+
+describe("runSignal", () => {
+  it("joins the run's signal with a call's once, and many requests can listen without a leak warning", async () => {
+    const run = new AbortController();
+    const call = new AbortController();
+    const join = runSignal(run.signal);
+    expect(join()).toBe(run.signal);
+    expect(join(run.signal)).toBe(run.signal);
+    const both = join(call.signal)!;
+    expect(join(call.signal)).toBe(both);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      for (let i = 0; i < 64; i++) both.addEventListener("abort", () => undefined);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+    call.abort();
+    expect(both.aborted).toBe(true);
+    expect(run.signal.aborted).toBe(false);
   });
 });

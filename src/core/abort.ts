@@ -6,6 +6,7 @@
  * (`runSignal`), never per request: on Node 20 every `AbortSignal.any` result is retained by its
  * sources until they are collected (bench/abort-heap.mjs).
  */
+import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import { type ErrorContext, FeedpipeError } from "./errors.js";
 
@@ -87,6 +88,10 @@ export function runSignal(base: AbortSignal | undefined): (call?: AbortSignal) =
     let both = joined.get(call);
     if (both === undefined) {
       both = AbortSignal.any([base, call]);
+      // Every request in flight listens on it (undici adds one listener per request), so the
+      // default limit of 10 would warn of a leak at any concurrency above 10. The listeners go
+      // with their requests; their number is bounded by the caller's concurrency.
+      setMaxListeners(0, both);
       joined.set(call, both);
     }
     return both;
