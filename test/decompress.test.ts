@@ -4,7 +4,7 @@
  * wall-clock timer is involved.
  */
 import { setImmediate as turn } from "node:timers/promises";
-import { gzipSync } from "node:zlib";
+import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
 import { decompress } from "../src/io/decompress.js";
@@ -48,4 +48,38 @@ describe("gzip decompression", () => {
     expect(slow).toEqual(fast);
     expect(fast.bytes).toBeGreaterThan(text.length * 0.5);
   });
+});
+
+describe("truncated gzip: every byte zlib could decompress comes before the error", () => {
+  const text = Array.from({ length: 60_000 }, (_, i) => `S${i},${(i * 7919) % 10007}.${i % 100}`).join("\n");
+  const gz = gzipSync(text);
+  const cut = gz.subarray(0, gz.length >> 1);
+  // What zlib can make of the first half, flushed as far as it goes.
+  const prefix = gunzipSync(cut, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+
+  async function* pieces(): AsyncIterable<Buffer> {
+    for (let i = 0; i < cut.length; i += 4096) yield cut.subarray(i, i + 4096);
+  }
+
+  for (const [label, pause] of [
+    ["a fast consumer", () => Promise.resolve()],
+    ["a slow consumer", () => new Promise<void>((resolve) => setTimeout(resolve, 2))],
+  ] as const) {
+    it(`with ${label}`, async () => {
+      const { chunks } = await decompress(pieces(), "cut.csv.gz");
+      const got: Buffer[] = [];
+      let error: unknown;
+      try {
+        for await (const chunk of chunks) {
+          got.push(chunk);
+          await pause();
+        }
+      } catch (err) {
+        error = err;
+      }
+      expect((error as FeedpipeError).code).toBe("FEED_GZIP_TRUNCATED");
+      expect(prefix.length).toBeGreaterThan(100_000);
+      expect(Buffer.concat(got).equals(prefix)).toBe(true);
+    });
+  }
 });

@@ -3,7 +3,7 @@
  * holding one feed file (stored or deflated). A zip holding several files is refused
  * (FEED_ZIP_UNSUPPORTED, naming them) once its first entry has been read: never read in part.
  */
-import { Readable } from "node:stream";
+import type { Transform } from "node:stream";
 import { createGunzip, createInflateRaw } from "node:zlib";
 import { FeedpipeError } from "../core/errors.js";
 import { peekBytes } from "./source.js";
@@ -16,37 +16,109 @@ export function detectCompression(head: Buffer): Compression {
   return "none";
 }
 
-async function* throughZlib(
-  input: AsyncIterable<Buffer>,
-  transform: NodeJS.ReadWriteStream,
-  name: string,
-  kind: "gzip" | "zip",
-): AsyncIterable<Buffer> {
-  const src = Readable.from(input, { objectMode: false });
-  src.on("error", (err) => (transform as unknown as { destroy(e: Error): void }).destroy(err));
-  const out = src.pipe(transform as unknown as NodeJS.WritableStream) as unknown as AsyncIterable<Buffer>;
-  try {
-    for await (const chunk of out) yield chunk;
-  } catch (err) {
-    if (err instanceof FeedpipeError) throw err;
-    const e = err as { code?: string; message?: string };
-    if (e.code === "Z_BUF_ERROR" || /unexpected end/i.test(e.message ?? "")) {
-      throw new FeedpipeError(
-        "FEED_GZIP_TRUNCATED",
-        `${name}: the ${kind} data ends early (truncated download or file)`,
-        { cause: err, context: { source: name } },
-      );
-    }
-    throw new FeedpipeError(
-      "FEED_GZIP_CORRUPT",
-      `${name}: ${kind} data is corrupt (${e.message ?? e.code})`,
+/** Decompressed bytes waiting for the consumer before no more input is written (see throughZlib). */
+const ZLIB_QUEUE_BYTES = 1 << 20;
+/**
+ * Input is written in pieces of at most this size: deflate expands at most ~1,032x, so one piece
+ * adds at most ~16 MiB to the queue even for a zip bomb.
+ */
+const ZLIB_PIECE_BYTES = 16 * 1024;
+
+function zlibError(err: unknown, name: string, kind: "gzip" | "zip"): unknown {
+  if (err instanceof FeedpipeError) return err;
+  const e = err as { code?: string; message?: string };
+  if (e.code === "Z_BUF_ERROR" || /unexpected end/i.test(e.message ?? "")) {
+    return new FeedpipeError(
+      "FEED_GZIP_TRUNCATED",
+      `${name}: the ${kind} data ends early (truncated download or file)`,
       {
         cause: err,
         context: { source: name },
       },
     );
+  }
+  return new FeedpipeError("FEED_GZIP_CORRUPT", `${name}: ${kind} data is corrupt (${e.message ?? e.code})`, {
+    cause: err,
+    context: { source: name },
+  });
+}
+
+/**
+ * Run `input` through a zlib stream. Every byte zlib decompressed reaches the consumer before an
+ * error does: a stream's async iterator drops what it has buffered when the stream errors, so a
+ * truncated file would lose a timing-dependent number of records before FEED_GZIP_TRUNCATED.
+ * So the output always flows (never paused) into a queue, and the pace is kept on the input side:
+ * the next piece of input is written only while the queue is under ZLIB_QUEUE_BYTES.
+ */
+async function* throughZlib(
+  input: AsyncIterable<Buffer>,
+  transform: Transform,
+  name: string,
+  kind: "gzip" | "zip",
+): AsyncIterable<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let failure: unknown;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const changed = () => new Promise<void>((resolve) => (wake = resolve));
+  transform.on("data", (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    notify();
+  });
+  transform.on("end", () => {
+    ended = true;
+    notify();
+  });
+  transform.on("error", (err: unknown) => {
+    failure ??= err;
+    notify();
+  });
+  transform.on("drain", notify);
+  const source = input[Symbol.asyncIterator]();
+  let pending: Buffer | undefined;
+  let inputDone = false;
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        queued -= chunk.length;
+        yield chunk;
+        continue;
+      }
+      if (failure !== undefined) throw zlibError(failure, name, kind);
+      if (ended) return;
+      if (!inputDone && queued < ZLIB_QUEUE_BYTES && !transform.writableNeedDrain) {
+        if (pending === undefined || pending.length === 0) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await source.next();
+          } catch (err) {
+            failure ??= err;
+            continue;
+          }
+          if (next.done) {
+            inputDone = true;
+            transform.end();
+            continue;
+          }
+          pending = next.value;
+        }
+        transform.write(pending.subarray(0, ZLIB_PIECE_BYTES));
+        pending = pending.subarray(ZLIB_PIECE_BYTES);
+        continue;
+      }
+      await changed();
+    }
   } finally {
-    src.destroy();
+    transform.destroy();
+    if (!inputDone) await source.return?.(undefined);
   }
 }
 
