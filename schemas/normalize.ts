@@ -285,8 +285,29 @@ export type PriceParse =
     }
   | { ok: false /** why, for a message: "not a number", ... */; reason: string };
 
-const PLAIN_DOT = /^\d+(?:\.\d+)?$/;
-const PLAIN_COMMA = /^\d+(?:,\d+)?$/;
+/**
+ * Where a plain amount at the start of `text` ends: digits, optionally `sep` (`.` 46 or `,` 44) and
+ * more digits (what `^\d+(?:[.,]\d+)?` matches); 0 when the text does not start with one.
+ */
+function plainAmountEnd(text: string, sep: number): number {
+  const n = text.length;
+  let i = 0;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  if (i === 0 || i === n || text.charCodeAt(i) !== sep) return i;
+  let j = i + 1;
+  while (j < n && isDigit(text.charCodeAt(j))) j++;
+  // A separator with no digit after it is not part of the amount.
+  return j === i + 1 ? i : j;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 /** Thousands grouped by `,` (or a space or `'`), decimal point. */
 const GROUPED_DOT = /^(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f']\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$/;
 /** Thousands grouped by `.` (or a space or `'`), decimal comma. */
@@ -319,10 +340,26 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
   const first = value.charCodeAt(0);
   const last = value.charCodeAt(value.length - 1);
   let text = first > 32 && first < 127 && last > 32 && last < 127 ? value : value.trim();
-  // Fast path: the common clean case.
-  if (decimalComma ? PLAIN_COMMA.test(text) : PLAIN_DOT.test(text)) {
+  // Fast paths, without a regex: the common clean shapes `123.45` and (withCurrency) `123.45 USD`.
+  const end = plainAmountEnd(text, decimalComma ? 44 : 46);
+  if (end > 0 && end === text.length) {
     const amount = Number(decimalComma ? text.replace(",", ".") : text);
     return Number.isFinite(amount) ? { ok: true, amount, currency: undefined } : NOT_A_NUMBER;
+  }
+  if (
+    end > 0 &&
+    end + 4 === text.length &&
+    options.withCurrency === true &&
+    text.length <= MAX_PRICE_TEXT &&
+    text.charCodeAt(end) === 32 &&
+    isAsciiLetter(text.charCodeAt(end + 1)) &&
+    isAsciiLetter(text.charCodeAt(end + 2)) &&
+    isAsciiLetter(text.charCodeAt(end + 3))
+  ) {
+    const number = text.slice(0, end);
+    const amount = Number(decimalComma ? number.replace(",", ".") : number);
+    if (!Number.isFinite(amount)) return NOT_A_NUMBER;
+    return { ok: true, amount, currency: normalizeCurrency(text.slice(end + 1)) };
   }
   if (text === "") return { ok: false, reason: "empty" };
   if (text.length > MAX_PRICE_TEXT) return { ok: false, reason: "too long to be a price" };
