@@ -459,9 +459,14 @@ const SCIENTIFIC = /^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+$/;
 
 /** Compute the GS1 mod-10 check digit for the digits before it (`body` = all but the last digit). */
 export function gtinCheckDigit(body: string): number {
+  return checkDigitOf(body, body.length);
+}
+
+/** The check digit for the first `n` digits of `digits` (no substring needed). */
+function checkDigitOf(digits: string, n: number): number {
   let sum = 0;
   // weights 3,1,3,1... from the rightmost body digit
-  for (let i = body.length - 1, w = 3; i >= 0; i--, w = 4 - w) sum += (body.charCodeAt(i) - 48) * w;
+  for (let i = n - 1, w = 3; i >= 0; i--, w = 4 - w) sum += (digits.charCodeAt(i) - 48) * w;
   return (10 - (sum % 10)) % 10;
 }
 
@@ -483,7 +488,7 @@ export function checkGtin(value: string): GtinCheck {
   let zeros = 0;
   while (zeros < n && digits.charCodeAt(zeros) === 48) zeros++;
   if (zeros === n) return { code: "GTIN_ALL_ZEROS", normalized: digits };
-  if (gtinCheckDigit(digits.slice(0, n - 1)) !== digits.charCodeAt(n - 1) - 48) {
+  if (checkDigitOf(digits, n - 1) !== digits.charCodeAt(n - 1) - 48) {
     return { code: "GTIN_CHECK_DIGIT", normalized: digits };
   }
   const prefix = gtinPrefixRule(digits);
@@ -498,14 +503,16 @@ export function checkGtin(value: string): GtinCheck {
  * 980 refund receipts (restricted); 050-059 (UPC-A starting 5), 981-984 and 990-999 coupons.
  */
 export function gtinPrefixRule(digits: string): "GTIN_RESTRICTED" | "GTIN_COUPON" | undefined {
-  const g14 = digits.length === 14 ? digits : "00000000000000".slice(digits.length) + digits;
-  if (g14.startsWith("000000")) {
-    const first = g14.charCodeAt(6);
-    return first === 48 || first === 50 ? "GTIN_RESTRICTED" : undefined;
+  // Digit i of the GTIN padded to 14 digits, read in place (no padded copy).
+  const pad = digits.length < 14 ? 14 - digits.length : 0;
+  const at = (i: number): number => (i < pad ? 0 : digits.charCodeAt(i - pad) - 48);
+  if (at(0) === 0 && at(1) === 0 && at(2) === 0 && at(3) === 0 && at(4) === 0 && at(5) === 0) {
+    const first = at(6);
+    return first === 0 || first === 2 ? "GTIN_RESTRICTED" : undefined;
   }
-  const d1 = g14.charCodeAt(1) - 48;
-  const d2 = g14.charCodeAt(2) - 48;
-  const d3 = g14.charCodeAt(3) - 48;
+  const d1 = at(1);
+  const d2 = at(2);
+  const d3 = at(3);
   if (d1 === 0) {
     if (d2 === 2 || d2 === 4) return "GTIN_RESTRICTED";
     if (d2 === 5) return "GTIN_COUPON";
