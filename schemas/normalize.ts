@@ -285,8 +285,29 @@ export type PriceParse =
     }
   | { ok: false /** why, for a message: "not a number", ... */; reason: string };
 
-const PLAIN_DOT = /^\d+(?:\.\d+)?$/;
-const PLAIN_COMMA = /^\d+(?:,\d+)?$/;
+/**
+ * Where a plain amount at the start of `text` ends: digits, optionally `sep` (`.` 46 or `,` 44) and
+ * more digits (what `^\d+(?:[.,]\d+)?` matches); 0 when the text does not start with one.
+ */
+function plainAmountEnd(text: string, sep: number): number {
+  const n = text.length;
+  let i = 0;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  if (i === 0 || i === n || text.charCodeAt(i) !== sep) return i;
+  let j = i + 1;
+  while (j < n && isDigit(text.charCodeAt(j))) j++;
+  // A separator with no digit after it is not part of the amount.
+  return j === i + 1 ? i : j;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 /** Thousands grouped by `,` (or a space or `'`), decimal point. */
 const GROUPED_DOT = /^(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f']\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$/;
 /** Thousands grouped by `.` (or a space or `'`), decimal comma. */
@@ -319,10 +340,26 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
   const first = value.charCodeAt(0);
   const last = value.charCodeAt(value.length - 1);
   let text = first > 32 && first < 127 && last > 32 && last < 127 ? value : value.trim();
-  // Fast path: the common clean case.
-  if (decimalComma ? PLAIN_COMMA.test(text) : PLAIN_DOT.test(text)) {
+  // Fast paths, without a regex: the common clean shapes `123.45` and (withCurrency) `123.45 USD`.
+  const end = plainAmountEnd(text, decimalComma ? 44 : 46);
+  if (end > 0 && end === text.length) {
     const amount = Number(decimalComma ? text.replace(",", ".") : text);
     return Number.isFinite(amount) ? { ok: true, amount, currency: undefined } : NOT_A_NUMBER;
+  }
+  if (
+    end > 0 &&
+    end + 4 === text.length &&
+    options.withCurrency === true &&
+    text.length <= MAX_PRICE_TEXT &&
+    text.charCodeAt(end) === 32 &&
+    isAsciiLetter(text.charCodeAt(end + 1)) &&
+    isAsciiLetter(text.charCodeAt(end + 2)) &&
+    isAsciiLetter(text.charCodeAt(end + 3))
+  ) {
+    const number = text.slice(0, end);
+    const amount = Number(decimalComma ? number.replace(",", ".") : number);
+    if (!Number.isFinite(amount)) return NOT_A_NUMBER;
+    return { ok: true, amount, currency: normalizeCurrency(text.slice(end + 1)) };
   }
   if (text === "") return { ok: false, reason: "empty" };
   if (text.length > MAX_PRICE_TEXT) return { ok: false, reason: "too long to be a price" };
@@ -422,9 +459,14 @@ const SCIENTIFIC = /^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+$/;
 
 /** Compute the GS1 mod-10 check digit for the digits before it (`body` = all but the last digit). */
 export function gtinCheckDigit(body: string): number {
+  return checkDigitOf(body, body.length);
+}
+
+/** The check digit for the first `n` digits of `digits` (no substring needed). */
+function checkDigitOf(digits: string, n: number): number {
   let sum = 0;
   // weights 3,1,3,1... from the rightmost body digit
-  for (let i = body.length - 1, w = 3; i >= 0; i--, w = 4 - w) sum += (body.charCodeAt(i) - 48) * w;
+  for (let i = n - 1, w = 3; i >= 0; i--, w = 4 - w) sum += (digits.charCodeAt(i) - 48) * w;
   return (10 - (sum % 10)) % 10;
 }
 
@@ -446,7 +488,7 @@ export function checkGtin(value: string): GtinCheck {
   let zeros = 0;
   while (zeros < n && digits.charCodeAt(zeros) === 48) zeros++;
   if (zeros === n) return { code: "GTIN_ALL_ZEROS", normalized: digits };
-  if (gtinCheckDigit(digits.slice(0, n - 1)) !== digits.charCodeAt(n - 1) - 48) {
+  if (checkDigitOf(digits, n - 1) !== digits.charCodeAt(n - 1) - 48) {
     return { code: "GTIN_CHECK_DIGIT", normalized: digits };
   }
   const prefix = gtinPrefixRule(digits);
@@ -461,14 +503,16 @@ export function checkGtin(value: string): GtinCheck {
  * 980 refund receipts (restricted); 050-059 (UPC-A starting 5), 981-984 and 990-999 coupons.
  */
 export function gtinPrefixRule(digits: string): "GTIN_RESTRICTED" | "GTIN_COUPON" | undefined {
-  const g14 = digits.length === 14 ? digits : "00000000000000".slice(digits.length) + digits;
-  if (g14.startsWith("000000")) {
-    const first = g14.charCodeAt(6);
-    return first === 48 || first === 50 ? "GTIN_RESTRICTED" : undefined;
+  // Digit i of the GTIN padded to 14 digits, read in place (no padded copy).
+  const pad = digits.length < 14 ? 14 - digits.length : 0;
+  const at = (i: number): number => (i < pad ? 0 : digits.charCodeAt(i - pad) - 48);
+  if (at(0) === 0 && at(1) === 0 && at(2) === 0 && at(3) === 0 && at(4) === 0 && at(5) === 0) {
+    const first = at(6);
+    return first === 0 || first === 2 ? "GTIN_RESTRICTED" : undefined;
   }
-  const d1 = g14.charCodeAt(1) - 48;
-  const d2 = g14.charCodeAt(2) - 48;
-  const d3 = g14.charCodeAt(3) - 48;
+  const d1 = at(1);
+  const d2 = at(2);
+  const d3 = at(3);
   if (d1 === 0) {
     if (d2 === 2 || d2 === 4) return "GTIN_RESTRICTED";
     if (d2 === 5) return "GTIN_COUPON";

@@ -187,3 +187,29 @@ describe("property: check digits", () => {
     );
   });
 });
+
+describe("gtinPrefixRule reads the padded digits in place", () => {
+  /** The rule as it was first written: on a copy padded with zeros to 14 digits. */
+  const padded = (digits: string) => (digits.length >= 14 ? digits : "0".repeat(14 - digits.length) + digits);
+  const reference = (digits: string): string | undefined => {
+    const g14 = padded(digits);
+    if (g14.startsWith("000000")) return g14[6] === "0" || g14[6] === "2" ? "GTIN_RESTRICTED" : undefined;
+    const [d1, d2, d3] = [g14[1], g14[2], g14[3]];
+    if (d1 === "0")
+      return d2 === "2" || d2 === "4" ? "GTIN_RESTRICTED" : d2 === "5" ? "GTIN_COUPON" : undefined;
+    if (d1 === "2") return "GTIN_RESTRICTED";
+    if (d1 === "9" && d2 === "9") return "GTIN_COUPON";
+    if (d1 === "9" && d2 === "8")
+      return d3 === "0" ? "GTIN_RESTRICTED" : "1234".includes(d3!) ? "GTIN_COUPON" : undefined;
+    return undefined;
+  };
+  it("agrees with the padded-copy reading for any digit string of 7 to 16 digits", () => {
+    const digits = fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: 7, maxLength: 16 });
+    fc.assert(
+      fc.property(digits, (d) => {
+        expect(gtinPrefixRule(d)).toBe(reference(d));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

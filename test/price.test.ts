@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parsePrice } from "../schemas/normalize.js";
 
@@ -113,5 +114,51 @@ describe("parsePrice with withCurrency", () => {
 
   it.each(["USD", "15.00 US", "15.00 DOLLARS", "abc USD"])("%j is refused", (text) => {
     expect(parsePrice(text, wc).ok).toBe(false);
+  });
+});
+
+describe("parsePrice fast paths (no regex for `123.45` and `123.45 USD`)", () => {
+  const digits = (min: number, max: number) =>
+    fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: min, maxLength: max });
+  const amount = fc
+    .tuple(digits(1, 40), fc.option(digits(1, 8), { nil: undefined }), fc.boolean())
+    .map(([whole, frac, comma]) => ({ whole, frac, comma }));
+  const code = fc.string({ unit: fc.constantFrom(..."ABCXYZabcxyz"), minLength: 3, maxLength: 3 });
+
+  it("`<amount> <CODE>` gives what the general parser gives for `<CODE> <amount>` and `<amount>  <CODE>`", () => {
+    fc.assert(
+      fc.property(amount, code, ({ whole, frac, comma }, c) => {
+        const options = { withCurrency: true, decimalComma: comma };
+        const n = frac === undefined ? whole : `${whole}${comma ? "," : "."}${frac}`;
+        const fast = parsePrice(`${n} ${c}`, options);
+        expect(fast).toStrictEqual(parsePrice(`${c} ${n}`, options));
+        expect(fast).toStrictEqual(parsePrice(`${n}  ${c}`, options));
+        if (n.length + 4 <= 64) expect(fast).toStrictEqual(ok(Number(n.replace(",", ".")), c.toUpperCase()));
+      }),
+    );
+  });
+
+  it("a plain amount gives what the general parser gives with a currency symbol in front", () => {
+    fc.assert(
+      fc.property(amount, fc.boolean(), ({ whole, frac, comma }, withCurrency) => {
+        const options = { withCurrency, decimalComma: comma };
+        const n = frac === undefined ? whole : `${whole}${comma ? "," : "."}${frac}`;
+        const fast = parsePrice(n, options);
+        expect(fast).toStrictEqual(ok(Number(n.replace(",", ".")), undefined));
+        if (n.length < 64) expect(fast).toStrictEqual(parsePrice(`$${n}`, options));
+      }),
+    );
+  });
+
+  it.each<[string, object]>([
+    ["", { ok: false, reason: "empty" }],
+    ["12.", { ok: false, reason: "not a number" }],
+    ["12. USD", { ok: false, reason: "not a number" }],
+    ["12.USD", { ok: false, reason: "not a number" }],
+    [".5 USD", ok(0.5, "USD")],
+    ["12 usd", ok(12, "USD")],
+    ["12 U$D", { ok: false, reason: "not a number" }],
+  ])("%j with withCurrency", (text, expected) => {
+    expect(parsePrice(text, { withCurrency: true })).toStrictEqual(expected);
   });
 });

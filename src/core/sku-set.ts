@@ -20,9 +20,19 @@ const INITIAL_CAPACITY = 1 << 12;
 /** Page references are 32-bit: 4096 pages of 1 MiB (4 GiB of SKU text; beyond, the plain Set). */
 const MAX_PAGES = 4096;
 
-function hashOf(s: string): number {
+/**
+ * The hash of `s` when it fits the byte form (shorter than 255 characters, none above U+00FF),
+ * else -1: one pass over the characters for both questions.
+ */
+function byteHashOf(s: string): number {
+  const n = s.length;
+  if (n > MAX_LENGTH) return -1;
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) return -1;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
   return mix(h);
 }
 
@@ -61,18 +71,19 @@ export class CompactStringSet {
 
   /** Whether `s` was added before. */
   has(s: string): boolean {
-    if (!this.fits(s)) return this.other.has(s);
-    return this.find(s, hashOf(s)) >= 0 || (this.other.size > 0 && this.other.has(s));
+    const h = byteHashOf(s);
+    if (h < 0) return this.other.has(s);
+    return this.find(s, h) >= 0 || (this.other.size > 0 && this.other.has(s));
   }
 
   /** Add `s`; returns false when it was already in the set. */
   add(s: string): boolean {
-    if (!this.fits(s)) {
+    const h = byteHashOf(s);
+    if (h < 0) {
       if (this.other.has(s)) return false;
       this.other.add(s);
       return true;
     }
-    const h = hashOf(s);
     const slot = this.find(s, h);
     if (slot >= 0) return false;
     if (this.pages.length >= MAX_PAGES && this.pageUsed + s.length + 1 > PAGE_SIZE) {
@@ -85,12 +96,6 @@ export class CompactStringSet {
     this.slots[free] = this.store(s);
     this.stored++;
     if (this.stored * 10 > (this.mask + 1) * 9) this.grow();
-    return true;
-  }
-
-  private fits(s: string): boolean {
-    if (s.length > MAX_LENGTH) return false;
-    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
     return true;
   }
 

@@ -55,8 +55,7 @@ export interface Output {
   write(text: string): Promise<void>;
   /**
    * Write several texts in order (e.g. one per CSV row). Same as writing their concatenation, but
-   * each is encoded on its own: building one big string first makes V8 flatten it before it can be
-   * encoded, which cost more than the encoding (measured: 460 ms vs 310 ms per 173k CSV rows).
+   * each is encoded on its own (no `join`, which measured slower than encoding the lines one by one).
    */
   writeLines(lines: readonly string[]): Promise<void>;
   /** Finish: flush, fsync and rename into place (files) or drain (stdout). */
@@ -393,12 +392,13 @@ export async function writeRows(
   return rows;
 }
 
-/** Write one batch of rows: row by row when the writer can (see Output.writeLines), else as one text. */
+/**
+ * Write one batch of rows as one text. The writers build it by appending (a rope that V8 flattens
+ * once, when it is encoded): measured on 1M CSV rows, 10-15% less CPU than encoding one string per
+ * row (`writeLines`) and less garbage (no array of lines, no per-line flattening).
+ */
 export async function writeBatch(output: Output, writer: Writer, rows: Row[]): Promise<void> {
-  if (writer.lines !== undefined) {
-    if (rows.length > 0) await output.writeLines(writer.lines(rows));
-    return;
-  }
+  if (rows.length === 0) return;
   const text = writer.batch(rows);
   if (text) await output.write(text);
 }

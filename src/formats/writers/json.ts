@@ -10,6 +10,7 @@
  * for any number of rows and batches.
  */
 import type { Row, Writer, WriterOptions } from "../types.js";
+import { rowWriter } from "./rows.js";
 
 type RowEncoder = (row: Row) => string;
 
@@ -50,34 +51,19 @@ function rowEncoder(columns: readonly string[]): RowEncoder {
 
 export function createNdjsonWriter(options: WriterOptions): Writer {
   const encode = rowEncoder(options.columns);
-  const lines = (rows: Row[]): string[] => {
-    const out = new Array<string>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = encode(rows[i]!) + "\n";
-    return out;
-  };
-  return {
-    header: () => "",
-    batch: (rows) => lines(rows).join(""),
-    lines,
-    footer: () => "",
-  };
+  return rowWriter(
+    "",
+    () => "",
+    (row) => encode(row) + "\n",
+  );
 }
 
 export function createJsonWriter(options: WriterOptions): Writer {
   const encode = rowEncoder(options.columns);
   let written = 0;
-  const lines = (rows: Row[]): string[] => {
-    const out = new Array<string>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      out[i] = (written === 0 ? "" : ",\n") + encode(rows[i]!);
-      written++;
-    }
-    return out;
-  };
-  return {
-    header: () => "[\n",
-    batch: (rows) => lines(rows).join(""),
-    lines,
-    footer: () => (written === 0 ? "]\n" : "\n]\n"),
-  };
+  return rowWriter(
+    "[\n",
+    () => (written === 0 ? "]\n" : "\n]\n"),
+    (row) => (written++ === 0 ? "" : ",\n") + encode(row),
+  );
 }

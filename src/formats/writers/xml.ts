@@ -21,6 +21,7 @@
  */
 import type { Row, Writer, WriterOptions } from "../types.js";
 import { plainNumber } from "./csv.js";
+import { rowWriter } from "./rows.js";
 
 const ILLEGAL_XML =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -152,23 +153,12 @@ function encodeRow(plan: Plan[], row: Row): string {
 export function createXmlWriter(options: WriterOptions): Writer {
   const fixedPlan = options.columns.length > 0 ? planFor(options.columns) : undefined;
   const title = options.title ?? "Product feed";
-  const lines = (rows: Row[]): string[] => {
-    const out = new Array<string>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      out[i] = encodeRow(fixedPlan ?? planFor(Object.keys(row)), row);
-    }
-    return out;
-  };
-  return {
-    header: () =>
-      '<?xml version="1.0" encoding="UTF-8"?>\n' +
-      '<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">\n' +
-      "<channel>\n" +
-      `  <title>${escapeXml(title)}</title>\n` +
-      `  <description>${escapeXml(title)}</description>\n`,
-    batch: (rows) => lines(rows).join(""),
-    lines,
-    footer: () => "</channel>\n</rss>\n",
-  };
+  const one = (row: Row): string => encodeRow(fixedPlan ?? planFor(Object.keys(row)), row);
+  const header =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">\n' +
+    "<channel>\n" +
+    `  <title>${escapeXml(title)}</title>\n` +
+    `  <description>${escapeXml(title)}</description>\n`;
+  return rowWriter(header, () => "</channel>\n</rss>\n", one);
 }
