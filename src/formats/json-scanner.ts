@@ -76,6 +76,11 @@ export class JsonScanner {
     return this.elements.batch;
   }
 
+  /** Records read by runs of elements (the rest were cut one at a time). */
+  get fromRuns(): number {
+    return this.elements.fromRuns;
+  }
+
   take(): SourceRecord[] {
     const out = this.elements.batch;
     this.elements.batch = [];
