@@ -15,6 +15,7 @@
 /* global structuredClone */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { clearInterval, setInterval } from "node:timers";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
