@@ -135,6 +135,16 @@ describe("JSON runs: one JSON.parse per chunk's complete elements", () => {
     expect(error?.message).toMatch(/element 3 at line 2, column 20/);
   });
 
+  it("counts the lines of a run, for an error after it", async () => {
+    const good = JSON.stringify([{ id: "1" }, { id: "2" }, { id: "3" }], null, 2);
+    const text = `${good.slice(0, -2)},\n  {"id": "4",\n   "n": 01}\n]`;
+    expect(fromRuns(`${good.slice(0, -2)},\n  {"id": "4"}\n]`, 1 << 16)).toBe(3);
+    const { records, error } = await same(text, 1 << 16);
+    expect(records).toHaveLength(3);
+    expect(error?.context).toMatchObject({ line: 12, offset: text.indexOf("01") + 1 });
+    expect(error?.message).toMatch(/element 4 at line 12, column 10 /);
+  });
+
   it("leaves elements over the cap and non-objects to the exact path", async () => {
     const text = JSON.stringify([{ id: "1" }, { id: "2", t: "y".repeat(80) }, { id: "3" }, 7, { id: "5" }]);
     const { records } = await same(text, 1 << 16, "", 60);

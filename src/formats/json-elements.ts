@@ -41,6 +41,8 @@ export class JsonElements {
   private depth = 0;
   private inStr = false;
   private readonly starts: number[] = [];
+  /** The first newline in the chunk at or after the last run's start (-1 none, -2 not searched). */
+  private nlNext = -2;
 
   constructor(
     private readonly cur: JsonCursor,
@@ -53,6 +55,7 @@ export class JsonElements {
 
   /** A new chunk: runs are tried again unless they kept failing. */
   nextChunk(): void {
+    this.nlNext = -2;
     if (!this.runs) this.failedChunks++;
     else if (this.failedChunks < RUN_GIVE_UP) this.failedChunks = 0;
     this.runs = this.failedChunks < RUN_GIVE_UP;
@@ -114,11 +117,16 @@ export class JsonElements {
     }
     this.stats.records += k;
     this.fromRuns += k;
-    // Raw newlines in valid JSON are all between tokens.
-    for (let nl = s.indexOf("\n", i); nl !== -1 && nl < last; nl = s.indexOf("\n", nl + 1)) {
+    // Raw newlines in valid JSON are all between tokens. The first newline past the run is kept,
+    // so that a chunk with many runs and few newlines is not searched to its end each time.
+    let nl = this.nlNext;
+    if (nl === -2 || (nl !== -1 && nl < i)) nl = s.indexOf("\n", i);
+    while (nl !== -1 && nl < last) {
       cur.line++;
       cur.lineStart = base + nl + 1;
+      nl = s.indexOf("\n", nl + 1);
     }
+    this.nlNext = nl;
     return last;
   }
 
