@@ -41,8 +41,11 @@ export const WORKER_MAX_BYTES = 768 * 1024 * 1024;
  * Formats that "auto" reads on the thread. For CSV/TSV and NDJSON, reading costs less than the
  * rest of the run, so the thread takes it off the critical path. Since the one-pass XML reader,
  * reading XML costs about what mapping, validating and writing it cost, so it gains too (1M Google
- * RSS products, convert: 16.6 s in-process, 13.3 s threaded). A JSON array costs more to parse than
- * the rest of the run, so the thread finishes no sooner (measured +0%) and "auto" hands it back.
+ * RSS products, convert: 16.6 s in-process, 13.3 s threaded). JSON arrays stay in-process: with the
+ * run-parsing reader (./json-elements.ts), 1M products convert (bench/thread-cpu.mjs, 5 runs each,
+ * load 2.7-4.9 on 2 cores) took 6.8-7.3 s CPU in-process (main thread 6.1-6.5 s, peak RSS
+ * 133-140 MB) and 8.8-9.2 s threaded (main 4.7-4.9 s + reader 3.3-3.5 s, peak RSS 175-193 MB, over
+ * the 150 MB budget); wall time was no better threaded (7.4-7.5 s vs 6.9-7.5 s at load 2.7-3.0).
  */
 const AUTO_FORMATS: ReadonlySet<string> = new Set(["csv", "ndjson", "xml"]);
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * `feedpipe convert FILE -o out.csv` with the reader in-process (--read-thread off) and on its
+ * thread (--read-thread on), several runs each, alternating: wall seconds, CPU seconds of the whole
+ * process, of the main thread and of the reader thread (see ./thread-cpu-hook.mjs; the busiest
+ * non-main thread, Linux only), peak RSS, and the load average before each run (the machine may be
+ * shared: CPU per thread is the steadier figure).
+ *
+ *   node bench/thread-cpu.mjs [--runs 3] [--modes off,on] FILE...
+ * Needs `npm run build`.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, "..", "dist", "src", "cli", "main.js");
+const hook = join(here, "thread-cpu-hook.mjs");
+
+let runs = 3;
+let modes = ["off", "on"];
+const files = [];
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--runs") runs = Number(args[++i]);
+  else if (args[i] === "--modes") modes = args[++i].split(",");
+  else files.push(args[i]);
+}
+
+const rows = [];
+for (const file of files) {
+  for (let r = 0; r < runs; r++) {
+    for (const mode of modes) {
+      const stats = join(tmpdir(), `feedpipe-thread-cpu-${process.pid}.json`);
+      const output = join(tmpdir(), `feedpipe-thread-cpu-${process.pid}.csv`);
+      const load = loadavg()[0].toFixed(1);
+      const t0 = performance.now();
+      const res = spawnSync(
+        process.execPath,
+        [cli, "convert", file, "-o", output, "--json", "--read-thread", mode],
+        {
+          encoding: "utf8",
+          env: { ...process.env, BENCH_THREAD_FILE: stats, NODE_OPTIONS: `--import=${hook}` },
+        },
+      );
+      const wall = (performance.now() - t0) / 1e3;
+      if (res.status !== 0 && res.status !== 1) throw new Error(res.stderr);
+      const s = JSON.parse(readFileSync(stats, "utf8"));
+      const read = JSON.parse(res.stdout).read;
+      rmSync(stats, { force: true });
+      rmSync(output, { force: true });
+      const row = {
+        file: file.split("/").pop(),
+        thread: mode,
+        wall: +wall.toFixed(2),
+        cpu: +s.cpu.toFixed(2),
+        main: s.main,
+        reader: mode === "on" ? s.reader : "-",
+        rssMB: s.rssMB,
+        load,
+        "k/s": Math.round(read / wall / 1e3),
+      };
+      console.log(JSON.stringify(row));
+      rows.push(row);
+    }
+  }
+}
+console.table(rows);
