@@ -4,7 +4,7 @@
  * into one plain function `(fields) → candidate` that runs synchronously per record.
  */
 import { PRODUCT_FIELDS, type Product } from "../schemas/product.js";
-import type { FieldValue, Fields } from "../src/core/record.js";
+import type { Fields } from "../src/core/record.js";
 import { compileTemplate } from "./template.js";
 import { compileTransforms, type MapState, type TransformSpec } from "./transforms.js";
 import { compilePath, type Getter, keyIndex, toValue, type Value } from "./value.js";
@@ -73,33 +73,21 @@ function isList(v: unknown): v is readonly string[] {
 
 type FieldFn = (fields: Fields, state: MapState) => Value;
 
-/** A looked-up source value as a mapped value: blank text and empty values are missing. */
-function sourceValue(raw: FieldValue | undefined): Value {
-  if (typeof raw === "string") return isBlankText(raw) ? undefined : raw;
-  return nonBlank(toValue(raw));
-}
-
 function compileSource(from: string | readonly string[], resolve: (n: string) => string): FieldFn {
   const names = typeof from === "string" ? [from] : from;
   const getters: Getter[] = names.map((n) => compilePath(resolve(n)));
-  // One closure per arity up to 2 (presets give most fields one or two names, `g:price` and
-  // `price`): no loop and no iterator on the per-record path.
   if (getters.length === 1) {
     const g = getters[0]!;
-    return (f) => sourceValue(g(f));
-  }
-  if (getters.length === 2) {
-    const g0 = getters[0]!;
-    const g1 = getters[1]!;
     return (f) => {
-      const v = sourceValue(g0(f));
-      return v !== undefined ? v : sourceValue(g1(f));
+      const raw = g(f);
+      if (typeof raw === "string") return isBlankText(raw) ? undefined : raw;
+      return nonBlank(toValue(raw));
     };
   }
-  const n = getters.length;
   return (f) => {
-    for (let i = 0; i < n; i++) {
-      const v = sourceValue(getters[i]!(f));
+    for (const g of getters) {
+      const raw = g(f);
+      const v = typeof raw === "string" ? (isBlankText(raw) ? undefined : raw) : nonBlank(toValue(raw));
       if (v !== undefined) return v;
     }
     return undefined;
