@@ -65,11 +65,25 @@ function virtualClock() {
 /** One scenario; returns achieved/limit over the span of the requests and the refused share. */
 export async function virtualRun(
   mods,
-  { limit, latency, jitter = 0, count, concurrency, style = "code", phase = 0, seed = 1, paging = false },
+  {
+    limit,
+    latency,
+    jitter = 0,
+    count,
+    concurrency,
+    style = "code",
+    phase = 0,
+    seed = 1,
+    paging = false,
+    trace,
+  },
 ) {
   const { RateController, withRetry, NetworkError } = mods;
   const clock = virtualClock();
-  const controller = new RateController("virtual", { clock });
+  const controller = new RateController("virtual", {
+    clock,
+    onPause: trace && ((e) => trace(clock.now(), e, controller.stats())),
+  });
   const random = seeded(seed);
   const half = () => Math.max(0, latency / 2 + (jitter > 0 ? (random() * 2 - 1) * jitter : 0));
   let window = -Infinity;
