@@ -11,12 +11,14 @@
  *   in that window lies in that span: the count is never below its limit. Answers that arrive
  *   later for requests of that span correct it by one each (a pending one refused, a later one
  *   accepted).
- * - The first episode believes the count; later, a lower count is believed too (a first count
- *   that spanned two of the server's windows, a limit lowered or shared with other clients), and
- *   a refusal while probing above the limit sets it to the lower of the count and the rate
- *   refused. The pacing rate is 97.5% of the limit.
- * - A refusal at the held rate that the count does not explain (jitter beyond the measured
- *   spread) keeps the limit and takes 2% off the rate (down to 90% of the limit).
+ * - The first episode believes that count. Later, the count of the last second alone is
+ *   believed when it is below the limit (a first count that spanned two of the server's windows,
+ *   a limit lowered or shared with other clients, or jitter that put one more request in a
+ *   window: a multiplicative decrease that the raise wins back); a refusal while probing above the
+ *   limit sets it to the lower of the wide count and the rate refused. The pacing rate is 97.5% of
+ *   the limit.
+ * - A refusal at the held rate though a limit's worth passed in the last second (jitter beyond
+ *   the measured spread) keeps the limit and takes 2% off the rate (down to 90% of the limit).
  * - After a hold the rate rises while requests queue behind it, by 0.5% of the limit per second
  *   times the seconds since the hold ended (additive increase, slow near the last limit, faster
  *   beyond it), to find a limit that was underestimated or has been raised. The hold is 5 s,
@@ -72,7 +74,10 @@ export class LimitLearner {
   learn(refused: Send, lastSeq: number, log: SendLog): void {
     const spread = log.rttSpread();
     const span = WINDOW_MS + spread;
-    const found = Math.max(1, log.countedBefore(refused, span) + log.passedAfter(refused, spread));
+    // At least the limit (for a per-second server): what counted in the refusing window at most.
+    const upper = Math.max(1, log.countedBefore(refused, span) + log.passedAfter(refused, spread));
+    // What counted in the second before: the limit, give or take the jitter.
+    const last = Math.max(1, log.countedBefore(refused, WINDOW_MS));
     this.#episode = { send: refused, lastSeq, span, spread, learned: false };
     const prev = this.limit;
     const rate = this.rate;
@@ -80,20 +85,28 @@ export class LimitLearner {
     if (prev === undefined) {
       // The first episode. The count may span two of the server's windows (a run that began late
       // in one): then the next episode, soon after the pause, counts lower and is believed.
-      this.#set(found, HOLD_MIN_MS);
+      this.#set(upper, HOLD_MIN_MS);
       return;
     }
-    if (found >= prev && rate <= prev * RATE_MARGIN * 1.001) {
-      // Refused at the held rate, but the count says the limit holds: the server saw our requests
-      // closer together than we sent them (jitter beyond the measured spread). More room.
-      this.rate = Math.min(this.cap, Math.max(prev * FLOOR * RATE_MARGIN, rate * JITTER_CUT));
-      this.#holdMs = Math.min(HOLD_MAX_MS, this.#holdMs * 2);
+    if (last < prev) {
+      // The server accepted less in its last second than the limit: a first count over two
+      // windows, a limit lowered or shared with other clients, or (at the held rate) jitter that
+      // put one more in a window. Believed: multiplicative decrease, the raise wins it back.
+      const same = Math.abs(last - prev) <= Math.max(1, prev * 0.03);
+      this.#set(last, same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS);
       return;
     }
-    // A lower count, or a probe above the limit refused: no higher than the rate refused.
-    const limit = found >= prev ? Math.min(found, rate) : found;
-    const same = Math.abs(limit - prev) <= Math.max(1, prev * 0.03);
-    this.#set(limit, same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS);
+    if (rate > prev * RATE_MARGIN * 1.001) {
+      // Refused while probing above the limit: no higher than the rate refused.
+      const limit = Math.min(upper, rate);
+      const same = Math.abs(limit - prev) <= Math.max(1, prev * 0.03);
+      this.#set(limit, same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS);
+      return;
+    }
+    // Refused at the held rate though a whole limit's worth passed in the last second: the server
+    // saw our requests closer together than we sent them. More room.
+    this.rate = Math.min(this.cap, Math.max(prev * FLOOR * RATE_MARGIN, rate * JITTER_CUT));
+    this.#holdMs = Math.min(HOLD_MAX_MS, this.#holdMs * 2);
   }
 
   /** After an episode paused every worker for `pauseMs` (from `t`): no probing above for a while. */
