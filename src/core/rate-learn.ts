@@ -12,11 +12,10 @@
  *   later for requests of that span correct it by one each (a pending one refused, a later one
  *   accepted).
  * - The first episode believes that count. Later, the count of the last second alone is
- *   believed when it is below the limit (a first count that spanned two of the server's windows,
- *   a limit lowered or shared with other clients, or jitter that put one more request in a
- *   window: a multiplicative decrease that the raise wins back); a refusal while probing above the
- *   limit sets it to the lower of the wide count and the rate refused. The pacing rate is 97.5% of
- *   the limit.
+ *   believed when it is clearly below what the held rate sends in a second (a first count that
+ *   spanned two of the server's windows, a limit lowered or shared with other clients); a refusal
+ *   while probing above the limit sets it to the lower of the wide count and the rate refused.
+ *   The pacing rate is 97.5% of the limit.
  * - A refusal at the held rate though a limit's worth passed in the last second (jitter beyond
  *   the measured spread) keeps the limit and takes 2% off the rate (down to 90% of the limit).
  * - After a hold the rate rises while requests queue behind it, by 0.5% of the limit per second
@@ -30,7 +29,8 @@ import type { Send, SendLog } from "./rate-log.js";
 
 /** Fraction of a learned limit the controller paces to. */
 export const RATE_MARGIN = 0.975;
-const WINDOW_MS = 1000;
+/** The span a per-second limit counts over (ms). */
+export const WINDOW_MS = 1000;
 const HOLD_MIN_MS = 5000;
 const HOLD_MAX_MS = 120_000;
 /** Probing above the limit costs an episode: at most once per this many pauses' time. */
@@ -88,10 +88,10 @@ export class LimitLearner {
       this.#set(upper, HOLD_MIN_MS);
       return;
     }
-    if (last < prev) {
-      // The server accepted less in its last second than the limit: a first count over two
-      // windows, a limit lowered or shared with other clients, or (at the held rate) jitter that
-      // put one more in a window. Believed: multiplicative decrease, the raise wins it back.
+    if (last < prev * RATE_MARGIN - 1) {
+      // The server accepted clearly less in its last second than the held rate sends (a jitter
+      // refusal at the held rate counts about that many): a first count over two windows, a
+      // limit lowered or shared with other clients. Believed: the raise wins back an underestimate.
       const same = Math.abs(last - prev) <= Math.max(1, prev * 0.03);
       this.#set(last, same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS);
       return;

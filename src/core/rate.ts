@@ -33,14 +33,13 @@
 import { type Clock, systemClock } from "./clock.js";
 import { NetworkError } from "./errors.js";
 import { AbortedError } from "./abort.js";
-import { LimitLearner, RATE_MARGIN } from "./rate-learn.js";
+import { LimitLearner, RATE_MARGIN, WINDOW_MS } from "./rate-learn.js";
 import { SEND_CANCELLED, SEND_LIMITED, SEND_PASSED, SEND_PENDING, type Send, SendLog } from "./rate-log.js";
 import type { RateHeaders, RateOptions, RateOutcome, RateStats, RateTicket } from "./rate-types.js";
 
 /** Default `--max-wait`: 15 minutes of nothing but rate-limit answers stops the run. */
 export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
 export { RATE_MARGIN };
-const WINDOW_MS = 1000;
 const CATCH_UP_MS = 100;
 const PAUSE_BASE_MS = 50;
 const PAUSE_CAP_MS = 400;
