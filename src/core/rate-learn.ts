@@ -5,8 +5,8 @@
  *
  * - An episode (a rate-limit answer to a request sent after the last reaction) measures what the
  *   server accepted: the sends that counted in the second before the refused one, widened by the
- *   spread of round-trip times (a windowed server counts by arrival), plus those sent just after
- *   it that passed (they may have arrived first). A server limiting per second (fixed window,
+ *   spread of round-trip times (a windowed server counts by arrival), plus those sent after it,
+ *   before the reaction, that passed (they may have arrived first). A server limiting per second (fixed window,
  *   sliding log) refused the request because its window was full, and every request it accepted
  *   in that window lies in that span: the count is never below its limit. Answers that arrive
  *   later for requests of that span correct it by one each (a pending one refused, a later one
@@ -45,7 +45,6 @@ interface Episode {
   /** The last request granted when it began: later ones were sent at the new rate. */
   lastSeq: number;
   span: number;
-  spread: number;
   learned: boolean;
 }
 
@@ -75,10 +74,10 @@ export class LimitLearner {
     const spread = log.rttSpread();
     const span = WINDOW_MS + spread;
     // At least the limit (for a per-second server): what counted in the refusing window at most.
-    const upper = Math.max(1, log.countedBefore(refused, span) + log.passedAfter(refused, spread));
+    const upper = Math.max(1, log.countedBefore(refused, span) + log.passedAfter(refused, span));
     // What counted in the second before: the limit, give or take the jitter.
     const last = Math.max(1, log.countedBefore(refused, WINDOW_MS));
-    this.#episode = { send: refused, lastSeq, span, spread, learned: false };
+    this.#episode = { send: refused, lastSeq, span, learned: false };
     const prev = this.limit;
     const rate = this.rate;
     this.#lastRaiseAt = undefined;
@@ -122,9 +121,11 @@ export class LimitLearner {
       this.limit !== undefined &&
       send.seq > e.send.seq &&
       send.seq <= e.lastSeq &&
-      send.sentAt <= e.send.sentAt + e.spread
+      send.sentAt <= e.send.sentAt + e.span
     ) {
-      // Sent just after the refused request and accepted: counted in the same window, likely.
+      // Sent after the refused request (before the reaction) and accepted: it may have reached the
+      // server first (requests overtake each other on a busy machine, new connections most), so it
+      // counts; too high a count is corrected by the next episode, too low a one would stay.
       this.#set(this.limit + 1, this.#holdMs);
     }
     this.#raise(t, queued);
