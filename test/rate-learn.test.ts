@@ -178,6 +178,18 @@ describe("limit learner", () => {
     expect(l.rate).toBeGreaterThan(held);
   });
 
+  it("refused before anything passed: nothing is counted; a --rate halves, an unknown rate stays unknown", () => {
+    const { log, sends } = logOf([0], [SEND_LIMITED]);
+    const unknown = new LimitLearner(Infinity);
+    unknown.learn(sends[0]!, 1, log);
+    expect(unknown.limit).toBeUndefined();
+    expect(unknown.rate).toBe(Infinity);
+    const capped = new LimitLearner(20);
+    capped.learn(sends[0]!, 1, log);
+    expect(capped.rate).toBe(10);
+    expect(capped.limit).toBe(10);
+  });
+
   it("--rate caps what is learned", () => {
     const l = new LimitLearner(10);
     const a = episode(40);

@@ -6,11 +6,11 @@
  * - An episode (a rate-limit answer to a request sent after the last reaction) measures what the
  *   server accepted: the sends that counted in the second before the refused one, widened by the
  *   spread of round-trip times (a windowed server counts by arrival), plus those sent after it,
- *   before the reaction, that passed (they may have arrived first). A server limiting per second (fixed window,
- *   sliding log) refused the request because its window was full, and every request it accepted
- *   in that window lies in that span: the count is never below its limit. Answers that arrive
- *   later for requests of that span correct it by one each (a pending one refused, a later one
- *   accepted).
+ *   before the reaction, that passed (they may have arrived first). A server limiting per second
+ *   (fixed window, sliding log) refused the request because its window was full, and every
+ *   request it accepted in that window lies in that span: the count is never below its limit.
+ *   Answers that arrive later for requests of that span correct it by one each (a pending one
+ *   refused, a later one accepted).
  * - The first episode believes that count. Later, the count of the last second alone is
  *   believed when it is clearly below what the held rate sends in a second (a first count that
  *   spanned two of the server's windows, a limit lowered or shared with other clients); a refusal
@@ -74,7 +74,18 @@ export class LimitLearner {
     const spread = log.rttSpread();
     const span = WINDOW_MS + spread;
     // At least the limit (for a per-second server): what counted in the refusing window at most.
-    const upper = Math.max(1, log.countedBefore(refused, span) + log.passedAfter(refused, span));
+    const counted = log.countedBefore(refused, span) + log.passedAfter(refused, span);
+    if (counted === 0) {
+      // Refused before anything passed (a window used up by others, or a previous run): nothing
+      // to count. A known rate halves; an unknown one stays unknown (the slow start goes on).
+      this.#episode = undefined;
+      if (Number.isFinite(this.rate)) {
+        this.rate = Math.max(0.1, this.rate / 2);
+        this.limit = Math.min(this.limit ?? Infinity, this.rate);
+      }
+      return;
+    }
+    const upper = counted;
     // What counted in the second before: the limit, give or take the jitter.
     const last = Math.max(1, log.countedBefore(refused, WINDOW_MS));
     this.#episode = { send: refused, lastSeq, span, learned: false };

@@ -208,8 +208,8 @@ export class RateController {
       this.#episodeSeq = this.#requests;
       if (ticket.probe) this.#probeFailures++;
       else {
-        this.#slowStartOver();
         this.#learner.learn(send, this.#requests, this.#log);
+        if (Number.isFinite(this.#learner.rate)) this.#slowStartOver();
       }
       const pause =
         retryAfter ?? Math.min(PAUSE_CAP_MS, PAUSE_BASE_MS * 2 ** Math.max(0, this.#probeFailures - 1));
