@@ -12,17 +12,21 @@
  *       push under 20% HTTP 500 + 10% resets after processing + a rate limit: failed products, and
  *       whether the store equals a fault-free run's (every valid product stored exactly as sent)
  *   node bench/network.mjs --virtual [--limit 100] [--latency 40] [--products 3000] [--style code|http]
- *       the controller alone on virtual time against a fixed-window server (no machine noise)
+ *                                    [--jitter MS] [--phases 0,250,500,750,900] [--pages-alone]
+ *       the controller alone on virtual time against a fixed-window server (no machine noise), each
+ *       concurrency over several window phases; --pages-alone: page 1 alone first (paging)
  *   node bench/network.mjs --paging [--limit 20] [--pages 200]
  *       publisher pull paging: pages/s ÷ limit by concurrency
  */
 import { spawn } from "node:child_process";
-import { setImmediate as tick } from "node:timers/promises";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FIELDS, products } from "./generate.mjs";
+import { virtualSweep } from "./rate-virtual.mjs";
+
+export { virtualSweep };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist", "src", "cli", "main.js");
@@ -409,100 +413,6 @@ export async function pagingBench({
   return rows;
 }
 
-/**
- * The controller alone on virtual time (no processes, no machine noise): `total` requests through
- * `concurrency` workers against a fixed-window server of `limit` per second, `latency` ms each.
- */
-export async function virtualSweep({
-  log = () => {},
-  limit = 100,
-  latency = 40,
-  count = 3000,
-  style = "code",
-} = {}) {
-  const { RateController } = await import(dist("core/rate.js"));
-  const { NetworkError } = await import(dist("core/errors.js"));
-  const { withRetry } = await import(dist("core/retry.js"));
-  const rows = [];
-  const start = Math.max(1, Math.round((limit * latency) / 1000));
-  for (const concurrency of [...new Set([start, 8, 16, 32, 64])].filter((c) => c >= start)) {
-    let now = 0;
-    let seq = 0;
-    const timers = [];
-    const clock = {
-      now: () => now,
-      sleep: (ms, signal) =>
-        new Promise((r) => {
-          if (signal?.aborted) return r();
-          const t = { at: now + Math.max(0, ms), seq: seq++, r };
-          timers.push(t);
-          signal?.addEventListener("abort", () => {
-            const i = timers.indexOf(t);
-            if (i >= 0) timers.splice(i, 1);
-            r();
-          });
-        }),
-    };
-    const controller = new RateController("virtual", { clock });
-    let window = -1;
-    let used = 0;
-    let limited = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < count) {
-        next++;
-        await withRetry(
-          async () => {
-            await clock.sleep(latency / 2);
-            const second = Math.floor(now / 1000);
-            if (second !== window) {
-              window = second;
-              used = 0;
-            }
-            const ok = ++used <= limit;
-            await clock.sleep(latency / 2);
-            if (!ok) {
-              limited++;
-              throw new NetworkError("NET_RATE_LIMITED", "limited", {
-                retryable: true,
-                retryAfterMs: style === "http" ? 1000 : undefined,
-              });
-            }
-          },
-          { rate: controller, policy: { attempts: 1 } },
-        );
-      }
-    };
-    let done = false;
-    const all = Promise.all(Array.from({ length: concurrency }, worker)).then(() => {
-      done = true;
-    });
-    while (!done) {
-      for (let i = 0; i < 3; i++) await tick();
-      if (done) break;
-      timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const t = timers.shift();
-      if (!t) break;
-      now = Math.max(now, t.at);
-      t.r();
-    }
-    await all;
-    const stats = controller.stats();
-    const row = {
-      concurrency,
-      ratio: count / (now / 1000) / limit,
-      share: limited / stats.requests,
-      learnedLimit: stats.learnedLimit,
-    };
-    rows.push(row);
-    log(
-      `virtual ${style} limit ${limit}/s latency ${latency} ms c=${String(concurrency).padStart(2)}: ${row.ratio.toFixed(3)} of the limit, ` +
-        `${limited} rate-limit answers of ${stats.requests} (${pct(row.share)}), learned ~${Math.round(stats.learnedLimit)}/s\n`,
-    );
-  }
-  return rows;
-}
-
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const opt = (name, dflt) => {
@@ -519,14 +429,20 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       count: Number(opt("products", 3000)),
       style: opt("style", "code"),
     });
-  if (args.includes("--virtual"))
+  if (args.includes("--virtual")) {
+    const list = (name, dflt) => String(opt(name, dflt)).split(",").map(Number);
     result.virtual = await virtualSweep({
       log,
       limit: Number(opt("limit", 100)),
       latency: Number(opt("latency", 40)),
       count: Number(opt("products", 3000)),
       style: opt("style", "code"),
+      jitter: Number(opt("jitter", 0)),
+      phases: list("phases", "0,250,500,750,900"),
+      paging: args.includes("--pages-alone"),
     });
+    for (const row of result.virtual) delete row.runs;
+  }
   if (args.includes("--chaos"))
     result.chaos = await chaosBench({
       log,

@@ -3,28 +3,24 @@
  * workers are paced together and a concurrency above what the server allows does not turn into a
  * storm of "too many requests" answers.
  *
- * Pacing is a token bucket with a burst of one (GCRA: the next grant is one interval after the
- * last; a late wake-up, on a busy event loop, catches up by up to 100 ms), and never more than
- * the rate's worth of requests in any one second (a sliding count, so catching up cannot break a
- * per-second limit). The rate is learned from the server's answers:
+ * Pacing is a steady interval (GCRA with a burst of one: the next grant is one interval after the
+ * last; a late wake-up, on a busy event loop, catches up by up to 100 ms) and never more than the
+ * rate's worth of counted sends in any one second (a sliding count, src/core/rate-log.ts: catching
+ * up cannot break a per-second limit, and after a rate-limit answer the next request waits until
+ * the burst that caused it has aged out). The limit is learned from the server's answers:
  *
  * - Unknown limit: requests are not paced until the first rate-limit answer (PartnerBoost 1002,
- *   HTTP 429); only a slow start bounds them (4 in flight, doubling each time that many passed),
- *   so a low limit is found with few requests in flight rather than `--concurrency` of them.
- * - A rate-limit answer to a request sent after the last reaction starts an episode: the limit is
- *   measured as the answers that passed in the second before the refused request was sent (what
- *   the server accepted; per second actually spent sending, stalls excluded), the pacing rate drops
- *   to 97.5% of it (multiplicative decrease; a refusal at the held rate, e.g. from jitter, keeps
- *   the limit where it was), every
- *   worker pauses (for `Retry-After` when the server sends one, else 50 ms doubling to 400 ms),
- *   and then one probe request goes alone; the others follow once it passes.
- * - Answers to requests already in flight when the episode began only count (and have their
- *   `Retry-After` honoured); they do not cut the rate again.
- * - After a hold (5 s, doubling up to 2 min each time an episode finds the same limit again, and
- *   at least 30 times the last pause: a costly `Retry-After` makes probing rarer) the rate rises
- *   while requests queue behind it, by 0.5% of the limit per second times
- *   the seconds since the hold ended (additive increase, slow near the last limit and faster
- *   beyond it), to find a limit that was underestimated or has been raised.
+ *   HTTP 429); only a slow start bounds them: rounds of 4, 8, 16, ... requests, the next round
+ *   once every request of the last one was answered, so the first overshoot is at most one round
+ *   (never more than `--concurrency`, and at most about the limit) and a low limit is found with
+ *   few requests in flight.
+ * - A rate-limit answer to a request sent after the last reaction starts an episode; answers to
+ *   requests already in flight then were sent under the old rate: they are counted (and their
+ *   `Retry-After` honoured) and correct the episode's count, but start nothing. What an episode
+ *   tells about the limit, and when the rate rises again, is src/core/rate-learn.ts.
+ * - Every episode pauses every worker (for `Retry-After` when the server sends one, else 50 ms
+ *   doubling to 400 ms while probes are refused), then one probe request goes alone; the others
+ *   follow once it passes, at the new rate.
  * - `X-RateLimit-Remaining: 0` pauses until `X-RateLimit-Retry-After` / `X-RateLimit-Reset`; an
  *   `X-RateLimit-Limit` with a reset of at most a second is taken as the limit per second.
  * - `maxRate` (`--rate`) caps the rate from the first request; `maxWaitMs` (`--max-wait`) bounds a
@@ -37,22 +33,18 @@
 import { type Clock, systemClock } from "./clock.js";
 import { NetworkError } from "./errors.js";
 import { AbortedError } from "./abort.js";
+import { LimitLearner, RATE_MARGIN, WINDOW_MS } from "./rate-learn.js";
+import { SEND_CANCELLED, SEND_LIMITED, SEND_PASSED, SEND_PENDING, type Send, SendLog } from "./rate-log.js";
 import type { RateHeaders, RateOptions, RateOutcome, RateStats, RateTicket } from "./rate-types.js";
 
 /** Default `--max-wait`: 15 minutes of nothing but rate-limit answers stops the run. */
 export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
-/** Fraction of a learned limit the controller paces to. */
-export const RATE_MARGIN = 0.975;
-const WINDOW_MS = 1000;
+export { RATE_MARGIN };
 const CATCH_UP_MS = 100;
 const PAUSE_BASE_MS = 50;
 const PAUSE_CAP_MS = 400;
-const HOLD_MIN_MS = 5000;
-const HOLD_MAX_MS = 120_000;
 const START_WINDOW = 4;
 const START_WINDOW_MAX = 1024;
-const HOLD_PER_PAUSE = 30;
-const INCREASE_PER_S = 0.005;
 const IDLE_NAP_MS = 60_000;
 
 export type {
@@ -87,28 +79,27 @@ export class RateController {
   readonly #cap: number;
   readonly #maxWaitMs: number;
   readonly #onPause: RateOptions["onPause"];
-  #rate: number;
-  #limit: number | undefined;
+  readonly #learner: LimitLearner;
   #next = -Infinity;
   #blockedUntil = -Infinity;
+  /** The end of the longest pause the server asked for (Retry-After, X-RateLimit-*). */
+  #askedUntil = -Infinity;
   #needProbe = false;
   #probeOut: RateTicket | undefined;
   #probeFailures = 0;
   #stalledSince: number | undefined;
   /** Tickets granted up to the last reaction to a rate limit: their answers are old news. */
   #episodeSeq = 0;
-  #holdUntil = -Infinity;
-  #holdMs = HOLD_MIN_MS;
-  /** Slow start: requests in flight while nothing is known (doubles per window that passes). */
+  /**
+   * Slow start while nothing is known: rounds of requests (4, 8, 16, ...), the next round only once
+   * every request of the last one was answered without a rate limit, so the first overshoot is at
+   * most what the last round sent beyond the limit, not twice the window.
+   */
   #window: number;
-  #windowPassed = 0;
-  #lastRaiseAt: number | undefined;
-  #passedAt: number[] = [];
-  /** Grant times of the last second (paced only), from `#grantsHead` on. */
-  #grantsAt: number[] = [];
-  #grantsHead = 0;
-  /** Recent stalls (first rate-limit answer → next pass): not sending time, for the measurement. */
-  #stalls: [number, number][] = [];
+  #round = 0;
+  #roundLeft: number;
+  #roundOut = 0;
+  readonly #log = new SendLog();
   #exhausted: NetworkError | undefined;
   #waiters: Waiter[] = [];
   #pumping = false;
@@ -127,8 +118,9 @@ export class RateController {
     this.#clock = options.clock ?? systemClock;
     const cap = options.maxRate;
     this.#cap = cap !== undefined && cap > 0 ? cap : Infinity;
-    this.#rate = this.#cap;
+    this.#learner = new LimitLearner(this.#cap);
     this.#window = Number.isFinite(this.#cap) ? Infinity : START_WINDOW;
+    this.#roundLeft = this.#window;
     this.#maxWaitMs = Math.max(0, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     this.#onPause = options.onPause;
   }
@@ -175,48 +167,58 @@ export class RateController {
     ticket.settled = true;
     this.#inFlight--;
     const t = this.#clock.now();
+    const send = ticket as Send;
     if (ticket === this.#probeOut) {
       this.#probeOut = undefined;
       this.#poke();
     }
-    if (this.#inFlight + 1 >= this.#window) this.#poke();
+    if (
+      Number.isFinite(this.#window) &&
+      send.round === this.#round &&
+      --this.#roundOut <= 0 &&
+      this.#roundLeft <= 0
+    ) {
+      // The round is over: the next one is twice as large.
+      this.#window = this.#window >= START_WINDOW_MAX ? Infinity : this.#window * 2;
+      this.#roundLeft = this.#window;
+      this.#round++;
+      this.#poke();
+    }
     if (outcome.kind === "cancelled") {
+      this.#log.end(send, SEND_CANCELLED, t);
       if (ticket.probe) this.#needProbe = true;
       return;
     }
     this.#lastAt = t;
     if (outcome.kind === "passed") {
+      this.#log.end(send, SEND_PASSED, t);
       this.#passed++;
-      if (this.#stalledSince !== undefined) {
-        this.#stalls.push([this.#stalledSince, t]);
-        if (this.#stalls.length > 16) this.#stalls.shift();
-      }
       this.#stalledSince = undefined;
       this.#probeFailures = 0;
-      this.#passedAt.push(ticket.sentAt);
-      if (Number.isFinite(this.#window) && ++this.#windowPassed >= this.#window) {
-        this.#window = this.#window >= START_WINDOW_MAX ? Infinity : this.#window * 2;
-        this.#windowPassed = 0;
-      }
-      if (this.#passedAt.length > 4096) this.#prune(t);
-      this.#raise(t);
+      this.#learner.passed(send, t, this.#waiters.length > 0);
       return;
     }
+    this.#log.end(send, SEND_LIMITED, t);
     this.#rateLimited++;
+    this.#learner.refused(send);
     this.#stalledSince ??= t;
     const retryAfter = outcome.retryAfterMs;
     if (ticket.seq > this.#episodeSeq) {
       // Sent after the last reaction: news about the server, not an echo of the last episode.
+      this.#episodeSeq = this.#requests;
       if (ticket.probe) this.#probeFailures++;
-      else this.#cut(ticket);
+      else {
+        this.#learner.learn(send, this.#requests, this.#log);
+        if (Number.isFinite(this.#learner.rate)) this.#slowStartOver();
+      }
       const pause =
         retryAfter ?? Math.min(PAUSE_CAP_MS, PAUSE_BASE_MS * 2 ** Math.max(0, this.#probeFailures - 1));
-      this.#block(t, pause);
-      this.#holdUntil = Math.max(this.#holdUntil, t + Math.max(this.#holdMs, HOLD_PER_PAUSE * pause));
+      this.#block(t, pause, retryAfter !== undefined);
+      this.#learner.hold(t, pause);
       this.#needProbe = true;
       this.#onPause?.({ host: this.host, pauseMs: pause, message: outcome.message });
     } else if (retryAfter !== undefined) {
-      this.#block(t, retryAfter);
+      this.#block(t, retryAfter, true);
     }
     if (this.#stalled(t)) this.#rejectAll();
     this.#poke();
@@ -227,15 +229,15 @@ export class RateController {
     const t = this.#clock.now();
     const { limit, remaining, resetMs, retryAfterMs } = headers;
     if (limit !== undefined && limit > 0 && resetMs !== undefined && resetMs <= WINDOW_MS) {
-      if (this.#limit === undefined) {
-        this.#limit = limit;
-        this.#rate = Math.min(this.#rate, this.#cap, limit * RATE_MARGIN);
+      if (this.#learner.limit === undefined) {
+        this.#learner.told(limit);
+        this.#slowStartOver();
       }
     }
     if (remaining !== undefined && remaining <= 0) {
       const wait = retryAfterMs ?? resetMs;
       if (wait !== undefined && wait > 0) {
-        this.#block(t, wait);
+        this.#block(t, wait, true);
         this.#needProbe = true;
         this.#poke();
       }
@@ -255,8 +257,8 @@ export class RateController {
       requests: this.#requests,
       rateLimited: this.#rateLimited,
       retries: this.#retries,
-      currentRate: Number.isFinite(this.#rate) ? this.#rate : undefined,
-      learnedLimit: this.#limit,
+      currentRate: Number.isFinite(this.#learner.rate) ? this.#learner.rate : undefined,
+      learnedLimit: this.#learner.limit,
       achievedRate: span > 0 ? this.#passed / span : undefined,
       pausedMs: Math.round(this.#pausedMs),
     };
@@ -265,28 +267,21 @@ export class RateController {
   // ---- internals ------------------------------------------------------------------------------
 
   #interval(): number {
-    return Number.isFinite(this.#rate) ? 1000 / this.#rate : 0;
+    const rate = this.#learner.rate;
+    return Number.isFinite(rate) ? 1000 / rate : 0;
   }
 
   #ready(t: number): boolean {
-    return !this.#probeOut && this.#inFlight < this.#window && t >= this.#earliest(t);
+    return !this.#probeOut && this.#roundLeft > 0 && t >= this.#earliest(t);
   }
 
   /** The earliest time the next request may go: pacing, pause, and the last second's count. */
   #earliest(t: number): number {
-    let at = Math.max(this.#next, this.#blockedUntil);
-    if (Number.isFinite(this.#rate)) {
-      const log = this.#grantsAt;
-      while (this.#grantsHead < log.length && log[this.#grantsHead]! <= t - WINDOW_MS) this.#grantsHead++;
-      if (this.#grantsHead > 1024) {
-        log.splice(0, this.#grantsHead);
-        this.#grantsHead = 0;
-      }
-      const cap = Math.max(1, Math.ceil(this.#rate));
-      const inWindow = log.length - this.#grantsHead;
-      if (inWindow >= cap) at = Math.max(at, log[log.length - cap]! + WINDOW_MS);
-    }
-    return at;
+    const at = Math.max(this.#next, this.#blockedUntil);
+    const rate = this.#learner.rate;
+    if (!Number.isFinite(rate)) return at;
+    const cap = Math.max(1, Math.round(rate));
+    return Math.max(at, this.#log.capFreeAt(t, cap, WINDOW_MS));
   }
 
   #grant(t: number): RateTicket {
@@ -296,97 +291,53 @@ export class RateController {
     // `#earliest`) keeps the catching up within the rate for every one-second window.
     const slack = Math.max(interval, CATCH_UP_MS);
     this.#next = interval > 0 ? (t - this.#next < slack ? this.#next : t) + interval : t;
-    if (interval > 0) this.#grantsAt.push(t);
     const probe = this.#needProbe;
     this.#needProbe = false;
     this.#requests++;
-    const ticket: RateTicket = { sentAt: t, probe, seq: this.#requests, settled: false };
+    const ticket: Send = {
+      sentAt: t,
+      probe,
+      seq: this.#requests,
+      settled: false,
+      state: SEND_PENDING,
+      round: this.#round,
+    };
+    if (Number.isFinite(this.#window)) {
+      this.#roundLeft--;
+      this.#roundOut++;
+    }
+    this.#log.add(ticket);
     if (probe) this.#probeOut = ticket;
     this.#inFlight++;
     this.#firstAt ??= t;
     return ticket;
   }
 
-  #block(t: number, ms: number): void {
+  /** Pause every worker; `asked`: the server asked for it (our own backoff never stops a run early). */
+  #block(t: number, ms: number, asked: boolean): void {
     const until = t + Math.max(0, ms);
+    if (asked) this.#askedUntil = Math.max(this.#askedUntil, until);
     if (until <= this.#blockedUntil) return;
     this.#pausedMs += until - Math.max(t, this.#blockedUntil);
     this.#blockedUntil = until;
   }
 
-  /**
-   * Multiplicative decrease: the limit is what passed in the second before the refused request,
-   * per second of that second spent sending (time stalled on an earlier episode does not count).
-   */
-  #cut(ticket: RateTicket): void {
-    this.#episodeSeq = this.#requests;
-    this.#window = Infinity; // pacing takes over from the slow start
-    const from = ticket.sentAt - WINDOW_MS;
-    let stalled = 0;
-    for (const [a, b] of this.#stalls) stalled += Math.max(0, Math.min(b, ticket.sentAt) - Math.max(a, from));
-    const span = Math.max(WINDOW_MS / 4, WINDOW_MS - stalled);
-    const measured = (this.#countPassed(from, ticket.sentAt) * WINDOW_MS) / span;
-    const prev = this.#limit;
-    if (measured > 0 && prev !== undefined && this.#rate <= prev * RATE_MARGIN * 1.001) {
-      // Refused at (or below) the held rate: jitter on the way to the server, or a lower limit.
-      // A clearly lower measurement is believed; otherwise the limit stays, the rate keeps more
-      // room (down to 90% of it) and probing above it becomes rarer. The additive increase wins
-      // the room back once the refusals stop.
-      if (measured < prev * 0.9) {
-        this.#limit = measured;
-        this.#rate = Math.min(this.#cap, measured * RATE_MARGIN);
-        this.#holdMs = HOLD_MIN_MS;
-      } else {
-        this.#rate = Math.min(this.#cap, Math.max(prev * 0.9, this.#rate * RATE_MARGIN));
-        this.#holdMs = Math.min(HOLD_MAX_MS, this.#holdMs * 2);
-      }
-    } else if (measured > 0) {
-      // Refused while probing above the limit (or for the first time): the limit is what passed,
-      // and not above the limit the refused rate was derived from.
-      const limit = Number.isFinite(this.#rate) ? Math.min(measured, this.#rate / RATE_MARGIN) : measured;
-      const same = prev !== undefined && Math.abs(limit - prev) <= Math.max(1, prev * 0.03);
-      this.#holdMs = same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS;
-      this.#limit = limit;
-      this.#rate = Math.min(this.#cap, limit * RATE_MARGIN);
-    } else if (Number.isFinite(this.#rate)) {
-      this.#rate = Math.max(0.1, this.#rate / 2);
-      this.#limit = this.#rate;
-    }
-    this.#lastRaiseAt = undefined;
-  }
-
-  /** Additive increase while requests queue behind the pacer and the hold is over. */
-  #raise(t: number): void {
-    if (this.#limit === undefined || !Number.isFinite(this.#rate)) return;
-    const last = this.#lastRaiseAt;
-    this.#lastRaiseAt = t;
-    if (t < this.#holdUntil || last === undefined || this.#waiters.length === 0) return;
-    // The step grows with the time since the hold ended (slow near the last limit, faster beyond).
-    const step = INCREASE_PER_S * this.#limit * Math.max(1, (t - this.#holdUntil) / 1000);
-    this.#rate = Math.min(this.#cap, this.#rate + (step * (t - last)) / 1000);
-  }
-
-  #countPassed(from: number, to: number): number {
-    let n = 0;
-    for (const s of this.#passedAt) if (s > from && s <= to) n++;
-    return n;
-  }
-
-  #prune(t: number): void {
-    const keep = t - 2 * WINDOW_MS;
-    this.#passedAt = this.#passedAt.filter((s) => s >= keep);
+  /** Pacing takes over from the slow start. */
+  #slowStartOver(): void {
+    this.#window = Infinity;
+    this.#roundLeft = Infinity;
   }
 
   #stalled(t: number): boolean {
     if (this.#exhausted) return true;
     const since = this.#stalledSince;
     if (since === undefined) return false;
-    if (t - since < this.#maxWaitMs && this.#blockedUntil - since <= this.#maxWaitMs) return false;
+    if (t - since < this.#maxWaitMs && this.#askedUntil - since <= this.#maxWaitMs) return false;
     this.#exhausted = new NetworkError(
       "NET_RATE_LIMITED",
       `${this.host} answered nothing but "too many requests" for ${minutes(t - since)}` +
-        (this.#blockedUntil - since > this.#maxWaitMs
-          ? ` and asks to wait ${minutes(this.#blockedUntil - t)} more`
+        (this.#askedUntil - since > this.#maxWaitMs
+          ? ` and asks to wait ${minutes(this.#askedUntil - t)} more`
           : "") +
         `, beyond --max-wait ${minutes(this.#maxWaitMs)}: stopping the run`,
       { context: { host: this.host, maxWaitMs: this.#maxWaitMs, rateLimited: this.#rateLimited } },
@@ -428,7 +379,7 @@ export class RateController {
           break;
         }
         const deadline = this.#stalledSince === undefined ? Infinity : this.#stalledSince + this.#maxWaitMs;
-        if (this.#probeOut || this.#inFlight >= this.#window) {
+        if (this.#probeOut || this.#roundLeft <= 0) {
           await this.#nap(Math.max(0, Math.min(IDLE_NAP_MS, deadline - t)));
           continue;
         }

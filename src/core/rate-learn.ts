@@ -1,0 +1,176 @@
+/**
+ * What the rate controller (src/core/rate.ts) learns from a host's answers: the limit, the rate it
+ * paces to, and when it may probe above the limit. Pure bookkeeping over the send log
+ * (src/core/rate-log.ts); the controller decides when to ask.
+ *
+ * - An episode (a rate-limit answer to a request sent after the last reaction) measures what the
+ *   server accepted: the sends that counted in the second before the refused one, widened by the
+ *   spread of round-trip times (a windowed server counts by arrival), plus those sent after it,
+ *   before the reaction, that passed (they may have arrived first). A server limiting per second
+ *   (fixed window, sliding log) refused the request because its window was full, and every
+ *   request it accepted in that window lies in that span: the count is never below its limit.
+ *   Answers that arrive later for requests of that span correct it by one each (a pending one
+ *   refused, a later one accepted).
+ * - The first episode believes that count. Later, the count of the last second alone is
+ *   believed when it is clearly below what the held rate sends in a second (a first count that
+ *   spanned two of the server's windows, a limit lowered or shared with other clients); a refusal
+ *   while probing above the limit sets it to the lower of the wide count and the rate refused.
+ *   The pacing rate is 97.5% of the limit.
+ * - A refusal at the held rate though a limit's worth passed in the last second (jitter beyond
+ *   the measured spread) keeps the limit and takes 2% off the rate (down to 90% of the limit).
+ * - After a hold the rate rises while requests queue behind it, by 0.5% of the limit per second
+ *   times the seconds since the hold ended (additive increase, slow near the last limit, faster
+ *   beyond it), to find a limit that was underestimated or has been raised. The hold is 5 s,
+ *   doubling up to 2 min each time an episode finds the same limit again, and at least 100 times
+ *   the episode's pause: probing costs an episode, so with `Retry-After: 1` it happens at most
+ *   once in 100 s (1% of the time).
+ */
+import type { Send, SendLog } from "./rate-log.js";
+
+/** Fraction of a learned limit the controller paces to. */
+export const RATE_MARGIN = 0.975;
+/** The span a per-second limit counts over (ms). */
+export const WINDOW_MS = 1000;
+const HOLD_MIN_MS = 5000;
+const HOLD_MAX_MS = 120_000;
+/** Probing above the limit costs an episode: at most once per this many pauses' time. */
+const HOLD_PER_PAUSE = 100;
+const INCREASE_PER_S = 0.005;
+/** An unexplained refusal at the held rate: the rate keeps this much more room, down to FLOOR. */
+const JITTER_CUT = 0.98;
+const FLOOR = 0.9;
+
+interface Episode {
+  send: Send;
+  /** The last request granted when it began: later ones were sent at the new rate. */
+  lastSeq: number;
+  span: number;
+  learned: boolean;
+}
+
+export class LimitLearner {
+  /** The server's limit per second as learned (undefined: nothing known yet). */
+  limit: number | undefined;
+  /** The rate paced to, requests per second (Infinity: not paced). */
+  rate: number;
+  #holdUntil = -Infinity;
+  #holdMs = HOLD_MIN_MS;
+  #lastRaiseAt: number | undefined;
+  #episode: Episode | undefined;
+
+  constructor(private readonly cap: number) {
+    this.rate = cap;
+  }
+
+  /** The server said its limit per second (X-RateLimit-Limit); used while nothing is known. */
+  told(limit: number): void {
+    if (this.limit !== undefined) return;
+    this.limit = limit;
+    this.rate = Math.min(this.rate, this.cap, limit * RATE_MARGIN);
+  }
+
+  /** An episode began with the refusal of `refused`; `lastSeq`: the last request granted. */
+  learn(refused: Send, lastSeq: number, log: SendLog): void {
+    const spread = log.rttSpread();
+    const span = WINDOW_MS + spread;
+    // At least the limit (for a per-second server): what counted in the refusing window at most.
+    const counted = log.countedBefore(refused, span) + log.passedAfter(refused, span);
+    if (counted === 0) {
+      // Refused before anything passed (a window used up by others, or a previous run): nothing
+      // to count. A known rate halves; an unknown one stays unknown (the slow start goes on).
+      this.#episode = undefined;
+      if (Number.isFinite(this.rate)) {
+        this.rate = Math.max(0.1, this.rate / 2);
+        this.limit = Math.min(this.limit ?? Infinity, this.rate);
+      }
+      return;
+    }
+    const upper = counted;
+    // What counted in the second before: the limit, give or take the jitter.
+    const last = Math.max(1, log.countedBefore(refused, WINDOW_MS));
+    this.#episode = { send: refused, lastSeq, span, learned: false };
+    const prev = this.limit;
+    const rate = this.rate;
+    this.#lastRaiseAt = undefined;
+    if (prev === undefined) {
+      // The first episode. The count may span two of the server's windows (a run that began late
+      // in one): then the next episode, soon after the pause, counts lower and is believed.
+      this.#set(upper, HOLD_MIN_MS);
+      return;
+    }
+    if (last < prev * RATE_MARGIN - 1) {
+      // The server accepted clearly less in its last second than the held rate sends (a jitter
+      // refusal at the held rate counts about that many): a first count over two windows, a
+      // limit lowered or shared with other clients. Believed: the raise wins back an underestimate.
+      const same = Math.abs(last - prev) <= Math.max(1, prev * 0.03);
+      this.#set(last, same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS);
+      return;
+    }
+    if (rate > prev * RATE_MARGIN * 1.001) {
+      // Refused while probing above the limit: no higher than the rate refused.
+      const limit = Math.min(upper, rate);
+      const same = Math.abs(limit - prev) <= Math.max(1, prev * 0.03);
+      this.#set(limit, same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS);
+      return;
+    }
+    // Refused at the held rate though a whole limit's worth passed in the last second: the server
+    // saw our requests closer together than we sent them. More room.
+    this.rate = Math.min(this.cap, Math.max(prev * FLOOR * RATE_MARGIN, rate * JITTER_CUT));
+    this.#holdMs = Math.min(HOLD_MAX_MS, this.#holdMs * 2);
+  }
+
+  /** After an episode paused every worker for `pauseMs` (from `t`): no probing above for a while. */
+  hold(t: number, pauseMs: number): void {
+    this.#holdUntil = Math.max(this.#holdUntil, t + Math.max(this.#holdMs, HOLD_PER_PAUSE * pauseMs));
+  }
+
+  /** A request passed; `queued`: others wait behind the pacer. */
+  passed(send: Send, t: number, queued: boolean): void {
+    const e = this.#episode;
+    if (
+      e?.learned &&
+      this.limit !== undefined &&
+      send.seq > e.send.seq &&
+      send.seq <= e.lastSeq &&
+      send.sentAt <= e.send.sentAt + e.span
+    ) {
+      // Sent after the refused request (before the reaction) and accepted: it may have reached the
+      // server first (requests overtake each other on a busy machine, new connections most), so it
+      // counts; too high a count is corrected by the next episode, too low a one would stay.
+      this.#set(this.limit + 1, this.#holdMs);
+    }
+    this.#raise(t, queued);
+  }
+
+  /** A request was refused (any: an episode's first refusal is also `learn`ed). */
+  refused(send: Send): void {
+    const e = this.#episode;
+    if (
+      e?.learned &&
+      this.limit !== undefined &&
+      send.seq < e.send.seq &&
+      send.sentAt > e.send.sentAt - e.span
+    ) {
+      // Counted as possibly accepted when the limit was learned (no answer yet), and refused.
+      this.#set(Math.max(1, this.limit - 1), this.#holdMs);
+    }
+  }
+
+  #set(limit: number, holdMs: number): void {
+    if (this.#episode) this.#episode.learned = true;
+    this.limit = limit;
+    this.rate = Math.min(this.cap, limit * RATE_MARGIN);
+    this.#holdMs = holdMs;
+  }
+
+  /** Additive increase while requests queue behind the pacer and the hold is over. */
+  #raise(t: number, queued: boolean): void {
+    if (this.limit === undefined || !Number.isFinite(this.rate)) return;
+    const last = this.#lastRaiseAt;
+    this.#lastRaiseAt = t;
+    if (t < this.#holdUntil || last === undefined || !queued) return;
+    // The step grows with the time since the hold ended (slow near the last limit, faster beyond).
+    const step = INCREASE_PER_S * this.limit * Math.max(1, (t - this.#holdUntil) / 1000);
+    this.rate = Math.min(this.cap, this.rate + (step * (t - last)) / 1000);
+  }
+}
