@@ -6,7 +6,7 @@ import { buildProgram, createContext } from "../src/cli/run.js";
 import { FeedpipeError } from "../src/core/errors.js";
 import { parseJobFile } from "../src/jobs/job-file.js";
 
-const program = buildProgram(
+const program = await buildProgram(
   createContext({
     stdout: { write: () => true },
     stderr: { write: () => true },

@@ -5,23 +5,6 @@
 import { Command, CommanderError } from "commander";
 import { FeedpipeError, redactSecrets } from "../core/errors.js";
 import { closeHttpAgents } from "../io/http.js";
-import { registerAmazon } from "./commands/amazon.js";
-import { registerConvert } from "./commands/convert.js";
-import { registerDemo } from "./commands/demo.js";
-import { registerDiff } from "./commands/diff.js";
-import { registerFeedsPartnerize } from "./commands/feeds-partnerize.js";
-import { registerJobs } from "./commands/jobs.js";
-import { registerMappingInit } from "./commands/mapping-init.js";
-import { registerPullPartnerboost } from "./commands/pull-partnerboost.js";
-import { registerPullPartnerboostAmazon } from "./commands/pull-partnerboost-amazon.js";
-import { registerPullPartnerize } from "./commands/pull-partnerize.js";
-import { registerPush } from "./commands/push.js";
-import { registerRegisterPartnerboost } from "./commands/register-partnerboost.js";
-import { registerRegisterPartnerize } from "./commands/register-partnerize.js";
-import { registerReport } from "./commands/report.js";
-import { registerSandbox } from "./commands/sandbox.js";
-import { registerSchema } from "./commands/schema.js";
-import { registerValidate } from "./commands/validate.js";
 import { type CliContext, type CliIO, EXIT_FATAL } from "./context.js";
 import { terminalSafe } from "./terminal.js";
 import { VERSION } from "./version.js";
@@ -50,7 +33,61 @@ export function createContext(io: CliIO): CliContext {
   };
 }
 
-export function buildProgram(ctx: CliContext): Command {
+/** Every command and subcommand: errors are thrown (exitOverride), output goes through ctx. */
+function configureAll(cmd: Command, ctx: CliContext): void {
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: (s) => ctx.out(s),
+    writeErr: (s) => ctx.err(s),
+    outputError: (s, write) => write(s.startsWith("error:") ? `feedpipe: ${s}` : s),
+  });
+  for (const sub of cmd.commands) configureAll(sub, ctx);
+}
+
+type AddCommand = (program: Command, ctx: CliContext) => Promise<void>;
+
+/** The top-level commands in help order, each loading its own modules when it is added. */
+const COMMANDS: Record<string, AddCommand> = {
+  validate: async (p, ctx) => (await import("./commands/validate.js")).registerValidate(p, ctx),
+  convert: async (p, ctx) => (await import("./commands/convert.js")).registerConvert(p, ctx),
+  schema: async (p, ctx) => (await import("./commands/schema.js")).registerSchema(p, ctx),
+  mapping: async (p, ctx) => {
+    const mapping = p.command("mapping").description("mapping files: init writes one inferred from a feed");
+    (await import("./commands/mapping-init.js")).registerMappingInit(mapping, ctx);
+  },
+  push: async (p, ctx) => (await import("./commands/push.js")).registerPush(p, ctx),
+  report: async (p, ctx) => (await import("./commands/report.js")).registerReport(p, ctx),
+  diff: async (p, ctx) => (await import("./commands/diff.js")).registerDiff(p, ctx),
+  register: async (p, ctx) => {
+    const register = p
+      .command("register")
+      .description("register a hosted feed URL with a network (partnerboost, partnerize)");
+    (await import("./commands/register-partnerboost.js")).registerRegisterPartnerboost(register, ctx);
+    (await import("./commands/register-partnerize.js")).registerRegisterPartnerize(register, ctx);
+  },
+  pull: async (p, ctx) => {
+    const pull = p.command("pull").description("pull a publisher-side product feed and export it");
+    (await import("./commands/pull-partnerboost.js")).registerPullPartnerboost(pull, ctx);
+    (await import("./commands/pull-partnerboost-amazon.js")).registerPullPartnerboostAmazon(pull, ctx);
+    (await import("./commands/pull-partnerize.js")).registerPullPartnerize(pull, ctx);
+  },
+  feeds: async (p, ctx) => {
+    const feeds = p.command("feeds").description("list a network's feeds");
+    (await import("./commands/feeds-partnerize.js")).registerFeedsPartnerize(feeds, ctx);
+  },
+  amazon: async (p, ctx) => {
+    (await import("./commands/amazon.js")).registerAmazon(p, ctx);
+  },
+  sandbox: async (p, ctx) => (await import("./commands/sandbox.js")).registerSandbox(p, ctx),
+  demo: async (p, ctx) => (await import("./commands/demo.js")).registerDemo(p, ctx),
+  jobs: async (p, ctx) => (await import("./commands/jobs.js")).registerJobs(p, ctx, runCommand),
+};
+
+/**
+ * The command-line program. With `argv`, only the command it names is added (and its modules
+ * loaded); without, or for help and `jobs`, every command.
+ */
+export async function buildProgram(ctx: CliContext, argv?: string[]): Promise<Command> {
   const program = new Command("feedpipe")
     .description(
       "Move product catalogs between shops and affiliate networks: ingest, map, validate, push, pull, export.",
@@ -79,59 +116,15 @@ Examples:
 Exit codes: 0 ok, 1 invalid rows or failed products, 2 fatal error (usage, I/O, auth).`,
   );
 
-  registerValidate(program, ctx);
-  registerConvert(program, ctx);
-  registerSchema(program, ctx);
-  const mapping = program
-    .command("mapping")
-    .description("mapping files: init writes one inferred from a feed");
-  registerMappingInit(mapping, ctx);
-  registerPush(program, ctx);
-  registerReport(program, ctx);
-  registerDiff(program, ctx);
-
-  const register = program
-    .command("register")
-    .description("register a hosted feed URL with a network (partnerboost, partnerize)");
-  registerRegisterPartnerboost(register, ctx);
-  registerRegisterPartnerize(register, ctx);
-
-  const pull = program.command("pull").description("pull a publisher-side product feed and export it");
-  registerPullPartnerboost(pull, ctx);
-  registerPullPartnerboostAmazon(pull, ctx);
-  registerPullPartnerize(pull, ctx);
-
-  const feeds = program.command("feeds").description("list a network's feeds");
-  registerFeedsPartnerize(feeds, ctx);
-
-  const amazon = registerAmazon(program, ctx);
-
-  registerSandbox(program, ctx);
-  registerDemo(program, ctx);
-  registerJobs(program, ctx, runCommand);
-
-  for (const cmd of [
-    program,
-    register,
-    pull,
-    feeds,
-    amazon,
-    mapping,
-    ...program.commands,
-    ...register.commands,
-    ...pull.commands,
-    ...feeds.commands,
-    ...amazon.commands,
-    ...(program.commands.find((c) => c.name() === "jobs")?.commands ?? []),
-    ...mapping.commands,
-  ]) {
-    cmd.exitOverride();
-    cmd.configureOutput({
-      writeOut: (s) => ctx.out(s),
-      writeErr: (s) => ctx.err(s),
-      outputError: (s, write) => write(s.startsWith("error:") ? `feedpipe: ${s}` : s),
-    });
+  const wanted = argv === undefined ? undefined : argv.find((a) => !a.startsWith("-"));
+  // Only the named command's modules are loaded (the others cost ~5 MB of RSS and startup time);
+  // help, an unknown command and `jobs` (whose job keys are every command's options) get all.
+  const only =
+    wanted !== undefined && wanted !== "jobs" && Object.hasOwn(COMMANDS, wanted) ? wanted : undefined;
+  for (const [name, add] of Object.entries(COMMANDS)) {
+    if (only === undefined || name === only) await add(program, ctx);
   }
+  configureAll(program, ctx);
   return program;
 }
 
@@ -153,8 +146,8 @@ export function reportError(ctx: CliContext, err: unknown): number {
  */
 export async function runCommand(argv: string[], io: Partial<CliIO> = {}): Promise<number> {
   const ctx = createContext({ ...defaultIO(), ...io });
-  const program = buildProgram(ctx);
   try {
+    const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;
   } catch (err) {
