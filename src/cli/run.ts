@@ -93,13 +93,7 @@ export async function buildProgram(ctx: CliContext, argv?: string[]): Promise<Co
       "Move product catalogs between shops and affiliate networks: ingest, map, validate, push, pull, export.",
     )
     .version(VERSION, "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({
-      writeOut: (s) => ctx.out(s),
-      writeErr: (s) => ctx.err(s),
-      outputError: (s, write) => write(s.startsWith("error:") ? `feedpipe: ${s}` : s),
-    })
-    .exitOverride();
+    .showHelpAfterError("(run with --help for usage)");
   program.addHelpText(
     "after",
     `
