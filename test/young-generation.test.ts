@@ -40,12 +40,13 @@ describe("CLI young-generation cap", () => {
 
   it("keeps the young generation at the cap, also after a reader thread started (which resets V8's growth factor)", () => {
     const free = probe(0);
-    expect(free.before).toBeGreaterThan(8); // V8 alone grows it well past the cap below
+    expect(free.before).toBeGreaterThan(16); // V8 alone grows it to 32 MiB
     const capped = probe(4);
     expect(capped.records).toBe(1000);
-    // At most one doubling above the cap (two growths can come between two checks).
-    expect(capped.before).toBeLessThanOrEqual(8);
-    expect(capped.after).toBeLessThanOrEqual(8);
+    // The cap is checked after GCs, so a busy machine can let it end a doubling or two above the
+    // cap (4 MiB); without the check after a thread starts it grows back to V8's 32 MiB.
+    expect(capped.before).toBeLessThanOrEqual(16);
+    expect(capped.after).toBeLessThanOrEqual(16);
   });
 
   it("stops watching when asked", () => {
