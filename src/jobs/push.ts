@@ -56,9 +56,21 @@ import { productHash, type RunStatus } from "../sync/state.js";
 import { hashMatches, type SyncStore } from "../sync/store.js";
 import { AbortedError, isAborted } from "../core/abort.js";
 import { FeedpipeError } from "../core/errors.js";
-import type { OpenSourceOptions } from "../io/source.js";
-import { needsSpool, type Spooled, spoolSource } from "../io/spool.js";
-import type { CheckedRecord, ProcessedFeed, RunReport } from "./pipeline.js";
+import type { Spooled } from "../io/spool.js";
+import type { CheckedRecord, RunReport } from "./pipeline.js";
+import { pool } from "./pool.js";
+import {
+  countValid,
+  evaluateGate,
+  type GateResult,
+  gateMessage,
+  openSource,
+  prepareSource,
+  type PushSource,
+} from "./push-gate.js";
+
+export { pool } from "./pool.js";
+export { type GateResult, gateMessage, type PushInput, type PushSource } from "./push-gate.js";
 
 export const DEFAULT_GATE_THRESHOLD = 0.3;
 export const DEFAULT_CONCURRENCY = 4;
@@ -73,21 +85,6 @@ export interface PushFailure {
   code: string;
   message: string;
   attempts?: number | undefined;
-}
-
-export interface GateResult {
-  /** Valid products in the last completed run. */
-  previousValid: number;
-  previousRunId: number;
-  previousAt: string;
-  /** Valid products in this feed. */
-  currentValid: number;
-  /** Fraction by which the valid count fell (negative when it grew). */
-  drop: number;
-  threshold: number;
-  /** The drop is over the threshold (and `force` was not given). */
-  refused: boolean;
-  forced: boolean;
 }
 
 export interface PushProgress {
@@ -125,22 +122,12 @@ export interface PushSummary {
   preset: string | undefined;
 }
 
-/** A source given by name: the push decides whether it must be spooled (see the header). */
-export interface PushInput {
-  /** A file path, `-` for stdin, or an http(s) URL. */
-  spec: string;
-  /** Open `path` (the spec, or its spooled copy) as checked records; `name` is the name to show. */
-  open(path: string, name: string | undefined): Promise<ProcessedFeed>;
-  /** How to read the bytes when spooling (stdin stream, timeouts, headers). */
-  read?: OpenSourceOptions | undefined;
-}
-
 export interface PushOptions {
   /**
    * The checked records, a function that opens them, or a `PushInput` (a source the gate may need
    * to read twice: it is then spooled once).
    */
-  source: ProcessedFeed | (() => Promise<ProcessedFeed>) | PushInput;
+  source: PushSource;
   /** Where products go (e.g. createBrandClient(...)). Not called in a dry run. */
   client: ProductSink;
   /** Sync state: delta sync, resume and the gate. Without it every valid product is sent. */
@@ -181,96 +168,6 @@ export function isRunStopping(err: unknown): boolean {
   if (err.code === "NET_RATE_LIMITED") return true;
   // A wrong endpoint answers every product the same way: stop instead of failing them one by one.
   return err.code === "HTTP_STATUS" && (err.context.status === 404 || err.context.status === 405);
-}
-
-async function evaluateGate(
-  state: SyncStore | undefined,
-  brandId: string,
-  currentValid: number,
-  threshold: number,
-  force: boolean,
-): Promise<GateResult | undefined> {
-  const last = await state?.lastCompletedRun(brandId);
-  if (!last || last.valid <= 0) return undefined;
-  const drop = (last.valid - currentValid) / last.valid;
-  return {
-    previousValid: last.valid,
-    previousRunId: last.id,
-    previousAt: last.finishedAt ?? last.startedAt,
-    currentValid,
-    drop,
-    threshold,
-    refused: !force && drop > threshold,
-    forced: force && drop > threshold,
-  };
-}
-
-const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
-
-/** The explanation shown when the gate refuses. */
-export function gateMessage(g: GateResult): string {
-  return (
-    `Publish gate: this feed has ${g.currentValid} valid product${g.currentValid === 1 ? "" : "s"}, ` +
-    `${pct(g.drop)} fewer than the ${g.previousValid} of the last completed push (run ${g.previousRunId}, ${g.previousAt}); ` +
-    `the largest allowed drop is ${pct(g.threshold)}. Nothing was sent. A sudden drop usually means a broken ` +
-    `export or the wrong file; if the catalog really shrank, push again with --force (or raise --gate).`
-  );
-}
-
-type Opener = ProcessedFeed | (() => Promise<ProcessedFeed>);
-
-function isInput(source: PushOptions["source"]): source is PushInput {
-  return typeof source === "object" && "spec" in source && typeof source.open === "function";
-}
-
-async function openSource(source: Opener): Promise<ProcessedFeed> {
-  return typeof source === "function" ? source() : source;
-}
-
-/** The source as an opener; with two passes, stdin or a URL is spooled once (`spooled`). */
-async function prepareSource(
-  source: PushOptions["source"],
-  twoPasses: boolean,
-  signal: AbortSignal,
-): Promise<{ opener: Opener; spooled?: Spooled | undefined }> {
-  if (!isInput(source)) return { opener: source };
-  if (!twoPasses || !needsSpool(source.spec)) return { opener: () => source.open(source.spec, undefined) };
-  const spooled = await spoolSource(source.spec, { ...source.read, signal });
-  return { opener: () => source.open(spooled.path, spooled.name), spooled };
-}
-
-/** Drain a feed to count its valid products (the gate's first pass). */
-async function countValid(feed: ProcessedFeed, signal: AbortSignal): Promise<RunReport> {
-  for await (const _batch of feed.records) {
-    if (signal.aborted) break;
-  }
-  return feed.report();
-}
-
-/**
- * The push's one concurrency primitive: at most `size` tasks at once. `run` resolves once the task
- * has a slot (so the caller's loop is held back while the pool is full); `drain` once all are done.
- * Tasks must not reject (`send` handles its own errors).
- */
-export function pool(size: number): {
-  run(task: () => Promise<void>): Promise<void>;
-  drain(): Promise<void>;
-} {
-  let active = 0;
-  const slots: (() => void)[] = [];
-  const idle: (() => void)[] = [];
-  return {
-    async run(task) {
-      while (active >= size) await new Promise<void>((r) => slots.push(r));
-      active++;
-      void task().finally(() => {
-        active--;
-        slots.shift()?.();
-        if (active === 0) for (const r of idle.splice(0)) r();
-      });
-    },
-    drain: () => (active === 0 ? Promise.resolve() : new Promise<void>((r) => idle.push(r))),
-  };
 }
 
 export async function pushFeed(options: PushOptions): Promise<PushSummary> {
