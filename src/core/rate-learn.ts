@@ -22,8 +22,9 @@
  *   times the seconds since the hold ended (additive increase, slow near the last limit, faster
  *   beyond it), to find a limit that was underestimated or has been raised. The hold is 5 s,
  *   doubling up to 2 min each time an episode finds the same limit again, and at least 100 times
- *   the episode's pause: probing costs an episode, so with `Retry-After: 1` it happens at most
- *   once in 100 s (1% of the time).
+ *   the pause the server asked for (`Retry-After`; our own probe backoff does not count):
+ *   probing costs an episode, so with `Retry-After: 1` it happens at most once in 100 s (1% of
+ *   the time).
  */
 import type { Send, SendLog } from "./rate-log.js";
 
@@ -119,7 +120,7 @@ export class LimitLearner {
     this.#holdMs = Math.min(HOLD_MAX_MS, this.#holdMs * 2);
   }
 
-  /** After an episode paused every worker for `pauseMs` (from `t`): no probing above for a while. */
+  /** After an episode the server paused every worker for `pauseMs` (from `t`; 0: our own backoff). */
   hold(t: number, pauseMs: number): void {
     this.#holdUntil = Math.max(this.#holdUntil, t + Math.max(this.#holdMs, HOLD_PER_PAUSE * pauseMs));
   }

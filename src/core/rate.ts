@@ -10,10 +10,10 @@
  * the burst that caused it has aged out). The limit is learned from the server's answers:
  *
  * - Unknown limit: requests are not paced until the first rate-limit answer (PartnerBoost 1002,
- *   HTTP 429); only a slow start bounds them: rounds of 4, 8, 16, ... requests, the next round
- *   once every request of the last one was answered, so the first overshoot is at most one round
- *   (never more than `--concurrency`, and at most about the limit) and a low limit is found with
- *   few requests in flight.
+ *   HTTP 429); only a slow start bounds them (src/core/rate-start.ts): rounds of 4, 8, 16, ...
+ *   requests, the next round once every request of the last one was answered, so the first
+ *   overshoot is at most one round (never more than `--concurrency`, and at most about the limit)
+ *   and a low limit is found with few requests in flight.
  * - A rate-limit answer to a request sent after the last reaction starts an episode; answers to
  *   requests already in flight then were sent under the old rate: they are counted (and their
  *   `Retry-After` honoured) and correct the episode's count, but start nothing. What an episode
@@ -21,6 +21,8 @@
  * - Every episode pauses every worker (for `Retry-After` when the server sends one, else 50 ms
  *   doubling to 400 ms while probes are refused), then one probe request goes alone; the others
  *   follow once it passes, at the new rate.
+ *   Only a pause the server asked for sets how long probing above the limit waits (rate-learn.ts):
+ *   our own backoff is not the price of a refused probe.
  * - `X-RateLimit-Remaining: 0` pauses until `X-RateLimit-Retry-After` / `X-RateLimit-Reset`; an
  *   `X-RateLimit-Limit` with a reset of at most a second is taken as the limit per second.
  * - `maxRate` (`--rate`) caps the rate from the first request; `maxWaitMs` (`--max-wait`) bounds a
@@ -34,6 +36,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { NetworkError } from "./errors.js";
 import { AbortedError } from "./abort.js";
 import { LimitLearner, RATE_MARGIN, WINDOW_MS } from "./rate-learn.js";
+import { SlowStart } from "./rate-start.js";
 import { SEND_CANCELLED, SEND_LIMITED, SEND_PASSED, SEND_PENDING, type Send, SendLog } from "./rate-log.js";
 import type { RateHeaders, RateOptions, RateOutcome, RateStats, RateTicket } from "./rate-types.js";
 
@@ -43,8 +46,6 @@ export { RATE_MARGIN };
 const CATCH_UP_MS = 100;
 const PAUSE_BASE_MS = 50;
 const PAUSE_CAP_MS = 400;
-const START_WINDOW = 4;
-const START_WINDOW_MAX = 1024;
 const IDLE_NAP_MS = 60_000;
 
 export type {
@@ -90,15 +91,8 @@ export class RateController {
   #stalledSince: number | undefined;
   /** Tickets granted up to the last reaction to a rate limit: their answers are old news. */
   #episodeSeq = 0;
-  /**
-   * Slow start while nothing is known: rounds of requests (4, 8, 16, ...), the next round only once
-   * every request of the last one was answered without a rate limit, so the first overshoot is at
-   * most what the last round sent beyond the limit, not twice the window.
-   */
-  #window: number;
-  #round = 0;
-  #roundLeft: number;
-  #roundOut = 0;
+  /** Slow start while nothing is known (src/core/rate-start.ts). */
+  readonly #start: SlowStart;
   readonly #log = new SendLog();
   #exhausted: NetworkError | undefined;
   #waiters: Waiter[] = [];
@@ -119,8 +113,7 @@ export class RateController {
     const cap = options.maxRate;
     this.#cap = cap !== undefined && cap > 0 ? cap : Infinity;
     this.#learner = new LimitLearner(this.#cap);
-    this.#window = Number.isFinite(this.#cap) ? Infinity : START_WINDOW;
-    this.#roundLeft = this.#window;
+    this.#start = new SlowStart(!Number.isFinite(this.#cap));
     this.#maxWaitMs = Math.max(0, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     this.#onPause = options.onPause;
   }
@@ -172,18 +165,7 @@ export class RateController {
       this.#probeOut = undefined;
       this.#poke();
     }
-    if (
-      Number.isFinite(this.#window) &&
-      send.round === this.#round &&
-      --this.#roundOut <= 0 &&
-      this.#roundLeft <= 0
-    ) {
-      // The round is over: the next one is twice as large.
-      this.#window = this.#window >= START_WINDOW_MAX ? Infinity : this.#window * 2;
-      this.#roundLeft = this.#window;
-      this.#round++;
-      this.#poke();
-    }
+    if (this.#start.answered(send.round)) this.#poke();
     if (outcome.kind === "cancelled") {
       this.#log.end(send, SEND_CANCELLED, t);
       if (ticket.probe) this.#needProbe = true;
@@ -209,12 +191,13 @@ export class RateController {
       if (ticket.probe) this.#probeFailures++;
       else {
         this.#learner.learn(send, this.#requests, this.#log);
-        if (Number.isFinite(this.#learner.rate)) this.#slowStartOver();
+        if (Number.isFinite(this.#learner.rate)) this.#start.over();
       }
       const pause =
         retryAfter ?? Math.min(PAUSE_CAP_MS, PAUSE_BASE_MS * 2 ** Math.max(0, this.#probeFailures - 1));
       this.#block(t, pause, retryAfter !== undefined);
-      this.#learner.hold(t, pause);
+      // Only a pause the server asked for prices a probe above the limit; our own backoff is not.
+      this.#learner.hold(t, retryAfter ?? 0);
       this.#needProbe = true;
       this.#onPause?.({ host: this.host, pauseMs: pause, message: outcome.message });
     } else if (retryAfter !== undefined) {
@@ -231,7 +214,7 @@ export class RateController {
     if (limit !== undefined && limit > 0 && resetMs !== undefined && resetMs <= WINDOW_MS) {
       if (this.#learner.limit === undefined) {
         this.#learner.told(limit);
-        this.#slowStartOver();
+        this.#start.over();
       }
     }
     if (remaining !== undefined && remaining <= 0) {
@@ -272,7 +255,7 @@ export class RateController {
   }
 
   #ready(t: number): boolean {
-    return !this.#probeOut && this.#roundLeft > 0 && t >= this.#earliest(t);
+    return !this.#probeOut && this.#start.open && t >= this.#earliest(t);
   }
 
   /** The earliest time the next request may go: pacing, pause, and the last second's count. */
@@ -300,15 +283,12 @@ export class RateController {
       seq: this.#requests,
       settled: false,
       state: SEND_PENDING,
-      round: this.#round,
+      round: this.#start.round,
     };
-    if (Number.isFinite(this.#window)) {
-      this.#roundLeft--;
-      this.#roundOut++;
-    }
     this.#log.add(ticket);
     if (probe) this.#probeOut = ticket;
     this.#inFlight++;
+    this.#start.sent();
     this.#firstAt ??= t;
     return ticket;
   }
@@ -320,12 +300,6 @@ export class RateController {
     if (until <= this.#blockedUntil) return;
     this.#pausedMs += until - Math.max(t, this.#blockedUntil);
     this.#blockedUntil = until;
-  }
-
-  /** Pacing takes over from the slow start. */
-  #slowStartOver(): void {
-    this.#window = Infinity;
-    this.#roundLeft = Infinity;
   }
 
   #stalled(t: number): boolean {
@@ -379,7 +353,7 @@ export class RateController {
           break;
         }
         const deadline = this.#stalledSince === undefined ? Infinity : this.#stalledSince + this.#maxWaitMs;
-        if (this.#probeOut || this.#roundLeft <= 0) {
+        if (this.#probeOut || !this.#start.open) {
           await this.#nap(Math.max(0, Math.min(IDLE_NAP_MS, deadline - t)));
           continue;
         }
