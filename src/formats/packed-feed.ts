@@ -6,7 +6,14 @@
  */
 import type { RecordStream } from "../core/record.js";
 import { openSource } from "../io/source.js";
-import { type Feed, flagRecord, markInvalidBytes, prepareFeed, type ReadFeedOptions, recordsOf } from "./index.js";
+import {
+  type Feed,
+  flagRecord,
+  markInvalidBytes,
+  prepareFeed,
+  type ReadFeedOptions,
+  recordsOf,
+} from "./index.js";
 import { readNdjsonPacked } from "./ndjson-scan.js";
 import { type PackedBatch, packBatch, unpackBatch } from "./pack.js";
 import type { ReaderStats } from "./reader.js";
