@@ -12,7 +12,6 @@
  * checkout's dist) run by run, so both see the same load; convert rows give the output's sha256.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -59,9 +58,11 @@ for (const file of files) {
         if (res.status !== 0 && res.status !== 1) throw new Error(res.stderr);
         const s = JSON.parse(readFileSync(stats, "utf8"));
         const read = JSON.parse(res.stdout).read;
+        // Hashed by a child process: reading the output here would raise this process's RSS, and a
+        // child starts with its parent's peak RSS as its own maxRSS.
         const sha256 =
           task === "convert"
-            ? createHash("sha256").update(readFileSync(output)).digest("hex").slice(0, 12)
+            ? spawnSync("sha256sum", [output], { encoding: "utf8" }).stdout.slice(0, 12)
             : "-";
         rmSync(stats, { force: true });
         rmSync(output, { force: true });
