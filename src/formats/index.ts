@@ -68,7 +68,7 @@ function hasReplacement(v: FieldValue): boolean {
 }
 
 /** Reject records that contain bytes invalid in the feed's encoding (only checked once any were seen). */
-async function* markInvalidBytes(
+export async function* markInvalidBytes(
   records: RecordStream,
   state: { invalidBytes: boolean },
   encoding: string,
@@ -81,7 +81,7 @@ async function* markInvalidBytes(
   }
 }
 
-function flagRecord(r: SourceRecord, encoding: string): void {
+export function flagRecord(r: SourceRecord, encoding: string): void {
   for (const [field, value] of Object.entries(r.fields)) {
     if (hasReplacement(value)) {
       r.problem = {
@@ -114,6 +114,36 @@ export async function openFeed(spec: string, options: ReadFeedOptions = {}): Pro
 }
 
 async function readSource(src: ByteSource, options: ReadFeedOptions): Promise<Feed> {
+  const opened = await prepareFeed(src, options);
+  const records = recordsOf(opened, options);
+  const marked = markInvalidBytes(records, opened.state, opened.feed.encoding);
+  return closeable({
+    ...opened.feed,
+    stats: records.stats,
+    records: marked,
+    close: async () => {
+      await marked.return(undefined);
+      await src.close();
+    },
+  });
+}
+
+/** A feed decoded and sniffed, before its reader starts (for readSource and ./packed-feed.ts). */
+export interface PreparedFeed {
+  feed: Omit<Feed, "records" | "stats" | "close" | typeof Symbol.asyncDispose>;
+  /** The decoded text, from its start. */
+  text: AsyncIterable<string>;
+  /** The decoder's state: `invalidBytes` once a byte invalid in the encoding was seen. */
+  state: { invalidBytes: boolean };
+  /** Options every reader takes. */
+  base: { source: string; maxRecordBytes: number };
+  sniffed: ReturnType<typeof sniffFormat>;
+  /** The text sniffed (the start of the feed). */
+  head: string;
+}
+
+/** Decompress, decode and sniff `src`: what its reader needs (format, encoding, size cap, ...). */
+export async function prepareFeed(src: ByteSource, options: ReadFeedOptions): Promise<PreparedFeed> {
   const raw = options.onBytes ? counted(src.chunks, options.onBytes) : src.chunks;
   const unpacked = await decompress(raw, src.name);
   const text = await decode(unpacked.chunks, src.name, { encoding: options.encoding });
@@ -131,67 +161,64 @@ async function readSource(src: ByteSource, options: ReadFeedOptions): Promise<Fe
   }
   const format = options.format && options.format !== "auto" ? options.format : sniffed.format;
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const base = { source: src.name, maxRecordBytes };
-  const feed: Omit<Feed, "records" | "stats" | "close" | typeof Symbol.asyncDispose> = {
-    name: src.name,
-    size: src.size,
-    compression: unpacked.compression,
-    encoding: text.encoding,
-    format,
+  return {
+    feed: {
+      name: src.name,
+      size: src.size,
+      compression: unpacked.compression,
+      encoding: text.encoding,
+      format,
+    },
+    text: all,
+    state: text.state,
+    base: { source: src.name, maxRecordBytes },
+    sniffed,
+    head,
   };
-  let records: ReaderStream;
-  switch (format) {
+}
+
+/** Start the reader of a prepared feed (and note its delimiter, record tag or JSON path). */
+export function recordsOf(opened: PreparedFeed, options: ReadFeedOptions): ReaderStream {
+  const { feed, sniffed, base, text: all } = opened;
+  const name = feed.name;
+  switch (feed.format) {
     case "csv": {
       const delimiter =
         options.delimiter ?? (sniffed.format === "csv" ? sniffed.delimiter : undefined) ?? ",";
-      records = readCsv(all, { ...base, delimiter });
       feed.delimiter = delimiter;
-      break;
+      return readCsv(all, { ...base, delimiter });
     }
     case "xml": {
       const recordTag = options.recordTag ?? sniffed.recordTag;
       if (!recordTag) {
         throw new FeedpipeError(
           "FEED_FORMAT_UNKNOWN",
-          `${src.name}: could not tell which XML element holds one product; pass --record-tag NAME ` +
-            `(elements seen: ${xmlElementNames(head).join(", ")})`,
-          { context: { source: src.name } },
+          `${name}: could not tell which XML element holds one product; pass --record-tag NAME ` +
+            `(elements seen: ${xmlElementNames(opened.head).join(", ")})`,
+          { context: { source: name } },
         );
       }
-      records = readXml(all, { ...base, recordTag });
       feed.recordTag = recordTag;
-      break;
+      return readXml(all, { ...base, recordTag });
     }
     case "json": {
       const jsonPath = options.jsonPath ?? sniffed.jsonPath;
       if (jsonPath === undefined) {
         throw new FeedpipeError(
           "FEED_FORMAT_UNKNOWN",
-          `${src.name}: found no array of products near the start of this JSON document; pass --json-path (e.g. items)`,
-          { context: { source: src.name } },
+          `${name}: found no array of products near the start of this JSON document; pass --json-path (e.g. items)`,
+          { context: { source: name } },
         );
       }
-      records = readJson(all, { ...base, jsonPath });
       feed.jsonPath = jsonPath;
-      break;
+      return readJson(all, { ...base, jsonPath });
     }
     case "ndjson":
-      records = readNdjson(all, base);
-      break;
+      return readNdjson(all, base);
     default:
       throw new FeedpipeError(
         "INVALID_OPTION",
-        `Invalid option format: expected csv, xml, json or ndjson, got ${String(format)}`,
+        `Invalid option format: expected csv, xml, json or ndjson, got ${String(feed.format)}`,
       );
   }
-  const marked = markInvalidBytes(records, text.state, text.encoding);
-  return closeable({
-    ...feed,
-    stats: records.stats,
-    records: marked,
-    close: async () => {
-      await marked.return(undefined);
-      await src.close();
-    },
-  });
 }

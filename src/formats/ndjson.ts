@@ -29,30 +29,122 @@ function kindOf(v: unknown): string {
 export const readNdjson: Reader<ReaderOptions> = (text, options) => {
   checkReaderOptions(options);
   const stats = newReaderStats();
-  return withStats(ndjsonBatches(text, options, stats), stats);
+  const lines = new NdjsonLines(options, stats);
+  let batch: SourceRecord[] = [];
+  const take = (raw: string, line: number): void => {
+    const s = lines.text(raw);
+    if (s === undefined) return;
+    if (s.length > options.maxRecordBytes) batch.push(lines.tooLarge(s.length, line));
+    else batch.push(lines.parse(s, line, lines.next()));
+  };
+  const tooLarge = (length: number, line: number): void => {
+    batch.push(lines.tooLarge(length, line));
+  };
+  const flush = (): RecordBatch | undefined => {
+    if (batch.length === 0) return undefined;
+    const out = batch;
+    batch = [];
+    return out;
+  };
+  return withStats(lineBatches(text, options.maxRecordBytes, take, tooLarge, flush), stats);
 };
 
-async function* ndjsonBatches(
-  text: AsyncIterable<string>,
-  options: ReaderOptions,
-  stats: ReaderStats,
-): AsyncGenerator<RecordBatch> {
-  const { source, maxRecordBytes } = options;
-  let carry = "";
-  /** Line number of the text in `carry` (the line being read). */
-  let line = 1;
-  let index = 0;
-  let first = true;
-  /** Length of an over-long line whose text is being dropped; -1 when not in one. */
-  let dropping = -1;
-  let batch: SourceRecord[] = [];
+/**
+ * What the NDJSON readers do with one line (shared by readNdjson and the reader thread's packed
+ * reader, ./ndjson-scan.ts): the BOM, \r\n, blank lines, the size cap, JSON.parse and the problem
+ * records, with the counters.
+ */
+export class NdjsonLines {
+  /** Index of the last record. */
+  index = 0;
+  private first = true;
+  private readonly source: string;
+  private readonly maxRecordBytes: number;
+  private readonly stats: ReaderStats;
 
-  /** Keep a line that is not a record as a problem record (never dropped). */
-  const problem = (code: string, message: string, raw?: string, value?: string): void => {
-    stats.records++;
-    stats.problems++;
+  constructor(options: ReaderOptions, stats: ReaderStats) {
+    this.source = options.source;
+    this.maxRecordBytes = options.maxRecordBytes;
+    this.stats = stats;
+  }
+
+  /** The text of a line to read (BOM and final \r removed), or undefined for a blank line (counted). */
+  text(raw: string): string | undefined {
+    let s = raw;
+    if (this.first) {
+      this.first = false;
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    }
+    if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
+    if (isBlank(s)) {
+      this.stats.blankRows++;
+      return undefined;
+    }
+    return s;
+  }
+
+  /** The index of the next record. */
+  next(): number {
+    return ++this.index;
+  }
+
+  /** A record read by other means than `parse` (counted). */
+  counted(): void {
+    this.stats.records++;
+  }
+
+  /** The record of an over-long line (its text is not kept). */
+  tooLarge(length: number, line: number): SourceRecord {
+    this.first = false;
+    return this.problem(
+      this.next(),
+      line,
+      "RECORD_TOO_LARGE",
+      `line is ${length} characters long, over the limit of ${this.maxRecordBytes}`,
+    );
+  }
+
+  /** The record of line `s` (JSON.parse), or its problem record. */
+  parse(s: string, line: number, index: number): SourceRecord {
+    let value: unknown;
+    try {
+      value = JSON.parse(s);
+    } catch (err) {
+      return this.problem(
+        index,
+        line,
+        "NDJSON_MALFORMED",
+        `line ${line} is not valid JSON: ${(err as Error).message}`,
+        clip(s),
+      );
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      return this.problem(
+        index,
+        line,
+        "NDJSON_NOT_OBJECT",
+        `line ${line} holds ${kindOf(value)}, not an object`,
+        clip(s),
+        clip(s, 100),
+      );
+    }
+    this.stats.records++;
+    return { source: this.source, index, line, fields: value as Record<string, FieldValue> as Fields };
+  }
+
+  /** A line that is not a record, kept as a problem record (never dropped). */
+  private problem(
+    index: number,
+    line: number,
+    code: string,
+    message: string,
+    raw?: string,
+    value?: string,
+  ): SourceRecord {
+    this.stats.records++;
+    this.stats.problems++;
     const record: SourceRecord = {
-      source,
+      source: this.source,
       index,
       line,
       fields: {},
@@ -60,50 +152,27 @@ async function* ndjsonBatches(
     };
     if (value !== undefined) record.problem!.value = value;
     if (raw !== undefined) record.raw = raw;
-    batch.push(record);
-  };
+    return record;
+  }
+}
 
-  const tooLarge = (length: number): void => {
-    first = false;
-    index++;
-    problem("RECORD_TOO_LARGE", `line is ${length} characters long, over the limit of ${maxRecordBytes}`);
-  };
-
-  const take = (raw: string): void => {
-    let s = raw;
-    if (first) {
-      first = false;
-      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-    }
-    if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
-    if (isBlank(s)) {
-      stats.blankRows++;
-      return;
-    }
-    if (s.length > maxRecordBytes) {
-      tooLarge(s.length);
-      return;
-    }
-    index++;
-    let value: unknown;
-    try {
-      value = JSON.parse(s);
-    } catch (err) {
-      problem("NDJSON_MALFORMED", `line ${line} is not valid JSON: ${(err as Error).message}`, clip(s));
-      return;
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      problem(
-        "NDJSON_NOT_OBJECT",
-        `line ${line} holds ${kindOf(value)}, not an object`,
-        clip(s),
-        clip(s, 100),
-      );
-      return;
-    }
-    stats.records++;
-    batch.push({ source, index, line, fields: value as Record<string, FieldValue> as Fields });
-  };
+/**
+ * Split text chunks into lines (safe across chunk boundaries): `take` gets each line (without its
+ * \n) and its 1-based number, `tooLarge` each line over `maxRecordBytes` (its text is dropped while
+ * it is read). After each chunk, what `flush` returns (if anything) is yielded.
+ */
+export async function* lineBatches<B>(
+  text: AsyncIterable<string>,
+  maxRecordBytes: number,
+  take: (raw: string, line: number) => void,
+  tooLarge: (length: number, line: number) => void,
+  flush: () => B | undefined,
+): AsyncGenerator<B> {
+  let carry = "";
+  /** Line number of the text in `carry` (the line being read). */
+  let line = 1;
+  /** Length of an over-long line whose text is being dropped; -1 when not in one. */
+  let dropping = -1;
 
   for await (const chunk of text) {
     let start = 0;
@@ -114,7 +183,7 @@ async function* ndjsonBatches(
         dropping += chunk.length;
         continue;
       }
-      tooLarge(dropping + nl);
+      tooLarge(dropping + nl, line);
       dropping = -1;
       line++;
       start = nl + 1;
@@ -128,14 +197,14 @@ async function* ndjsonBatches(
         }
         continue;
       }
-      take(carry + chunk.slice(0, nl));
+      take(carry + chunk.slice(0, nl), line);
       carry = "";
       line++;
       start = nl + 1;
       nl = chunk.indexOf("\n", start);
     }
     while (nl !== -1) {
-      take(chunk.slice(start, nl));
+      take(chunk.slice(start, nl), line);
       line++;
       start = nl + 1;
       nl = chunk.indexOf("\n", start);
@@ -147,13 +216,11 @@ async function* ndjsonBatches(
         carry = "";
       }
     }
-    if (batch.length > 0) {
-      const out = batch;
-      batch = [];
-      yield out;
-    }
+    const out = flush();
+    if (out !== undefined) yield out;
   }
-  if (dropping >= 0) tooLarge(dropping);
-  else if (carry.length > 0) take(carry);
-  if (batch.length > 0) yield batch;
+  if (dropping >= 0) tooLarge(dropping, line);
+  else if (carry.length > 0) take(carry, line);
+  const out = flush();
+  if (out !== undefined) yield out;
 }

@@ -15,18 +15,18 @@
  */
 import type { FieldValue, Fields, Issue, RecordBatch, SourceRecord } from "../core/record.js";
 
-/** Value kinds in `cells`. */
-const STRING = 0;
-const NUMBER = 1;
-const TRUE = 2;
-const FALSE = 3;
-const NULL = 4;
-const OTHER = 5;
+/** Value kinds in `cells` (exported for ./pack-builder.ts, which builds the same form). */
+export const STRING = 0;
+export const NUMBER = 1;
+export const TRUE = 2;
+export const FALSE = 3;
+export const NULL = 4;
+export const OTHER = 5;
 
 /** Numbers per record in `recs`: index, line, offset, field count (NaN = absent). */
-const REC = 4;
+export const REC = 4;
 /** Numbers per field in `cells`: key id, kind, end of the value in `text` (strings) or slot. */
-const CELL = 3;
+export const CELL = 3;
 
 export interface PackedBatch {
   /** Source name shared by the batch's records (others are in `extras`). */

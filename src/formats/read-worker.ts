@@ -1,7 +1,8 @@
 /**
- * Reader thread entry (see ./worker-feed.ts): opens the feed with the ordinary in-process
- * `openFeed` and posts its batches packed (./pack.ts), at most `credit` batches ahead of what the
- * main thread has taken.
+ * Reader thread entry (see ./worker-feed.ts): opens the feed as the in-process `openFeed` does, but
+ * with its batches packed (./packed-feed.ts: NDJSON is read straight into packed batches, the other
+ * formats' batches go through packBatch), and posts them, at most `credit` batches ahead of what
+ * the main thread has taken.
  *
  * Messages to the main thread:
  *   { type: "meta", meta, stats }              the feed's format, encoding, ... (before any batch)
@@ -13,8 +14,9 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { FeedpipeError } from "../core/errors.js";
-import { type ReadFeedOptions, openFeed } from "./index.js";
-import { packBatch, transferList } from "./pack.js";
+import type { ReadFeedOptions } from "./index.js";
+import { transferList } from "./pack.js";
+import { openPackedFeed } from "./packed-feed.js";
 import type { WorkerError, WorkerInit, WorkerMessage } from "./worker-feed.js";
 
 const port = parentPort;
@@ -53,12 +55,11 @@ async function main(): Promise<void> {
       bytes += n;
     },
   };
-  const feed = await openFeed(init.spec, options);
-  const { records, stats, close: _close, [Symbol.asyncDispose]: _dispose, ...meta } = feed;
+  const feed = await openPackedFeed(init.spec, options);
+  const { batches, stats, close: _close, ...meta } = feed;
   post({ type: "meta", meta, stats });
-  for await (const batch of records) {
+  for await (const packed of batches) {
     await takeCredit();
-    const packed = packBatch(batch, feed.name);
     post({ type: "batch", batch: packed, bytes, stats }, transferList(packed));
     bytes = 0;
   }
