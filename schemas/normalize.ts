@@ -15,9 +15,24 @@ export { isCurrencyCode } from "./currencies.js";
 const NEEDS_COLLAPSE = /[\t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}/;
 const WHITESPACE_RUN = /[\s\u0085]+/g;
 
+/**
+ * Any character outside printable ASCII and printable Latin-1 (U+00A1-U+00FF). A text without one
+ * and without two spaces in a row has none of the whitespace NEEDS_COLLAPSE / NEEDS_TIDY look for
+ * (all of it is below U+0020, U+0085, U+00A0 or above U+00FF): a negated two-range class scans
+ * about twice as fast as those alternations, so it is tried first (equal results: property-tested
+ * in test/normalize-fast.test.ts).
+ */
+const OUTSIDE_PRINTABLE_LATIN1 = /[^ -~\u00a1-\u00ff]/;
+
+/** True when `t` surely needs no whitespace tidying (see OUTSIDE_PRINTABLE_LATIN1). */
+function plainSpaced(t: string): boolean {
+  return t.indexOf("  ") === -1 && !OUTSIDE_PRINTABLE_LATIN1.test(t);
+}
+
 /** Trim and collapse every whitespace run (newlines, tabs, no-break spaces) to one space. */
 export function normalizeText(text: string): string {
   const t = text.trim();
+  if (plainSpaced(t)) return t;
   return NEEDS_COLLAPSE.test(t) ? t.replace(WHITESPACE_RUN, " ").trim() : t;
 }
 
@@ -32,7 +47,7 @@ const MANY_NEWLINES = /\n{3,}/g;
  */
 export function normalizeMultiline(text: string): string {
   const t = text.trim();
-  if (!NEEDS_TIDY.test(t)) return t;
+  if (plainSpaced(t) || !NEEDS_TIDY.test(t)) return t;
   return t
     .replace(/\r\n?|[\u0085\u2028\u2029]/g, "\n")
     .replace(INLINE_SPACE_RUN, " ")

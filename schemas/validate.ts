@@ -24,7 +24,7 @@ import {
   parsePrice,
   stripHtml,
 } from "./normalize.js";
-import { HTTP_URL_PATTERN, type Product, type ProductField } from "./product.js";
+import { isHttpUrl, type Product, type ProductField } from "./product.js";
 import { LIMITS, RULES, type RuleCode } from "./rules.js";
 
 /** Raw values from mapping: text, numbers, or nothing. */
@@ -222,7 +222,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
         const message = `url has ${url.length} characters; the limit is ${LIMITS.url}`;
         issues.push(issue("URL_TOO_LONG", "url", message, url));
       }
-      if (!HTTP_URL_PATTERN.test(url)) issues.push(issue("URL_INVALID", "url", urlProblem("url", url), url));
+      if (!isHttpUrl(url)) issues.push(issue("URL_INVALID", "url", urlProblem("url", url), url));
     }
     const image = rawText(c.image);
     if (image === undefined) issues.push(missing("image", c.image));
@@ -231,7 +231,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
         const message = `image has ${image.length} characters; the limit is ${LIMITS.url}`;
         issues.push(issue("URL_TOO_LONG", "image", message, image));
       }
-      if (!HTTP_URL_PATTERN.test(image)) {
+      if (!isHttpUrl(image)) {
         issues.push(issue("IMAGE_URL_INVALID", "image", urlProblem("image", image), image));
       }
     }
