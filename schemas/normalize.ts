@@ -29,6 +29,22 @@ function plainSpaced(t: string): boolean {
   return t.indexOf("  ") === -1 && !OUTSIDE_PRINTABLE_LATIN1.test(t);
 }
 
+/**
+ * Anything that can make the text rules change a trimmed value or flag it: a character outside
+ * printable ASCII and printable Latin-1, two spaces in a row, `&` (an entity) or `<` (HTML).
+ */
+const NOT_PLAIN = /[^ -%'-;=-~\u00a1-\u00ff]| {2}/;
+
+/**
+ * True when a trimmed text is left as it is by every text rule: decodeEntities, normalizeText,
+ * normalizeMultiline, and it does not look like HTML. One regex scan instead of one per rule (the
+ * validator calls this first for names, descriptions, categories, brands and MPNs; property-tested
+ * in test/normalize-fast.test.ts).
+ */
+export function isPlainText(t: string): boolean {
+  return !NOT_PLAIN.test(t);
+}
+
 /** Trim and collapse every whitespace run (newlines, tabs, no-break spaces) to one space. */
 export function normalizeText(text: string): string {
   const t = text.trim();

@@ -5,7 +5,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normalizeMultiline, normalizeText } from "../schemas/normalize.js";
+import {
+  decodeEntities,
+  isPlainText,
+  looksLikeHtml,
+  normalizeMultiline,
+  normalizeText,
+} from "../schemas/normalize.js";
 import { HTTP_URL_PATTERN, isHttpUrl } from "../schemas/product.js";
 
 // The general rules, as they read before the fast path.
@@ -80,6 +86,30 @@ describe("whitespace fast path", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("isPlainText: a trimmed plain text is left as it is by every text rule", () => {
+    let plain = 0;
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string(), fc.string({ unit: "binary" })), (raw) => {
+        const t = raw.trim();
+        if (!isPlainText(t)) return;
+        plain++;
+        expect(decodeEntities(t)).toBe(t);
+        expect(normalizeText(decodeEntities(t))).toBe(t);
+        expect(normalizeMultiline(decodeEntities(t))).toBe(t);
+        expect(referenceText(t)).toBe(t);
+        expect(referenceMultiline(t)).toBe(t);
+        expect(looksLikeHtml(t)).toBe(false);
+        expect(t.indexOf("<")).toBe(-1);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(plain).toBeGreaterThan(100);
+    for (const s of ["a &amp; b", "a <b>x</b>", "a  b", "a\u00a0b", "Kōbō", "a\tb", "a\x7fb"]) {
+      expect(isPlainText(s)).toBe(false);
+    }
+    expect(isPlainText('Señor naïve, "premium" (100%) = ~ok; {x}')).toBe(true);
   });
 
   it("keeps clean text as it is and tidies the rest", () => {
