@@ -4,9 +4,11 @@
  * Every function here is on the validator's hot path, so each starts with a cheap test for the
  * common already-clean case and only then does the real work. Regexes are compiled once.
  */
+import { plainSpaced } from "./plain-text.js";
 import type { Availability } from "./product.js";
 
 export { isCurrencyCode } from "./currencies.js";
+export { isPlainText } from "./plain-text.js";
 
 // ---------------------------------------------------------------------------------------------
 // Text
@@ -14,37 +16,6 @@ export { isCurrencyCode } from "./currencies.js";
 /** Whitespace other than a single ASCII space, or two spaces in a row. */
 const NEEDS_COLLAPSE = /[\t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}/;
 const WHITESPACE_RUN = /[\s\u0085]+/g;
-
-/**
- * Any character outside printable ASCII and printable Latin-1 (U+00A1-U+00FF). A text without one
- * and without two spaces in a row has none of the whitespace NEEDS_COLLAPSE / NEEDS_TIDY look for
- * (all of it is below U+0020, U+0085, U+00A0 or above U+00FF): a negated two-range class scans
- * about twice as fast as those alternations, so it is tried first (equal results: property-tested
- * in test/normalize-fast.test.ts).
- */
-const OUTSIDE_PRINTABLE_LATIN1 = /[^ -~\u00a1-\u00ff]/;
-
-/** True when `t` surely needs no whitespace tidying (see OUTSIDE_PRINTABLE_LATIN1). */
-function plainSpaced(t: string): boolean {
-  return t.indexOf("  ") === -1 && !OUTSIDE_PRINTABLE_LATIN1.test(t);
-}
-
-/**
- * With two spaces in a row, what can make the text rules change a trimmed value or flag it: a
- * character outside printable ASCII and printable Latin-1, `&` (an entity) or `<` (HTML).
- */
-const NOT_PLAIN = /[^ -%'-;=-~\u00a1-\u00ff]/;
-
-/**
- * True when a trimmed text is left as it is by every text rule: decodeEntities, normalizeText,
- * normalizeMultiline, and it does not look like HTML. One regex scan instead of one per rule (the
- * validator calls this first for names, descriptions, categories, brands and MPNs; property-tested
- * in test/normalize-fast.test.ts).
- */
-export function isPlainText(t: string): boolean {
-  // A class alone scans faster than with a `| {2}` alternative (measured ~30%); indexOf is cheaper.
-  return t.indexOf("  ") === -1 && !NOT_PLAIN.test(t);
-}
 
 /** Trim and collapse every whitespace run (newlines, tabs, no-break spaces) to one space. */
 export function normalizeText(text: string): string {
