@@ -4,9 +4,11 @@
  * Every function here is on the validator's hot path, so each starts with a cheap test for the
  * common already-clean case and only then does the real work. Regexes are compiled once.
  */
+import { plainSpaced } from "./plain-text.js";
 import type { Availability } from "./product.js";
 
 export { isCurrencyCode } from "./currencies.js";
+export { isPlainText } from "./plain-text.js";
 
 // ---------------------------------------------------------------------------------------------
 // Text
@@ -18,6 +20,7 @@ const WHITESPACE_RUN = /[\s\u0085]+/g;
 /** Trim and collapse every whitespace run (newlines, tabs, no-break spaces) to one space. */
 export function normalizeText(text: string): string {
   const t = text.trim();
+  if (plainSpaced(t)) return t;
   return NEEDS_COLLAPSE.test(t) ? t.replace(WHITESPACE_RUN, " ").trim() : t;
 }
 
@@ -32,7 +35,7 @@ const MANY_NEWLINES = /\n{3,}/g;
  */
 export function normalizeMultiline(text: string): string {
   const t = text.trim();
-  if (!NEEDS_TIDY.test(t)) return t;
+  if (plainSpaced(t) || !NEEDS_TIDY.test(t)) return t;
   return t
     .replace(/\r\n?|[\u0085\u2028\u2029]/g, "\n")
     .replace(INLINE_SPACE_RUN, " ")

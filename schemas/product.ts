@@ -23,6 +23,19 @@ export type Availability = (typeof AVAILABILITY_VALUES)[number];
 export const HTTP_URL_PATTERN =
   /^[hH][tT][tT][pP][sS]?:\/\/(?:[^\s/?#@\\\x00-\x1f\x7f]+@)?(?:\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9\u00a1-\uffff_](?:[a-zA-Z0-9\u00a1-\uffff._-]*[a-zA-Z0-9\u00a1-\uffff])?)(?::\d{1,5})?(?:[/?#][^\s\x00-\x1f\x7f]*)?$/;
 
+/**
+ * The common shape of a product URL (`https://shop.example/p/1`: lower-case scheme and host, a path
+ * of printable ASCII) as a regex that matches only what HTTP_URL_PATTERN matches, without its
+ * optional user-info group (which backtracks over the whole host on every URL) and with one range
+ * for the path instead of `[^\s...]`: several times faster on such URLs.
+ */
+const COMMON_HTTP_URL = /^https?:\/\/[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\/[!-~]*$/;
+
+/** HTTP_URL_PATTERN.test(url), trying the common shape first (same result: property-tested). */
+export function isHttpUrl(url: string): boolean {
+  return COMMON_HTTP_URL.test(url) || HTTP_URL_PATTERN.test(url);
+}
+
 export const GTIN_PATTERN = /^(?:\d{8}|\d{12,14})$/;
 
 const httpUrl = z.string().max(LIMITS.url).regex(HTTP_URL_PATTERN);

@@ -15,6 +15,7 @@ import {
   type GtinCode,
   decodeEntities,
   HTML_TAG_TEST,
+  isPlainText,
   looksLikeHtml,
   normalizeAvailability,
   normalizeCurrency,
@@ -24,7 +25,7 @@ import {
   parsePrice,
   stripHtml,
 } from "./normalize.js";
-import { HTTP_URL_PATTERN, type Product, type ProductField } from "./product.js";
+import { isHttpUrl, type Product, type ProductField } from "./product.js";
 import { LIMITS, RULES, type RuleCode } from "./rules.js";
 
 /** Raw values from mapping: text, numbers, or nothing. */
@@ -202,7 +203,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
 
     // name
     let name = rawText(c.name);
-    if (name !== undefined) name = normalizeText(decodeEntities(name)) || undefined;
+    if (name !== undefined && !isPlainText(name)) name = normalizeText(decodeEntities(name)) || undefined;
     if (name === undefined) issues.push(missing("name", c.name));
     else {
       if (name.length > LIMITS.name) {
@@ -222,7 +223,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
         const message = `url has ${url.length} characters; the limit is ${LIMITS.url}`;
         issues.push(issue("URL_TOO_LONG", "url", message, url));
       }
-      if (!HTTP_URL_PATTERN.test(url)) issues.push(issue("URL_INVALID", "url", urlProblem("url", url), url));
+      if (!isHttpUrl(url)) issues.push(issue("URL_INVALID", "url", urlProblem("url", url), url));
     }
     const image = rawText(c.image);
     if (image === undefined) issues.push(missing("image", c.image));
@@ -231,7 +232,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
         const message = `image has ${image.length} characters; the limit is ${LIMITS.url}`;
         issues.push(issue("URL_TOO_LONG", "image", message, image));
       }
-      if (!HTTP_URL_PATTERN.test(image)) {
+      if (!isHttpUrl(image)) {
         issues.push(issue("IMAGE_URL_INVALID", "image", urlProblem("image", image), image));
       }
     }
@@ -289,7 +290,9 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     let description = rawText(c.description);
     if (description !== undefined) {
       if (stripDescription) description = stripHtml(description);
-      else if (looksLikeHtml(description)) {
+      else if (isPlainText(description)) {
+        // Nothing to decode, tidy or keep as HTML: the text stays as it is.
+      } else if (looksLikeHtml(description)) {
         description = normalizeMultiline(description);
       } else description = normalizeMultiline(decodeEntities(description));
       if (description === "") description = undefined;
@@ -300,7 +303,9 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     }
 
     let category = rawText(c.category);
-    if (category !== undefined) category = normalizeText(decodeEntities(category)) || undefined;
+    if (category !== undefined && !isPlainText(category)) {
+      category = normalizeText(decodeEntities(category)) || undefined;
+    }
 
     if (price !== undefined && oldPrice !== undefined && oldPrice < price) {
       const message = `old_price ${oldPrice} is lower than price ${price}; old_price should be the regular (higher) price`;
@@ -308,7 +313,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     }
 
     let brand = rawText(c.brand);
-    if (brand !== undefined) brand = normalizeText(decodeEntities(brand)) || undefined;
+    if (brand !== undefined && !isPlainText(brand)) brand = normalizeText(decodeEntities(brand)) || undefined;
 
     // gtin: separators removed, digits kept as given.
     let gtin = rawText(c.gtin);
@@ -322,7 +327,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     }
 
     let mpn = rawText(c.mpn);
-    if (mpn !== undefined) mpn = normalizeText(mpn);
+    if (mpn !== undefined && !isPlainText(mpn)) mpn = normalizeText(mpn);
 
     // availability: unknown values are kept as given (trimmed) and warned about.
     let availability = rawText(c.availability);
