@@ -90,6 +90,26 @@ describe("rate controller: pacing", () => {
     expect(r.controller.stats().pausedMs).toBeGreaterThanOrEqual(5000);
   });
 
+  it("reads a reset given as a Unix time, and the IETF RateLimit-* names", () => {
+    const now = Date.UTC(2026, 11, 2, 4, 0, 0);
+    const epoch = rateHeaders(
+      (n) => ({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 7) })[n],
+      now,
+    );
+    expect(epoch).toMatchObject({ remaining: 0, resetMs: 7000 });
+    // A Unix time already past is no wait at all, never a negative or huge one.
+    expect(rateHeaders((n) => ({ "x-ratelimit-reset": String(now / 1000 - 5) })[n], now)?.resetMs).toBe(0);
+    const ietf = rateHeaders(
+      (n) => ({ "ratelimit-limit": "50", "ratelimit-remaining": "0", "ratelimit-reset": "1" })[n],
+      now,
+    );
+    expect(ietf).toEqual({ limit: 50, remaining: 0, resetMs: 1000, retryAfterMs: undefined });
+    // The X- form wins where both are sent.
+    const both = rateHeaders((n) => ({ "x-ratelimit-limit": "20", "ratelimit-limit": "50" })[n], now);
+    expect(both?.limit).toBe(20);
+    expect(rateHeaders(() => undefined, now)).toBeUndefined();
+  });
+
   it("X-RateLimit-Remaining: 0 waits for the reset before the next request", async () => {
     const clock = new FakeClock();
     const c = new RateController("api.test", { clock });

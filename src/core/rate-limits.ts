@@ -95,24 +95,35 @@ export class RateLimits {
   }
 }
 
-/** Read Partnerize-style X-RateLimit-* headers (seconds) into `RateHeaders` (ms). */
-export function rateHeaders(get: (name: string) => string | undefined): RateHeaders | undefined {
+/** A reset above this many seconds is a Unix time (GitHub style), not a number of seconds. */
+const EPOCH_SECONDS = 1_000_000_000;
+
+/**
+ * Read rate-limit headers (seconds) into `RateHeaders` (ms): Partnerize-style `X-RateLimit-*`, or
+ * the IETF draft's `RateLimit-Limit` / `-Remaining` / `-Reset` when those are absent. A reset
+ * given as a Unix time (as GitHub and others send it) is turned into the seconds left from `now`.
+ */
+export function rateHeaders(
+  get: (name: string) => string | undefined,
+  now: number = Date.now(),
+): RateHeaders | undefined {
   const num = (name: string): number | undefined => {
-    const v = get(name);
+    const v = get(`x-${name}`) ?? get(name);
     if (v === undefined || v.trim() === "") return undefined;
     const n = Number(v);
     return Number.isFinite(n) && n >= 0 ? n : undefined;
   };
-  const limit = num("x-ratelimit-limit");
-  const remaining = num("x-ratelimit-remaining");
-  const reset = num("x-ratelimit-reset");
-  const retry = num("x-ratelimit-retry-after");
+  const limit = num("ratelimit-limit");
+  const remaining = num("ratelimit-remaining");
+  let reset = num("ratelimit-reset");
+  if (reset !== undefined && reset > EPOCH_SECONDS) reset = Math.max(0, reset - now / 1000);
+  const retry = num("ratelimit-retry-after");
   if (limit === undefined && remaining === undefined && reset === undefined && retry === undefined)
     return undefined;
   return {
     limit,
     remaining,
-    resetMs: reset === undefined ? undefined : reset * 1000,
+    resetMs: reset === undefined ? undefined : Math.round(reset * 1000),
     retryAfterMs: retry === undefined ? undefined : retry * 1000,
   };
 }

@@ -23,7 +23,8 @@
  *   follow once it passes, at the new rate.
  *   Only a pause the server asked for sets how long probing above the limit waits (rate-learn.ts):
  *   our own backoff is not the price of a refused probe.
- * - `X-RateLimit-Remaining: 0` pauses until `X-RateLimit-Retry-After` / `X-RateLimit-Reset`; an
+ * - `X-RateLimit-Remaining: 0` pauses until `X-RateLimit-Retry-After` / `X-RateLimit-Reset` (the
+ *   IETF draft's `RateLimit-*` names too; a reset given as a Unix time is read as one); an
  *   `X-RateLimit-Limit` with a reset of at most a second is taken as the limit per second.
  * - `maxRate` (`--rate`) caps the rate from the first request; `maxWaitMs` (`--max-wait`) bounds a
  *   stall: when the host answered nothing but rate limits for that long (or asks to wait longer),
