@@ -20,6 +20,29 @@ const INITIAL_CAPACITY = 1 << 12;
 /** Page references are 32-bit: 4096 pages of 1 MiB (4 GiB of SKU text; beyond, the plain Set). */
 const MAX_PAGES = 4096;
 
+/** A tag byte and a 4-byte page reference per slot, in one buffer: the tags, then the references. */
+const SLOT_BYTES = 5;
+/**
+ * The table's buffer is resizable, so a growth takes the memory in place (an ArrayBuffer that is
+ * replaced stays allocated until a full GC, which in a long run can be far away: the 10 MiB table
+ * left behind at 1.9M SKUs was still there at 2.5M). Reserving address space costs no memory; 2^26
+ * slots (60M SKUs) before a larger buffer is taken.
+ */
+const RESERVED_SLOTS = 1 << 26;
+
+type ResizableBuffer = ArrayBuffer & { resizable?: boolean; maxByteLength?: number; resize?(n: number): void };
+
+function tableBuffer(capacity: number): ArrayBuffer {
+  const bytes = capacity * SLOT_BYTES;
+  const Ctor = ArrayBuffer as unknown as new (n: number, o?: { maxByteLength: number }) => ArrayBuffer;
+  try {
+    return new Ctor(bytes, { maxByteLength: Math.max(bytes, RESERVED_SLOTS * SLOT_BYTES) });
+  } catch {
+    // No address space to reserve (or no resizable buffers): a plain buffer, replaced at growth.
+    return new ArrayBuffer(bytes);
+  }
+}
+
 /**
  * The hash of `s` when it fits the byte form (shorter than 255 characters, none above U+00FF),
  * else -1: one pass over the characters for both questions.
@@ -56,10 +79,13 @@ function tagOf(h: number): number {
 
 export class CompactStringSet {
   private pages: Uint8Array[] = [];
+  /** Bytes used in each page but the last (whose count is pageUsed). */
+  private pageEnds: number[] = [];
   private page: Uint8Array = new Uint8Array(0);
   private pageUsed = PAGE_SIZE;
-  private tags = new Uint8Array(INITIAL_CAPACITY);
-  private slots = new Uint32Array(INITIAL_CAPACITY);
+  private table = tableBuffer(INITIAL_CAPACITY);
+  private tags = new Uint8Array(this.table, 0, INITIAL_CAPACITY);
+  private slots = new Uint32Array(this.table, INITIAL_CAPACITY, INITIAL_CAPACITY);
   private mask = INITIAL_CAPACITY - 1;
   private stored = 0;
   private readonly other = new Set<string>();
@@ -126,6 +152,7 @@ export class CompactStringSet {
   private store(s: string): number {
     const need = s.length + 1;
     if (this.pageUsed + need > PAGE_SIZE) {
+      if (this.pages.length > 0) this.pageEnds.push(this.pageUsed);
       this.page = new Uint8Array(PAGE_SIZE);
       this.pages.push(this.page);
       this.pageUsed = 0;
@@ -138,23 +165,33 @@ export class CompactStringSet {
     return (this.pages.length - 1) * PAGE_SIZE + at;
   }
 
+  /**
+   * Double the table in place and put every stored string back, read from the pages in the order
+   * they were added: the old table is not needed, so it is never kept beside the new one.
+   */
   private grow(): void {
-    const oldTags = this.tags;
-    const oldSlots = this.slots;
     const capacity = (this.mask + 1) * 2;
-    const tags = new Uint8Array(capacity);
-    const slots = new Uint32Array(capacity);
+    const bytes = capacity * SLOT_BYTES;
+    const table = this.table as ResizableBuffer;
+    if (table.resizable === true && bytes <= (table.maxByteLength as number)) table.resize!(bytes);
+    else this.table = tableBuffer(capacity);
+    const tags = new Uint8Array(this.table, 0, capacity);
+    tags.fill(0);
+    const slots = new Uint32Array(this.table, capacity, capacity);
     const mask = capacity - 1;
-    for (let j = 0; j < oldTags.length; j++) {
-      if (oldTags[j] === 0) continue;
-      const ref = oldSlots[j] as number;
-      const page = this.pages[ref >>> PAGE_BITS] as Uint8Array;
-      const at = ref & PAGE_MASK;
-      const h = hashBytes(page, at + 1, page[at] as number);
-      let i = h & mask;
-      for (let step = 1; tags[i] !== 0; step++) i = (i + step) & mask;
-      tags[i] = oldTags[j] as number;
-      slots[i] = ref;
+    const pages = this.pages;
+    for (let p = 0; p < pages.length; p++) {
+      const page = pages[p] as Uint8Array;
+      const end = p < this.pageEnds.length ? (this.pageEnds[p] as number) : this.pageUsed;
+      for (let at = 0; at < end; ) {
+        const len = page[at] as number;
+        const h = hashBytes(page, at + 1, len);
+        let i = h & mask;
+        for (let step = 1; tags[i] !== 0; step++) i = (i + step) & mask;
+        tags[i] = tagOf(h);
+        slots[i] = p * PAGE_SIZE + at;
+        at += len + 1;
+      }
     }
     this.tags = tags;
     this.slots = slots;
