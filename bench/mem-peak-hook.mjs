@@ -3,6 +3,7 @@
 // V8's heap spaces), the process's maxRSS and its CPU seconds. Main thread only: a reader thread's
 // heap shows up in RSS but not in the heap spaces.
 import { writeFileSync } from "node:fs";
+import { setInterval } from "node:timers";
 import * as v8 from "node:v8";
 
 const out = process.env.BENCH_MEM_FILE;
@@ -14,7 +15,15 @@ if (out) {
     if (m.rss <= peak.rss) return;
     const spaces = {};
     for (const s of v8.getHeapSpaceStatistics()) spaces[s.space_name] = mb(s.space_size);
-    peak = { rss: m.rss, at: process.uptime(), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), spaces };
+    peak = {
+      rss: m.rss,
+      at: process.uptime(),
+      heapTotal: mb(m.heapTotal),
+      heapUsed: mb(m.heapUsed),
+      external: mb(m.external),
+      arrayBuffers: mb(m.arrayBuffers),
+      spaces,
+    };
   };
   const timer = setInterval(sample, 25);
   timer.unref();
