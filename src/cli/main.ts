@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /** The only module that touches the real process. */
+import { boundOldGeneration, heapGrowingOption } from "./old-generation.js";
 import { run } from "./run.js";
 import { capYoungGeneration, youngGenerationOption } from "./young-generation.js";
 
-// Flat memory: keep V8's young generation small (see young-generation.ts).
+// Flat memory: keep V8's young generation small (see young-generation.ts), and the garbage the old
+// generation holds between full GCs bounded (see old-generation.ts).
 capYoungGeneration(youngGenerationOption(process.env));
+boundOldGeneration(heapGrowingOption(process.env));
 
 // First Ctrl-C (or SIGTERM): abort the run cleanly (outputs are aborted, no half-written file is
 // left looking complete). A second one ends the process at once.
