@@ -14,30 +14,13 @@
  */
 /* global structuredClone */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { clearInterval, setInterval } from "node:timers";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { threadCpu } from "./proc-threads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, "..", "dist", "src", "formats");
-
-/** CPU seconds (user + system) of each thread of this process that is alive now, by thread id. */
-function threadCpu(into) {
-  let tasks = [];
-  try {
-    tasks = readdirSync("/proc/self/task");
-  } catch {
-    return;
-  }
-  for (const tid of tasks) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      into.set(tid, (Number(f[11]) + Number(f[12])) / 100);
-    } catch {}
-  }
-}
 
 async function child(file, stage) {
   const threads = new Map();

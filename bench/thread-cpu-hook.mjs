@@ -2,28 +2,15 @@
 // of every thread of the process from /proc/self/task (Linux) and writes, at exit, the main
 // thread's, the busiest other thread's (the reader thread), the rest's, the whole process's
 // (process.cpuUsage) and the peak RSS to BENCH_THREAD_FILE.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { setInterval } from "node:timers";
 import { isMainThread } from "node:worker_threads";
+import { threadCpu } from "./proc-threads.mjs";
 
 const out = process.env.BENCH_THREAD_FILE;
 if (out && isMainThread) {
   const seen = new Map();
-  const sample = () => {
-    let tasks = [];
-    try {
-      tasks = readdirSync("/proc/self/task");
-    } catch {
-      return;
-    }
-    for (const tid of tasks) {
-      try {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        seen.set(tid, (Number(f[11]) + Number(f[12])) / 100);
-      } catch {}
-    }
-  };
+  const sample = () => threadCpu(seen);
   setInterval(sample, 100).unref();
   process.on("exit", () => {
     sample();
