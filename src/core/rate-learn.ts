@@ -27,6 +27,7 @@
  *   the time).
  */
 import type { Send, SendLog } from "./rate-log.js";
+import { WindowPhase } from "./rate-phase.js";
 
 /** Fraction of a learned limit the controller paces to. */
 export const RATE_MARGIN = 0.975;
@@ -40,6 +41,15 @@ const INCREASE_PER_S = 0.005;
 /** An unexplained refusal at the held rate: the rate keeps this much more room, down to FLOOR. */
 const JITTER_CUT = 0.98;
 const FLOOR = 0.9;
+/** Climbing from a fitted lower bound towards its upper bound: this share of the bound per second. */
+const CLIMB_PER_S = 0.1;
+/** A phase fit whose limits lie within this share of each other gives the limit. */
+const FIT_RESOLVED = 0.08;
+/** A range at least this wide (share of its top, and requests) is the phase lock. */
+const FIT_LOCKED = 0.15;
+const FIT_LOCKED_MIN = 5;
+/** The fit is used when the rate refused was at least this much above its limit. */
+const FIT_ABOVE = 1.08;
 
 interface Episode {
   send: Send;
@@ -58,6 +68,9 @@ export class LimitLearner {
   #holdMs = HOLD_MIN_MS;
   #lastRaiseAt: number | undefined;
   #episode: Episode | undefined;
+  readonly #phase = new WindowPhase();
+  /** While climbing from a fitted lower bound: the upper bound (src/core/rate-phase.ts). */
+  #ceiling: number | undefined;
 
   constructor(private readonly cap: number) {
     this.rate = cap;
@@ -70,10 +83,15 @@ export class LimitLearner {
     this.rate = Math.min(this.rate, this.cap, limit * RATE_MARGIN);
   }
 
-  /** An episode began with the refusal of `refused`; `lastSeq`: the last request granted. */
-  learn(refused: Send, lastSeq: number, log: SendLog): void {
+  /**
+   * An episode began with the refusal of `refused`; `lastSeq`: the last request granted; `asked`:
+   * the server asked for a pause (`Retry-After`), after which a fixed window's phase locks.
+   */
+  learn(refused: Send, lastSeq: number, log: SendLog, asked = false): void {
     const spread = log.rttSpread();
     const span = WINDOW_MS + spread;
+    this.#phase.add(log.trace(refused, 2 * WINDOW_MS, spread));
+    this.#ceiling = undefined;
     // At least the limit (for a per-second server): what counted in the refusing window at most.
     const counted = log.countedBefore(refused, span) + log.passedAfter(refused, span);
     if (counted === 0) {
@@ -99,6 +117,7 @@ export class LimitLearner {
       this.#set(upper, HOLD_MIN_MS);
       return;
     }
+    if (asked && this.#fitted(prev)) return;
     if (last < prev * RATE_MARGIN - 1) {
       // The server accepted clearly less in its last second than the held rate sends (a jitter
       // refusal at the held rate counts about that many): a first count over two windows, a
@@ -157,6 +176,31 @@ export class LimitLearner {
     }
   }
 
+  /**
+   * After pauses the server asked for, the episodes' fit to a fixed window (src/core/rate-phase.ts):
+   * one limit when they pin it down; while the phase is locked (a range), pace to its lower end and
+   * climb towards its upper end, so the next refusal comes at another rate and pins it down.
+   */
+  #fitted(prev: number): boolean {
+    const fit = this.#phase.fit();
+    // Only a rate clearly above the fitted limit can lock the phase; near it (a refusal that jitter
+    // explains) the count alone decides, as for any server.
+    if (!fit || this.rate < fit.best * FIT_ABOVE) return false;
+    if (fit.hi - fit.lo <= Math.max(2, fit.hi * FIT_RESOLVED)) {
+      const same = Math.abs(fit.best - prev) <= Math.max(1, prev * 0.03);
+      this.#set(fit.best, same ? Math.min(HOLD_MAX_MS, this.#holdMs * 2) : HOLD_MIN_MS);
+      // The fit counted the answers after the refused request by when they arrived: no corrections.
+      this.#episode = undefined;
+      return true;
+    }
+    // A narrow range is jitter about one phase (the count alone decides); a wide one is the lock.
+    if (fit.hi - fit.lo < Math.max(FIT_LOCKED_MIN, fit.hi * FIT_LOCKED) || fit.lo >= prev * RATE_MARGIN - 1)
+      return false;
+    this.#set(fit.lo, HOLD_MIN_MS);
+    this.#ceiling = Math.min(prev, fit.hi);
+    return true;
+  }
+
   #set(limit: number, holdMs: number): void {
     if (this.#episode) this.#episode.learned = true;
     this.limit = limit;
@@ -169,6 +213,14 @@ export class LimitLearner {
     if (this.limit === undefined || !Number.isFinite(this.rate)) return;
     const last = this.#lastRaiseAt;
     this.#lastRaiseAt = t;
+    const ceiling = this.#ceiling;
+    if (ceiling !== undefined && last !== undefined && queued) {
+      // Climbing within the fitted range is not probing above a known limit: no hold.
+      this.limit = Math.min(ceiling, this.limit + (CLIMB_PER_S * this.limit * (t - last)) / 1000);
+      this.rate = Math.min(this.cap, this.limit * RATE_MARGIN);
+      if (this.limit >= ceiling) this.#ceiling = undefined;
+      return;
+    }
     if (t < this.#holdUntil || last === undefined || !queued) return;
     // The step grows with the time since the hold ended (slow near the last limit, faster beyond).
     const step = INCREASE_PER_S * this.limit * Math.max(1, (t - this.#holdUntil) / 1000);

@@ -12,6 +12,7 @@
  * And the spread of round-trip times, which bounds how far the server's clock can see a request
  * away from when it was sent (a fixed-window server counts by arrival).
  */
+import type { EpisodeTrace } from "./rate-phase.js";
 import type { RateTicket } from "./rate-types.js";
 
 export const SEND_PENDING = 0;
@@ -25,12 +26,16 @@ export interface Send extends RateTicket {
   state: SendState;
   /** The slow-start round it was sent in. */
   round: number;
+  /** When its answer came (undefined while pending or when cancelled). */
+  answeredAt?: number;
 }
 
 /** How long sends are remembered (ms): a second for the count, a second more for slow answers. */
 const KEEP_MS = 3000;
 /** Round-trip times remembered for the spread. */
 const RTT_SAMPLES = 128;
+/** Sends granted in the same instant arrive in grant order: an earlier one counts before. */
+const TIE_MS = 0.001;
 
 export class SendLog {
   #items: Send[] = [];
@@ -52,6 +57,7 @@ export class SendLog {
   end(send: Send, state: SendState, at: number): void {
     send.state = state;
     if (state === SEND_CANCELLED) return;
+    send.answeredAt = at;
     const rtt = at - send.sentAt;
     if (this.#rtts.length < RTT_SAMPLES) this.#rtts.push(rtt);
     else this.#rtts[this.#rttAt++ % RTT_SAMPLES] = rtt;
@@ -92,6 +98,27 @@ export class SendLog {
       if (s.state === SEND_PASSED && s.sentAt <= send.sentAt + spread) n++;
     }
     return n;
+  }
+
+  /**
+   * The episode `refused` began, as arrival estimates (send time + half its round trip; half the
+   * refused request's for answers still pending) of the sends that may have counted in the `span`
+   * before it, and of those sent within `spread` after it that passed (src/core/rate-phase.ts).
+   */
+  trace(refused: Send, span: number, spread: number): EpisodeTrace {
+    const half = ((refused.answeredAt ?? refused.sentAt) - refused.sentAt) / 2;
+    const arrivals: number[] = [];
+    const items = this.#items;
+    for (let i = items.length - 1; i >= this.#head; i--) {
+      const s = items[i]!;
+      if (s.sentAt <= refused.sentAt - span) break;
+      if (s === refused || s.sentAt > refused.sentAt + spread) continue;
+      if (s.state === SEND_PASSED || (s.state === SEND_PENDING && s.seq < refused.seq))
+        arrivals.push(s.sentAt + (s.answeredAt === undefined ? half : (s.answeredAt - s.sentAt) / 2));
+    }
+    arrivals.sort((a, b) => a - b);
+    // Sent in the same instant before it (a slow-start round): those reached the server first.
+    return { at: refused.sentAt + half + TIE_MS, arrivals };
   }
 
   /** Earliest time a send keeps at most `cap` counted sends in any `span` ms (−∞: now). */

@@ -191,7 +191,7 @@ export class RateController {
       this.#episodeSeq = this.#requests;
       if (ticket.probe) this.#probeFailures++;
       else {
-        this.#learner.learn(send, this.#requests, this.#log);
+        this.#learner.learn(send, this.#requests, this.#log, retryAfter !== undefined);
         if (Number.isFinite(this.#learner.rate)) this.#start.over();
       }
       const pause =
