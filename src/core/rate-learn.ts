@@ -16,6 +16,13 @@
  *   spanned two of the server's windows, a limit lowered or shared with other clients); a refusal
  *   while probing above the limit sets it to the lower of the wide count and the rate refused.
  *   The pacing rate is 97.5% of the limit.
+ * - After pauses the server asked for (`Retry-After`), a later episode at a rate clearly above what
+ *   it finds is first fitted to a fixed window of unknown phase over the last episodes
+ *   (src/core/rate-phase.ts): a narrow range of fitting limits gives the limit (its lowest
+ *   reading); a wide one (the phase lock: episodes at one steady rate) paces to its lower end and
+ *   climbs 10% a second towards its upper end, so the next refusal comes at another rate and the
+ *   fit pins the limit. Virtual time, limit 100, concurrency 8, HTTP 429: 13 episodes → 3 in the
+ *   worst start phase (README "Rate limits").
  * - A refusal at the held rate though a limit's worth passed in the last second (jitter beyond
  *   the measured spread) keeps the limit and takes 2% off the rate (down to 90% of the limit).
  * - After a hold the rate rises while requests queue behind it, by 0.5% of the limit per second

@@ -29,8 +29,8 @@ export interface EpisodeTrace {
 
 export interface PhaseFit {
   /**
-   * The limit under the phases that fit best: the episodes' mean count (at most one above their
-   * lowest) where they disagree least, the lowest of those phases'.
+   * The limit under the phases that fit best: the lowest episode's count, under the phase (of those
+   * where the episodes disagree least) that gives the lowest.
    */
   best: number;
   /** The lowest and highest limit under the phases that fit about as well as the best. */
@@ -86,17 +86,14 @@ export class WindowPhase {
     if (traces.length < 2) return undefined;
     const spreads: number[] = [];
     const counts: number[] = [];
-    const means: number[] = [];
     let bestSpread = Infinity;
     for (let phase = 0; phase < WINDOW; phase += STEP_MS) {
       let min = Infinity;
       let max = -Infinity;
-      let sum = 0;
       let before = 0;
       for (const { at, arrivals } of traces) {
         const start = phase + WINDOW * Math.floor((at - phase) / WINDOW);
         const n = countIn(arrivals, start, at);
-        sum += n;
         if (n < min) min = n;
         if (n > max) max = n;
         // The part of the window before, as far as the episode's span reaches back.
@@ -106,15 +103,13 @@ export class WindowPhase {
       if (min === 0 || max - min > tolerance(max) || before > max + tolerance(max)) continue;
       spreads.push(max - min);
       counts.push(min);
-      // Arrival times are estimates (half the round trip): the episodes' mean is the better count.
-      means.push(Math.min(min + 1, Math.floor(sum / traces.length)));
       if (max - min < bestSpread) bestSpread = max - min;
     }
     if (counts.length === 0) return undefined;
     // Sends are discrete: a run of neighbouring phases fits equally well, the true one inside it.
     // The lowest of them: a count too high costs another refusal, a whole second with Retry-After.
     let best = Infinity;
-    for (let i = 0; i < means.length; i++) if (spreads[i] === bestSpread && means[i]! < best) best = means[i]!;
+    for (let i = 0; i < counts.length; i++) if (spreads[i] === bestSpread && counts[i]! < best) best = counts[i]!;
     // The range: every phase that fits about as well as the best one.
     let lo = Infinity;
     let hi = -Infinity;
