@@ -13,8 +13,10 @@
  *       whether the store equals a fault-free run's (every valid product stored exactly as sent)
  *   node bench/network.mjs --virtual [--limit 100] [--latency 40] [--products 3000] [--style code|http]
  *                                    [--jitter MS] [--phases 0,250,500,750,900] [--pages-alone]
+ *                                    [--server fixed|sliding|bucket]
  *       the controller alone on virtual time against a fixed-window server (no machine noise), each
- *       concurrency over several window phases; --pages-alone: page 1 alone first (paging)
+ *       concurrency over several window phases; --pages-alone: page 1 alone first (paging);
+ *       --server: a sliding one-second log or a token bucket instead of fixed windows
  *   node bench/network.mjs --paging [--limit 20] [--pages 200]
  *       publisher pull paging: pages/s ÷ limit by concurrency
  */
@@ -440,6 +442,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       jitter: Number(opt("jitter", 0)),
       phases: list("phases", "0,250,500,750,900"),
       paging: args.includes("--pages-alone"),
+      server: opt("server", "fixed"),
     });
     for (const row of result.virtual) delete row.runs;
   }

@@ -3,7 +3,9 @@
  * figure is a deterministic function of the algorithm and the scenario.
  *
  * A fixed-window server (`limit` per calendar second, its windows starting `phase` ms into the
- * run, so a run can begin anywhere in a window), `latency` ms per request (half on the way there,
+ * run, so a run can begin anywhere in a window; `server: "sliding"`: at most `limit` accepted in
+ * any 1000 ms; `"bucket"`: a token bucket of `limit` refilled at `limit` a second, full at the
+ * start, `phase` then only shifts the jitter seed's timing), `latency` ms per request (half on the way there,
  * half back, each ± `jitter` ms from a seeded generator; the server counts a request when it
  * arrives), `count` requests through `concurrency` workers via `withRetry` + one controller.
  * Rate-limit answers are code 1002 (`style: "code"`, no Retry-After) or HTTP 429 with
@@ -75,6 +77,7 @@ export async function virtualRun(
     phase = 0,
     seed = 1,
     paging = false,
+    server = "fixed",
     trace,
   },
 ) {
@@ -88,6 +91,32 @@ export async function virtualRun(
   const half = () => Math.max(0, latency / 2 + (jitter > 0 ? (random() * 2 - 1) * jitter : 0));
   let window = -Infinity;
   let used = 0;
+  // sliding: at most `limit` accepted in any 1000 ms (a log of acceptances); bucket: a token bucket
+  // of `limit` tokens refilled at `limit` per second, started full.
+  const accepted = [];
+  let tokens = limit;
+  let filledAt = 0;
+  const admit = (t) => {
+    if (server === "sliding") {
+      while (accepted.length > 0 && accepted[0] <= t - 1000) accepted.shift();
+      if (accepted.length >= limit) return false;
+      accepted.push(t);
+      return true;
+    }
+    if (server === "bucket") {
+      tokens = Math.min(limit, tokens + ((t - filledAt) * limit) / 1000);
+      filledAt = t;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    }
+    const w = Math.floor((t + phase) / 1000);
+    if (w !== window) {
+      window = w;
+      used = 0;
+    }
+    return ++used <= limit;
+  };
   let limited = 0;
   let passed = 0;
   let firstSent;
@@ -98,12 +127,7 @@ export async function virtualRun(
       async () => {
         firstSent ??= clock.now();
         await clock.sleep(half());
-        const w = Math.floor((clock.now() + phase) / 1000);
-        if (w !== window) {
-          window = w;
-          used = 0;
-        }
-        const ok = ++used <= limit;
+        const ok = admit(clock.now() + (server === "fixed" ? 0 : phase));
         await clock.sleep(half());
         lastAnswer = clock.now();
         if (!ok) {
@@ -168,6 +192,7 @@ export async function virtualSweep({
   jitter = 0,
   phases = [0, 250, 500, 750, 900],
   paging = false,
+  server = "fixed",
   concurrencies,
 } = {}) {
   const mods = {
@@ -192,6 +217,7 @@ export async function virtualSweep({
           phase,
           seed: i + 1,
           paging,
+          server,
         }),
       );
     }
@@ -207,7 +233,7 @@ export async function virtualSweep({
     rows.push(row);
     const pct = (x) => `${(x * 100).toFixed(1)}%`;
     log(
-      `virtual ${paging ? "paging" : "push"} ${style} limit ${limit}/s latency ${latency}±${jitter} ms ${count} requests ` +
+      `virtual ${paging ? "paging" : "push"} ${style}${server === "fixed" ? "" : ` ${server}`} limit ${limit}/s latency ${latency}±${jitter} ms ${count} requests ` +
         `c=${String(concurrency).padStart(2)}: achieved/limit min ${row.minRatio.toFixed(3)} mean ${row.meanRatio.toFixed(3)}, ` +
         `refused max ${pct(row.maxShare)} mean ${pct(row.meanShare)} ` +
         `[${runs.map((r) => `${r.ratio.toFixed(3)}/${r.limited}`).join(" ")}]\n`,
