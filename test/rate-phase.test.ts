@@ -4,7 +4,7 @@
  * different rates pin the limit down; episodes at one steady rate only bound it (the phase lock).
  */
 import { describe, expect, it } from "vitest";
-import { WindowPhase } from "../src/core/rate-phase.js";
+import { FIT_MAX_SPREAD_MS, WindowPhase } from "../src/core/rate-phase.js";
 import { FakeClock } from "./helpers/clock.js";
 import { fixedWindow, simulate, tokenBucket, watchedController } from "./helpers/rate-sim.js";
 
@@ -13,7 +13,7 @@ import { fixedWindow, simulate, tokenBucket, watchedController } from "./helpers
  * a steady stream at `rate` per second from `from`: the arrivals that counted before the first
  * refusal, and when it came.
  */
-function episode(limit: number, phase: number, rate: number, from: number) {
+function episode(limit: number, phase: number, rate: number, from: number, spread = 0) {
   const arrivals: number[] = [];
   let window = Math.floor((from - phase) / 1000);
   let used = 0;
@@ -24,7 +24,7 @@ function episode(limit: number, phase: number, rate: number, from: number) {
       window = w;
       used = 0;
     }
-    if (++used > limit) return { at: t, arrivals };
+    if (++used > limit) return { at: t, arrivals, spread };
     arrivals.push(t);
   }
 }
@@ -79,6 +79,16 @@ describe("WindowPhase.fit", () => {
     // Wide: the count alone (about what 187/s sends in a second) would have been believed.
     expect(f.hi - f.lo).toBeGreaterThan(30);
     expect(f.phases).toBeGreaterThan(10);
+  });
+
+  it("leaves out episodes taken while round trips spread widely (rough arrival estimates)", () => {
+    const fit = new WindowPhase();
+    const first = episode(100, 300, 180, 50, FIT_MAX_SPREAD_MS + 1);
+    fit.add(first);
+    fit.add(episode(100, 300, 140, first.at + 1040));
+    expect(fit.fit()).toBeUndefined();
+    fit.add(episode(100, 300, 120, first.at + 4040));
+    expect(fit.fit()!.best).toBeLessThanOrEqual(100);
   });
 
   it("keeps the last four episodes", () => {

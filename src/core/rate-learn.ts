@@ -98,6 +98,7 @@ export class LimitLearner {
     const spread = log.rttSpread();
     const span = WINDOW_MS + spread;
     this.#phase.add(log.trace(refused, 2 * WINDOW_MS, spread));
+    const climbing = this.#ceiling !== undefined;
     this.#ceiling = undefined;
     // At least the limit (for a per-second server): what counted in the refusing window at most.
     const counted = log.countedBefore(refused, span) + log.passedAfter(refused, span);
@@ -124,7 +125,14 @@ export class LimitLearner {
       this.#set(upper, HOLD_MIN_MS);
       return;
     }
-    if (asked && this.#fitted(prev)) return;
+    if (asked && this.#fitted(prev, climbing)) return;
+    if (climbing) {
+      // Refused while climbing through a fitted range and the fit is still not sure: the second
+      // before went out at a steady, slowly rising rate and passed, so what it sent is the limit,
+      // give or take the last step.
+      this.#set(Math.min(prev, last), HOLD_MIN_MS);
+      return;
+    }
     if (last < prev * RATE_MARGIN - 1) {
       // The server accepted clearly less in its last second than the held rate sends (a jitter
       // refusal at the held rate counts about that many): a first count over two windows, a
@@ -188,7 +196,7 @@ export class LimitLearner {
    * one limit when they pin it down; while the phase is locked (a range), pace to its lower end and
    * climb towards its upper end, so the next refusal comes at another rate and pins it down.
    */
-  #fitted(prev: number): boolean {
+  #fitted(prev: number, climbing: boolean): boolean {
     const fit = this.#phase.fit();
     // Only a rate clearly above the fitted limit can lock the phase; near it (a refusal that jitter
     // explains) the count alone decides, as for any server.
@@ -201,7 +209,11 @@ export class LimitLearner {
       return true;
     }
     // A narrow range is jitter about one phase (the count alone decides); a wide one is the lock.
-    if (fit.hi - fit.lo < Math.max(FIT_LOCKED_MIN, fit.hi * FIT_LOCKED) || fit.lo >= prev * RATE_MARGIN - 1)
+    if (
+      climbing ||
+      fit.hi - fit.lo < Math.max(FIT_LOCKED_MIN, fit.hi * FIT_LOCKED) ||
+      fit.lo >= prev * RATE_MARGIN - 1
+    )
       return false;
     this.#set(fit.lo, HOLD_MIN_MS);
     this.#ceiling = Math.min(prev, fit.hi);

@@ -118,7 +118,7 @@ export class SendLog {
     }
     arrivals.sort((a, b) => a - b);
     // Sent in the same instant before it (a slow-start round): those reached the server first.
-    return { at: refused.sentAt + half + TIE_MS, arrivals };
+    return { at: refused.sentAt + half + TIE_MS, arrivals, spread };
   }
 
   /** Earliest time a send keeps at most `cap` counted sends in any `span` ms (−∞: now). */
