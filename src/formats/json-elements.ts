@@ -272,13 +272,12 @@ export class JsonElements {
       });
       return;
     }
+    // An element cut by a chunk boundary is offered to the sink as its own text (the others were
+    // offered where they lay, and left).
+    const spans = cur.parts.length > 0;
     const text = cur.tokenText(s, end);
     cur.parts = [];
-    if (
-      this.sink !== undefined &&
-      this.kind === K_CONTAINER &&
-      this.sink.element(text, 0, index, offset, true) !== -1
-    ) {
+    if (spans && this.sink !== undefined && this.sink.element(text, 0, index, offset, true) !== -1) {
       this.stats.records++;
       return;
     }
