@@ -15,7 +15,15 @@ import { readJson } from "../src/formats/json.js";
 import { JsonFlatSink, readJsonPacked } from "../src/formats/json-packed.js";
 import { transferList, unpackBatch } from "../src/formats/pack.js";
 import type { ReaderStats } from "../src/formats/reader.js";
-import { catalogObject, objectText } from "./helpers/flat-json.js";
+import {
+  braces,
+  caps,
+  catalogObject,
+  countFastPath,
+  cutsOf,
+  expectSameBatches,
+  objectText,
+} from "./helpers/flat-json.js";
 import { pieces } from "./helpers/text.js";
 
 const SOURCE = "feed.json";
@@ -56,16 +64,8 @@ async function packed(text: string, cuts: number[], max: number, jsonPath: strin
 async function expectSame(text: string, cuts: number[], max = 1 << 20, jsonPath = ""): Promise<Outcome> {
   const want = await inProcess(text, cuts, max, jsonPath);
   const got = await packed(text, cuts, max, jsonPath);
-  // node:assert's strict deep equality: prototypes, -0, NaN, own keys ("__proto__" too).
-  assert.deepStrictEqual(got, want, text);
-  for (let i = 0; i < want.batches.length; i++) {
-    for (let j = 0; j < want.batches[i]!.length; j++) {
-      const a = want.batches[i]![j]!.fields;
-      const b = got.batches[i]![j]!.fields;
-      expect(Object.keys(b)).toEqual(Object.keys(a));
-      for (const k of Object.keys(a)) expect(typeof b[k]).toBe(typeof a[k]);
-    }
-  }
+  expectSameBatches(got, want, text);
+
   return got;
 }
 
@@ -126,39 +126,14 @@ const document = fc
     return { text, jsonPath };
   });
 
-/** The offsets of every '{' in `text`. */
-const braces = (text: string): number[] => [...text.matchAll(/\{/g)].map((m) => m.index);
-
-const withCuts = document.chain((doc) =>
-  fc.tuple(
-    fc.constant(doc),
-    fc.oneof(
-      fc.constant([] as number[]),
-      fc.array(fc.integer({ min: 0, max: Math.max(doc.text.length, 1) }), { maxLength: 8 }),
-      fc
-        .integer({ min: 1, max: 7 })
-        .map((n) => Array.from({ length: Math.ceil(doc.text.length / n) }, (_, i) => i * n)),
-      // A chunk starting at every '{': what a reader knew of the chunk before must not carry over.
-      fc.constant(braces(doc.text)),
-    ),
-    fc.constantFrom(1 << 20, 1 << 20, 40, 8),
-  ),
-);
+const withCuts = document.chain((doc) => fc.tuple(fc.constant(doc), cutsOf(doc.text), caps));
 
 describe("JSON arrays scanned into packed batches (the reader thread)", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("gives the in-process reader's batches, records, problems, counters and errors for any document and chunking", async () => {
     // Count the elements the flat scanner takes itself: the property must exercise both paths.
-    const element = JsonFlatSink.prototype.element;
-    let taken = 0;
-    let left = 0;
-    vi.spyOn(JsonFlatSink.prototype, "element").mockImplementation(function (this: JsonFlatSink, ...args) {
-      const end = element.apply(this, args);
-      if (end >= 0) taken++;
-      else left++;
-      return end;
-    });
+    const counts = countFastPath(JsonFlatSink.prototype, "element", (end) => (end as number) >= 0);
     let errors = 0;
     await fc.assert(
       fc.asyncProperty(withCuts, async ([{ text, jsonPath }, cuts, max]) => {
@@ -167,8 +142,8 @@ describe("JSON arrays scanned into packed batches (the reader thread)", () => {
       }),
       { numRuns: 1500 },
     );
-    expect(taken).toBeGreaterThan(left / 4);
-    expect(left).toBeGreaterThan(taken / 20);
+    expect(counts.taken).toBeGreaterThan(counts.left / 4);
+    expect(counts.left).toBeGreaterThan(counts.taken / 20);
     expect(errors).toBeGreaterThan(100);
     expect(errors).toBeLessThan(1400);
   });

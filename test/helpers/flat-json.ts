@@ -4,7 +4,10 @@
  * grammar, literals, nested values, stray whitespace. Shared by the NDJSON and JSON array tests of
  * the reader thread's packed readers (test/ndjson-scan.test.ts, test/json-packed.test.ts).
  */
+import * as assert from "node:assert/strict";
 import fc from "fast-check";
+import { expect, vi } from "vitest";
+import type { RecordBatch } from "../../src/core/record.js";
 
 export const space = fc.oneof(
   { weight: 20, arbitrary: fc.constantFrom("", "", "", " ", "  ") },
@@ -144,3 +147,64 @@ export const catalogObject = fc
       ? `{"title":${title},"sku":${sku},"price":${price}}`
       : `{"sku":${sku},"price":${price},"title":${title},"on":${on}}`,
   );
+
+/** The offsets of every '{' in `text`. */
+export const braces = (text: string): number[] => [...text.matchAll(/\{/g)].map((m) => m.index);
+
+/**
+ * Chunkings of `text` as cut points (for ./text.ts `pieces`): none, random, every n characters,
+ * and a chunk starting at every '{' (what a reader knew of the chunk before must not carry over).
+ */
+export const cutsOf = (text: string) =>
+  fc.oneof(
+    fc.constant([] as number[]),
+    fc.array(fc.integer({ min: 0, max: Math.max(text.length, 1) }), { maxLength: 8 }),
+    fc
+      .integer({ min: 1, max: 7 })
+      .map((n) => Array.from({ length: Math.ceil(text.length / n) }, (_, i) => i * n)),
+    fc.constant(braces(text)),
+  );
+
+/** Size caps to read with: the default, and small ones that make records too large. */
+export const caps = fc.constantFrom(1 << 20, 1 << 20, 40, 8);
+
+/**
+ * Count the calls of `proto[name]` (a scanner method, spied with vitest) whose result `took` says
+ * the fast path took the input: a property must exercise both paths.
+ */
+export function countFastPath<T extends object, K extends keyof T & string>(
+  proto: T,
+  name: K,
+  took: (result: unknown) => boolean,
+): { taken: number; left: number } {
+  const counts = { taken: 0, left: 0 };
+  const original = proto[name] as (...args: unknown[]) => unknown;
+  vi.spyOn(proto, name as never).mockImplementation(function (this: unknown, ...args: unknown[]) {
+    const result = original.apply(this, args);
+    if (took(result)) counts.taken++;
+    else counts.left++;
+    return result;
+  } as never);
+  return counts;
+}
+
+/**
+ * `got` and `want` (packed-and-unpacked and in-process outcomes with `batches`) are the same: node:assert's
+ * strict deep equality (prototypes, -0, NaN, own keys, "__proto__" too), and per record the same key order
+ * and value types.
+ */
+export function expectSameBatches<O extends { batches: RecordBatch[] }>(
+  got: O,
+  want: O,
+  message?: string,
+): void {
+  assert.deepStrictEqual(got, want, message);
+  for (let i = 0; i < want.batches.length; i++) {
+    for (let j = 0; j < want.batches[i]!.length; j++) {
+      const a = want.batches[i]![j]!.fields;
+      const b = got.batches[i]![j]!.fields;
+      expect(Object.keys(b)).toEqual(Object.keys(a));
+      for (const k of Object.keys(a)) expect(typeof b[k]).toBe(typeof a[k]);
+    }
+  }
+}
