@@ -4,10 +4,10 @@
  * Reading is half of a run's work (decompress, decode, tokenise or JSON.parse, build records) and
  * the rest (map, validate, write) does not depend on it, so on a machine with two cores the reader
  * can run beside the pipeline. The worker (./read-worker.ts) opens the feed as `openFeed` does and
- * posts packed batches (./pack.ts; NDJSON is scanned straight into them, ./ndjson-scan.ts); this
- * side unpacks them into the same RecordBatch stream, the same Feed fields and the same coded
- * errors as the in-process reader. It stays a few batches ahead (credit-based), so memory stays
- * flat.
+ * posts packed batches (./pack.ts; NDJSON and JSON arrays are scanned straight into them,
+ * ./ndjson-scan.ts, ./json-packed.ts); this side unpacks them into the same RecordBatch stream,
+ * the same Feed fields and the same coded errors as the in-process reader. It stays a few batches
+ * ahead (credit-based), so memory stays flat.
  *
  * Measured on 1M products (bench/, 2 cores; convert-1t vs convert): CSV 111.7k → 133.1k products/s,
  * NDJSON 98.9k → 121.2k products/s.
@@ -42,11 +42,19 @@ export const WORKER_MAX_BYTES = 768 * 1024 * 1024;
  * Formats that "auto" reads on the thread. For CSV/TSV and NDJSON, reading costs less than the
  * rest of the run, so the thread takes it off the critical path. Since the one-pass XML reader,
  * reading XML costs about what mapping, validating and writing it cost, so it gains too (1M Google
- * RSS products, convert: 16.6 s in-process, 13.3 s threaded). JSON arrays stay in-process: with the
- * run-parsing reader (./json-elements.ts), 1M products convert (bench/thread-cpu.mjs, 5 runs each,
- * load 2.7-4.9 on 2 cores) took 6.8-7.3 s CPU in-process (main thread 6.1-6.5 s, peak RSS
- * 133-140 MB) and 8.8-9.2 s threaded (main 4.7-4.9 s + reader 3.3-3.5 s, peak RSS 175-193 MB, over
- * the 150 MB budget); wall time was no better threaded (7.4-7.5 s vs 6.9-7.5 s at load 2.7-3.0).
+ * RSS products, convert: 16.6 s in-process, 13.3 s threaded).
+ *
+ * JSON arrays stay in-process. On the thread they are now scanned straight into packed batches
+ * (./json-packed.ts, like NDJSON), which took the 1M-product file (bench/thread-cpu.mjs
+ * --modes on, A = JSON.parse + packBatch on the thread, B = scanned, alternating, 3 runs each, load
+ * 2.5-7.6 on 2 cores, medians) from 7.65 to 6.4 s reader CPU and 156 to 135 MB peak RSS on convert,
+ * and from 7.27 to 5.55 s and 160 to 139 MB on validate: within the 150 MB budget now. But threaded
+ * runs still cost 25-40% more CPU in all than in-process ones (validate: 10.8-16.1 s against
+ * 9.2-11.8 s), and on this shared machine that was not made up by the shorter main thread
+ * (5.2-8.1 s against 8.4-10.9 s): 4 alternating validate pairs gave 56-127k products/s threaded
+ * (median 58.5k) against 61-108k in-process (median 77.5k); convert pairs were slower threaded in
+ * all three. NDJSON, measured in the same loop, was no faster threaded that day either (median
+ * 59k against 66.5k), so JSON is worth measuring again on a quiet machine.
  */
 const AUTO_FORMATS: ReadonlySet<string> = new Set(["csv", "ndjson", "xml"]);
 
