@@ -15,7 +15,9 @@
  * the errors are those of `readJson` (property-tested in test/json-packed.test.ts).
  *
  * Runs (one JSON.parse for many elements, ./json-elements.ts) are not used here: they build the
- * record objects that the flat scanner avoids.
+ * record objects that the flat scanner avoids. Measured on 1M products (bench/thread-cpu.mjs
+ * --modes on, against JSON.parse runs + packBatch on the thread, medians of 3): reader thread CPU
+ * 7.65 → 6.4 s (convert) and 7.27 → 5.55 s (validate), peak RSS 156 → 135 MB and 160 → 139 MB.
  */
 import type { SourceRecord } from "../core/record.js";
 import { CONTROL, FlatScanner } from "./flat-scan.js";
