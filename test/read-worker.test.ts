@@ -240,7 +240,7 @@ describe("reading on a worker thread", () => {
     }
   });
 
-  it('"auto" reads an XML feed on the thread and hands a JSON array back, with the same records', async () => {
+  it('"auto" reads XML and JSON array feeds on the thread, with the same records', async () => {
     const dir = mkdtempSync(join(tmpdir(), "fp-auto-"));
     let threads = 0;
     const stop = workerFeed.onReaderThreadStart(() => threads++);
@@ -266,8 +266,11 @@ describe("reading on a worker thread", () => {
         expect(b.meta?.format).toBe(format);
         expect(b.records).toEqual(a.records);
         expect(b.records).toHaveLength(130_000);
-        // Both start a thread (the JSON feed to be sniffed there, then it is read in-process).
         expect(threads).toBe(1);
+        // The thread reads it (a format "auto" leaves in-process is handed back: undefined).
+        const threaded = await workerFeed.openFeedInWorker(spec, { worker: "auto" });
+        expect(threaded?.format).toBe(format);
+        await threaded?.close();
       }
     } finally {
       stop();

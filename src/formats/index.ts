@@ -29,7 +29,7 @@ export interface ReadFeedOptions extends OpenSourceOptions {
   onBytes?: ((n: number) => void) | undefined;
   /**
    * Read on a worker thread, beside the caller's own work (./worker-feed.ts): `true` for any local
-   * file, `"auto"` for CSV/TSV, NDJSON and XML files from 8 MiB to 768 MiB (what the CLI uses), `false`
+   * file, `"auto"` for CSV/TSV, NDJSON, JSON and XML files from 8 MiB to 768 MiB (what the CLI uses), `false`
    * (default) never. Records, counters and errors are the same either way.
    */
   worker?: WorkerOption;

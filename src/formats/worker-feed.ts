@@ -12,7 +12,7 @@
  * Measured on 1M products (bench/, 2 cores; convert-1t vs convert): CSV 111.7k → 133.1k products/s,
  * NDJSON 98.9k → 121.2k products/s.
  *
- * Used for local CSV/TSV, NDJSON and XML files from WORKER_MIN_BYTES to WORKER_MAX_BYTES when
+ * Used for local CSV/TSV, NDJSON, JSON and XML files from WORKER_MIN_BYTES to WORKER_MAX_BYTES when
  * `worker: "auto"` (what the CLI passes), or for any local file with `worker: true`. Without the compiled worker script (running from TypeScript sources),
  * or if the thread cannot start, the feed is read in-process.
  */
@@ -44,19 +44,18 @@ export const WORKER_MAX_BYTES = 768 * 1024 * 1024;
  * reading XML costs about what mapping, validating and writing it cost, so it gains too (1M Google
  * RSS products, convert: 16.6 s in-process, 13.3 s threaded).
  *
- * JSON arrays stay in-process. On the thread they are now scanned straight into packed batches
- * (./json-packed.ts, like NDJSON), which took the 1M-product file (bench/thread-cpu.mjs
- * --modes on, A = JSON.parse + packBatch on the thread, B = scanned, alternating, 3 runs each, load
- * 2.5-7.6 on 2 cores, medians) from 7.65 to 6.4 s reader CPU and 156 to 135 MB peak RSS on convert,
- * and from 7.27 to 5.55 s and 160 to 139 MB on validate: within the 150 MB budget now. But threaded
- * runs still cost 25-40% more CPU in all than in-process ones (validate: 10.8-16.1 s against
- * 9.2-11.8 s), and on this shared machine that was not made up by the shorter main thread
- * (5.2-8.1 s against 8.4-10.9 s): 4 alternating validate pairs gave 56-127k products/s threaded
- * (median 58.5k) against 61-108k in-process (median 77.5k); convert pairs were slower threaded in
- * all three. NDJSON, measured in the same loop, was no faster threaded that day either (median
- * 59k against 66.5k), so JSON is worth measuring again on a quiet machine.
+ * JSON arrays, since they are scanned straight into packed batches on the thread as NDJSON is
+ * (./json-packed.ts): 1M products (bench/thread-cpu.mjs, A = JSON.parse + packBatch on the thread,
+ * B = scanned, alternating, 3 runs each, medians) took 7.65 → 6.4 s reader CPU and 156 → 135 MB
+ * peak RSS on convert, 7.27 → 5.55 s and 160 → 139 MB on validate (within the 150 MB budget; before,
+ * 175-193 MB kept JSON in-process). Threaded against in-process (B, --modes off,on alternating, load
+ * 1.7-2.4 on 2 shared cores): convert 71-93k products/s (median 82k) against 67-88k (72k) in six
+ * pairs, validate 102-110k (107k) against 82-103k (100k) in four; the main thread's CPU, the
+ * critical path, 25-30% lower. A threaded run costs 25-40% more CPU in all, so when the machine
+ * has no spare core it loses: at load 4.3-7.6, 56-127k (58.5k) against 61-108k (77.5k) products/s
+ * in four validate pairs, and NDJSON measured in turn lost the same way (59k against 66.5k).
  */
-const AUTO_FORMATS: ReadonlySet<string> = new Set(["csv", "ndjson", "xml"]);
+const AUTO_FORMATS: ReadonlySet<string> = new Set(["csv", "ndjson", "json", "xml"]);
 
 /** Batches the reader may run ahead of the consumer (each about 64 KiB of text). */
 const CREDIT = 8;
