@@ -13,6 +13,14 @@ import { readNdjson } from "../src/formats/ndjson.js";
 import { NdjsonScanner, readNdjsonPacked } from "../src/formats/ndjson-scan.js";
 import { transferList, unpackBatch } from "../src/formats/pack.js";
 import type { ReaderStats } from "../src/formats/reader.js";
+import {
+  caps,
+  catalogObject,
+  countFastPath,
+  cutsOf,
+  expectSameBatches,
+  objectText,
+} from "./helpers/flat-json.js";
 import { pieces } from "./helpers/text.js";
 
 const SOURCE = "feed.ndjson";
@@ -42,153 +50,17 @@ async function packed(text: string, cuts: number[], maxRecordBytes: number): Pro
 async function expectSame(text: string, cuts: number[], maxRecordBytes = 1 << 20): Promise<void> {
   const want = await inProcess(text, cuts, maxRecordBytes);
   const got = await packed(text, cuts, maxRecordBytes);
-  // node:assert's strict deep equality: prototypes, -0, NaN, own keys ("__proto__" too).
-  assert.deepStrictEqual(got, want);
-  for (let i = 0; i < want.batches.length; i++) {
-    for (let j = 0; j < want.batches[i]!.length; j++) {
-      const a = want.batches[i]![j]!.fields;
-      const b = got.batches[i]![j]!.fields;
-      expect(Object.keys(b)).toEqual(Object.keys(a));
-      for (const k of Object.keys(a)) expect(typeof b[k]).toBe(typeof a[k]);
-    }
-  }
+  expectSameBatches(got, want);
 }
 
 // --- random lines -------------------------------------------------------------------------------
 
-const space = fc.oneof(
-  { weight: 20, arbitrary: fc.constantFrom("", "", "", " ", "  ") },
-  { weight: 1, arbitrary: fc.constantFrom("\t", "\r", "\u00a0") },
-);
-const keyText = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom("sku", "title", "price", "g:id", "a", "b", "") },
-  fc.constantFrom("__proto__", "constructor", "toString", "0", "10", "1a", "-1", "4294967295", 'x"y', "x\\y"),
-  fc.string({ unit: "grapheme", maxLength: 6 }),
-  fc.string({ unit: "binary", maxLength: 4 }),
-);
-
-/** A JS string written as a JSON string literal, with escapes chosen at random. */
-const encodeString = (s: string, style: number): string => {
-  if (style === 0) return JSON.stringify(s);
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const ch = s[i]!;
-    if (style === 1 && (i + c) % 3 === 0) out += `\\u${c.toString(16).padStart(4, "0")}`;
-    else if (style === 2 && ch === "/") out += "\\/";
-    else if (style === 3 && c >= 0x20 && ch !== '"' && ch !== "\\")
-      out += ch; // raw, even lone surrogates
-    else if (c < 0x20 && style === 4)
-      out += ch; // a raw control character: invalid JSON
-    else out += JSON.stringify(ch).slice(1, -1);
-  }
-  return out + '"';
-};
-const stringLit = fc
-  .tuple(
-    fc.oneof(
-      { weight: 4, arbitrary: fc.string({ unit: "grapheme", maxLength: 20 }) },
-      fc.string({ unit: "binary", maxLength: 12 }),
-      fc.constantFrom(
-        "",
-        "SKU-1",
-        '"premium"',
-        "a\\b",
-        "naïve €5 — 価格 😀",
-        "x/y",
-        "\n\t\b\f\r",
-        "12345678901",
-      ),
-    ),
-    fc.integer({ min: 0, max: 4 }),
-  )
-  .map(([s, style]) => encodeString(s, style));
-
-/** Number texts, at and past the edges of -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
-const numberLit = fc.oneof(
-  fc
-    .double()
-    .filter(Number.isFinite)
-    .map((n) => JSON.stringify(n)),
-  fc.integer().map(String),
-  fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }).map(String),
-  fc.constantFrom(
-    "0",
-    "-0",
-    "0.0",
-    "-0.0",
-    "1e5",
-    "1E5",
-    "1e+5",
-    "1E-5",
-    "0e0",
-    "-0e-0",
-    "1.5e300",
-    "1e400",
-    "-1e400",
-    "1e-400",
-    "123456789012345",
-    "-123456789012345",
-    "1234567890123456",
-    "9007199254740993",
-    "0.1",
-    "0.30000000000000004",
-    "2.2250738585072014e-308",
-    "5e-324",
-    // not JSON numbers
-    "01",
-    "-01",
-    "00",
-    "1.",
-    ".5",
-    "-",
-    "+1",
-    "1e",
-    "1e+",
-    "1.e5",
-    "-.5",
-    "0x10",
-    "1_000",
-    "Infinity",
-    "NaN",
-    "--1",
-  ),
-);
-const literal = fc.constantFrom("true", "false", "null", "tru", "nul", "True", "falsey", "nullx");
-const nested = fc.oneof(
-  fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
-  fc.constantFrom("{}", "[]", '{"a":1}', '["x",2]', "[1,]", "{,}"),
-);
-const valueLit = fc.oneof(
-  { weight: 6, arbitrary: stringLit },
-  { weight: 3, arbitrary: numberLit },
-  { weight: 1, arbitrary: literal },
-  { weight: 1, arbitrary: nested },
-);
-const member = fc
-  .tuple(keyText, fc.integer({ min: 0, max: 4 }), space, space, valueLit)
-  .map(([k, style, s1, s2, v]) => `${encodeString(k, style === 4 ? 0 : style)}${s1}:${s2}${v}`);
-
 /** A line: mostly flat objects (some with a repeated key), and every other kind of line. */
-const objectLine = fc
-  .tuple(
-    fc.array(member, { maxLength: 7 }),
-    fc.array(space, { minLength: 4, maxLength: 4 }),
-    fc.constantFrom("", "", "", "", "", "", "", "", "", "", ",", " x", "}", "\u2028"),
-    fc.integer({ min: 0, max: 5 }),
-  )
-  .map(([members, [a, b, c, d], tail, dup]) => {
-    const list = dup === 0 && members.length > 1 ? [...members, members[0]!] : members;
-    return `${a}{${b}${list.join(`${c},${d}`)}${c}}${tail}${d}`;
-  });
-/** Lines shaped like the catalogs: the same keys in the same order, so the key cache is used. */
-const catalogLine = fc
-  .tuple(stringLit, numberLit, stringLit, literal, fc.boolean())
-  .map(([sku, price, title, on, swap]) =>
-    swap
-      ? `{"title":${title},"sku":${sku},"price":${price}}`
-      : `{"sku":${sku},"price":${price},"title":${title},"on":${on}}`,
-  );
+const objectLine = objectText(
+  fc.constantFrom("", "", "", "", "", "", "", "", "", "", ",", " x", "}", "\u2028"),
+);
+/** Lines shaped like the catalogs. */
+const catalogLine = catalogObject;
 const otherLine = fc.oneof(
   fc.constantFrom(
     "",
@@ -252,42 +124,22 @@ const document = fc
     return text;
   });
 
-const withCuts = document.chain((text) =>
-  fc.tuple(
-    fc.constant(text),
-    fc.oneof(
-      fc.constant([] as number[]),
-      fc.array(fc.integer({ min: 0, max: Math.max(text.length, 1) }), { maxLength: 8 }),
-      fc
-        .integer({ min: 1, max: 7 })
-        .map((n) => Array.from({ length: Math.ceil(text.length / n) }, (_, i) => i * n)),
-    ),
-    fc.constantFrom(1 << 20, 1 << 20, 40, 8),
-  ),
-);
+const withCuts = document.chain((text) => fc.tuple(fc.constant(text), cutsOf(text), caps));
 
 describe("NDJSON scanned into packed batches (the reader thread)", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("gives the in-process reader's batches, records, problems and counters for any lines and chunking", async () => {
     // Count the lines the scanner reads itself: the property must exercise both paths.
-    const scan = NdjsonScanner.prototype.scan;
-    let taken = 0;
-    let left = 0;
-    vi.spyOn(NdjsonScanner.prototype, "scan").mockImplementation(function (this: NdjsonScanner, ...args) {
-      const ok = scan.apply(this, args);
-      if (ok) taken++;
-      else left++;
-      return ok;
-    });
+    const counts = countFastPath(NdjsonScanner.prototype, "scan", (ok) => ok === true);
     await fc.assert(
       fc.asyncProperty(withCuts, async ([text, cuts, max]) => {
         await expectSame(text, cuts, max);
       }),
       { numRuns: 1500 },
     );
-    expect(taken).toBeGreaterThan(left / 4);
-    expect(left).toBeGreaterThan(taken / 4);
+    expect(counts.taken).toBeGreaterThan(counts.left / 4);
+    expect(counts.left).toBeGreaterThan(counts.taken / 4);
   });
 
   it("gives the same records on hand-picked edges", async () => {

@@ -164,6 +164,46 @@ describe("reading on a worker thread", () => {
       }
     });
 
+    it("reads JSON arrays as in-process: flat, nested, non-object, oversized, malformed and truncated elements", async () => {
+      const element = (i: number): string => {
+        if (i % 997 === 5) return `{"sku":"S${i}","size":"${"x".repeat(1100)}"}`; // over the 1000 cap below
+        if (i % 101 === 7) return `{"sku":"S${i}","variants":[{"size":"M"},{"size":"L"}]}`;
+        if (i % 211 === 3) return i % 2 === 0 ? `"S${i}"` : `[${i}]`;
+        if (i % 89 === 1) return `{"sku":"S${i}",\n  "price":${i}.5,\t"on":true}`;
+        return `{"sku":"S${i}","title":"Item ${i} \\"q\\" ü \\u00e9","price":${i % 50 === 0 ? "-0" : `${i}.25`},"on":${i % 3 === 0},"gtin":null}`;
+      };
+      const elements = Array.from({ length: 30_000 }, (_, i) => element(i));
+      const docs: [string, string, Formats.ReadFeedOptions][] = [
+        ["lines.json", `[\n${elements.join(",\n")}\n]\n`, {}],
+        ["minified.json", `[${elements.join(",")}]`, { highWaterMark: 4096 }],
+        ["envelope.json", `{"meta":{"n":1},"data":{"products":[${elements.join(", ")}]}}`, {}],
+        [
+          "malformed.json",
+          `[${elements.slice(0, 20_000).join(",\n")},{"sku":"BAD" "x":1},\n${elements[1]}]`,
+          {},
+        ],
+        ["control.json", `[${elements.slice(0, 15_000).join(",\n")},{"sku":"BAD\u0001"}]`, {}],
+        ["truncated.json", `[${elements.join(",\n")}`.slice(0, -40), {}],
+      ];
+      for (const [name, text, extra] of docs) {
+        const spec = join(dir, name);
+        writeFileSync(spec, text);
+        const options: Formats.ReadFeedOptions = { maxRecordBytes: 1000, ...extra };
+        if (name === "envelope.json") options.jsonPath = "data.products";
+        const a = await read(spec, false, options);
+        const b = await read(spec, true, options);
+        expect(plain(b), name).toEqual(plain(a));
+        if (name.startsWith("lines") || name.startsWith("minified") || name.startsWith("envelope")) {
+          expect(a.error).toBeUndefined();
+          expect(b.records).toHaveLength(30_000);
+          expect(b.records.filter((r) => r.problem?.code === "RECORD_TOO_LARGE")).toHaveLength(31);
+          expect(b.records.filter((r) => r.problem?.code === "JSON_NOT_OBJECT").length).toBeGreaterThan(100);
+        } else {
+          expect(a.error?.code, name).toMatch(/^FEED_JSON_/);
+        }
+      }
+    });
+
     it("stops the thread when the consumer stops early", async () => {
       const spec = join(dir, "stop.ndjson");
       writeFileSync(spec, '{"sku":"A"}\n'.repeat(200_000));
@@ -200,7 +240,7 @@ describe("reading on a worker thread", () => {
     }
   });
 
-  it('"auto" reads an XML feed on the thread and hands a JSON array back, with the same records', async () => {
+  it('"auto" reads XML and JSON array feeds on the thread, with the same records', async () => {
     const dir = mkdtempSync(join(tmpdir(), "fp-auto-"));
     let threads = 0;
     const stop = workerFeed.onReaderThreadStart(() => threads++);
@@ -226,8 +266,11 @@ describe("reading on a worker thread", () => {
         expect(b.meta?.format).toBe(format);
         expect(b.records).toEqual(a.records);
         expect(b.records).toHaveLength(130_000);
-        // Both start a thread (the JSON feed to be sniffed there, then it is read in-process).
         expect(threads).toBe(1);
+        // The thread reads it (a format "auto" leaves in-process is handed back: undefined).
+        const threaded = await workerFeed.openFeedInWorker(spec, { worker: "auto" });
+        expect(threaded?.format).toBe(format);
+        await threaded?.close();
       }
     } finally {
       stop();

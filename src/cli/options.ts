@@ -79,7 +79,7 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(
       new Option(
         "--read-thread <mode>",
-        "read local CSV/NDJSON/XML files on a second thread: auto (8 MiB to 768 MiB), on, off; default auto or $FEEDPIPE_READ_THREAD",
+        "read local CSV/NDJSON/JSON/XML files on a second thread: auto (8 MiB to 768 MiB), on, off; default auto or $FEEDPIPE_READ_THREAD",
       ).choices(["auto", "on", "off"]),
     );
 }
@@ -88,7 +88,7 @@ export function addInputOptions(cmd: Command): Command {
 /**
  * Reader thread for local files (see src/formats/worker-feed.ts): --read-thread, else
  * FEEDPIPE_READ_THREAD; off reads in-process, on uses the thread for any local file, auto (default)
- * for CSV/TSV, NDJSON and XML files from 8 MiB to 768 MiB.
+ * for CSV/TSV, NDJSON, JSON and XML files from 8 MiB to 768 MiB.
  */
 export function readThreadOption(
   flag: string | undefined,

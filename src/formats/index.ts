@@ -12,7 +12,7 @@ import { readJson } from "./json.js";
 import { readNdjson } from "./ndjson.js";
 import { openFeedInWorker, useWorker, type WorkerOption } from "./worker-feed.js";
 import { sniffFormat, sniffIsDecided, xmlElementNames } from "./sniff.js";
-import type { InputFormat } from "./types.js";
+import type { InputFormat, JsonReaderOptions } from "./types.js";
 import { readXml } from "./xml.js";
 
 export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
@@ -29,7 +29,7 @@ export interface ReadFeedOptions extends OpenSourceOptions {
   onBytes?: ((n: number) => void) | undefined;
   /**
    * Read on a worker thread, beside the caller's own work (./worker-feed.ts): `true` for any local
-   * file, `"auto"` for CSV/TSV, NDJSON and XML files from 8 MiB to 768 MiB (what the CLI uses), `false`
+   * file, `"auto"` for CSV/TSV, NDJSON, JSON and XML files from 8 MiB to 768 MiB (what the CLI uses), `false`
    * (default) never. Records, counters and errors are the same either way.
    */
   worker?: WorkerOption;
@@ -177,6 +177,21 @@ export async function prepareFeed(src: ByteSource, options: ReadFeedOptions): Pr
   };
 }
 
+/** The JSON reader's options for a prepared JSON feed (and note its JSON path on the feed). */
+export function jsonOptions(opened: PreparedFeed, options: ReadFeedOptions): JsonReaderOptions {
+  const { feed, sniffed, base } = opened;
+  const jsonPath = options.jsonPath ?? sniffed.jsonPath;
+  if (jsonPath === undefined) {
+    throw new FeedpipeError(
+      "FEED_FORMAT_UNKNOWN",
+      `${feed.name}: found no array of products near the start of this JSON document; pass --json-path (e.g. items)`,
+      { context: { source: feed.name } },
+    );
+  }
+  feed.jsonPath = jsonPath;
+  return { ...base, jsonPath };
+}
+
 /** Start the reader of a prepared feed (and note its delimiter, record tag or JSON path). */
 export function recordsOf(opened: PreparedFeed, options: ReadFeedOptions): ReaderStream {
   const { feed, sniffed, base, text: all } = opened;
@@ -201,18 +216,8 @@ export function recordsOf(opened: PreparedFeed, options: ReadFeedOptions): Reade
       feed.recordTag = recordTag;
       return readXml(all, { ...base, recordTag });
     }
-    case "json": {
-      const jsonPath = options.jsonPath ?? sniffed.jsonPath;
-      if (jsonPath === undefined) {
-        throw new FeedpipeError(
-          "FEED_FORMAT_UNKNOWN",
-          `${name}: found no array of products near the start of this JSON document; pass --json-path (e.g. items)`,
-          { context: { source: name } },
-        );
-      }
-      feed.jsonPath = jsonPath;
-      return readJson(all, { ...base, jsonPath });
-    }
+    case "json":
+      return readJson(all, jsonOptions(opened, options));
     case "ndjson":
       return readNdjson(all, base);
     default:

@@ -12,6 +12,11 @@
  *   is taken and the element is cut exactly (below) — which also attributes an error to its element.
  * - `start` + `scan`: walk the element tracking strings and nesting, across chunks, keeping its text
  *   up to the size cap, then JSON.parse it alone.
+ *
+ * On the reader thread (./json-packed.ts) an ElementSink takes the records instead of `batch`, and
+ * takes the place of `run`: an object element is offered to it where it lies in the chunk (or, if
+ * it was cut, as its own text before JSON.parse), and it scans flat ones straight into the packed
+ * batch; what it leaves is cut and parsed here as above, so records and errors stay the same.
  */
 import { clip, type Fields, type SourceRecord } from "../core/record.js";
 import type { JsonCursor } from "./json-cursor.js";
@@ -26,6 +31,19 @@ const K_SCALAR = 2;
 
 /** Chunks in a row where `run` failed before it is given up for the document. */
 const RUN_GIVE_UP = 8;
+
+/** Where records go instead of `batch` when they are packed on the reader thread. */
+export interface ElementSink {
+  /** A new chunk starts (what the sink knew about the previous one's text is void). */
+  nextChunk(): void;
+  /**
+   * Write the object element at `i` of `s` as record `index` (at character `offset`) and return
+   * where it ends, or return -1 with nothing written. `whole`: `s` is the element's text alone.
+   */
+  element(s: string, i: number, index: number, offset: number, whole: boolean): number;
+  /** A record made here (JSON.parse, or a problem record). */
+  add(r: SourceRecord): void;
+}
 
 export class JsonElements {
   batch: SourceRecord[] = [];
@@ -48,24 +66,46 @@ export class JsonElements {
     private readonly cur: JsonCursor,
     private readonly stats: ReaderStats,
     enableRuns: boolean,
+    private readonly sink?: ElementSink,
   ) {
-    if (!enableRuns) this.failedChunks = RUN_GIVE_UP;
-    this.runs = enableRuns;
+    if (!enableRuns || sink !== undefined) this.failedChunks = RUN_GIVE_UP;
+    this.runs = this.failedChunks < RUN_GIVE_UP;
   }
 
   /** A new chunk: runs are tried again unless they kept failing. */
   nextChunk(): void {
     this.nlNext = -2;
+    this.sink?.nextChunk();
     if (!this.runs) this.failedChunks++;
     else if (this.failedChunks < RUN_GIVE_UP) this.failedChunks = 0;
     this.runs = this.failedChunks < RUN_GIVE_UP;
   }
 
   /**
+   * Read the object element at `i` (a '{') without cutting it: into the sink, or with the ones
+   * after it in a run. Returns where the last element read ends, or -1 (cut it with `start`).
+   */
+  fast(s: string, i: number): number {
+    const sink = this.sink;
+    if (sink === undefined) return this.runs ? this.run(s, i) : -1;
+    const end = sink.element(s, i, this.index + 1, this.cur.base + i, false);
+    if (end !== -1) {
+      this.index++;
+      this.stats.records++;
+    }
+    return end;
+  }
+
+  private emit(r: SourceRecord): void {
+    if (this.sink === undefined) this.batch.push(r);
+    else this.sink.add(r);
+  }
+
+  /**
    * Read the complete object elements that start at `i` (a '{') in one parse. Returns where the
    * last one ends, or -1 when none was taken (cut the element with `start` instead).
    */
-  run(s: string, i: number): number {
+  private run(s: string, i: number): number {
     const max = this.cur.max;
     const starts = this.starts;
     starts.length = 0;
@@ -219,7 +259,7 @@ export class JsonElements {
       cur.oversized = false;
       cur.parts = [];
       this.stats.problems++;
-      this.batch.push({
+      this.emit({
         source,
         index,
         offset,
@@ -232,8 +272,15 @@ export class JsonElements {
       });
       return;
     }
+    // An element cut by a chunk boundary is offered to the sink as its own text (the others were
+    // offered where they lay, and left).
+    const spans = cur.parts.length > 0;
     const text = cur.tokenText(s, end);
     cur.parts = [];
+    if (spans && this.sink !== undefined && this.sink.element(text, 0, index, offset, true) !== -1) {
+      this.stats.records++;
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -242,11 +289,11 @@ export class JsonElements {
     }
     this.stats.records++;
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      this.batch.push({ source, index, offset, fields: value as Fields });
+      this.emit({ source, index, offset, fields: value as Fields });
       return;
     }
     this.stats.problems++;
-    this.batch.push({
+    this.emit({
       source,
       index,
       offset,

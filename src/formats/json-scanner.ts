@@ -5,7 +5,7 @@
 import { FeedpipeError } from "../core/errors.js";
 import { clip, type SourceRecord } from "../core/record.js";
 import { JsonCursor } from "./json-cursor.js";
-import { JsonElements } from "./json-elements.js";
+import { type ElementSink, JsonElements } from "./json-elements.js";
 import { cleanMessage, describeChar, endsScalar, SCALAR, stringEnd, trailingRun } from "./json-lex.js";
 import type { ReaderStats } from "./reader.js";
 
@@ -48,6 +48,8 @@ export interface ScannerOptions {
   path: string[];
   /** Parse runs of elements at once (default); false cuts every element alone (the reference). */
   runs?: boolean | undefined;
+  /** Records go to this sink, not `batch` (the reader thread's packed batches, ./json-packed.ts). */
+  sink?: ElementSink | undefined;
 }
 
 export class JsonScanner {
@@ -69,7 +71,7 @@ export class JsonScanner {
     this.source = options.source;
     this.path = options.path;
     this.cur = new JsonCursor(options.source, options.maxRecordBytes);
-    this.elements = new JsonElements(this.cur, stats, options.runs !== false);
+    this.elements = new JsonElements(this.cur, stats, options.runs !== false, options.sink);
   }
 
   get batch(): SourceRecord[] {
@@ -195,8 +197,8 @@ export class JsonScanner {
           }
           if (top?.target) {
             if (c === 93 || c === 125 || c === 44 || c === 58) throw this.unexpected(s, i);
-            if (c === 123 && this.elements.runs) {
-              const end = this.elements.run(s, i);
+            if (c === 123) {
+              const end = this.elements.fast(s, i);
               if (end !== -1) {
                 this.expect = E_COMMA_OR_CLOSE;
                 i = end - 1;

@@ -20,8 +20,7 @@
  * a path that is not in the document stops it with FEED_JSON_PATH_NOT_FOUND.
  */
 import { FeedpipeError } from "../core/errors.js";
-import type { RecordBatch } from "../core/record.js";
-import { JsonScanner } from "./json-scanner.js";
+import { JsonScanner, type ScannerOptions } from "./json-scanner.js";
 import { checkReaderOptions, newReaderStats, type Reader, withStats } from "./reader.js";
 import type { JsonReaderOptions } from "./types.js";
 
@@ -54,16 +53,29 @@ export const readJson: Reader<JsonReaderOptions> = (text, options) => readJsonWi
  */
 export const readJsonWith = (text: AsyncIterable<string>, options: JsonReaderOptions, runs: boolean) => {
   checkReaderOptions(options);
-  const path = parseJsonPath(options.jsonPath);
   const stats = newReaderStats();
-  const scanner = new JsonScanner(
-    { source: options.source, maxRecordBytes: options.maxRecordBytes, path, runs },
+  const scanner = new JsonScanner(scannerOptions(options, { runs }), stats);
+  return withStats(
+    jsonBatches(text, scanner, () => (scanner.batch.length > 0 ? scanner.take() : undefined)),
     stats,
   );
-  return withStats(jsonBatches(text, scanner), stats);
 };
 
-async function* jsonBatches(text: AsyncIterable<string>, scanner: JsonScanner): AsyncGenerator<RecordBatch> {
+/** The scanner's options for reader options `options` (the path checked and split). */
+export function scannerOptions(options: JsonReaderOptions, more: Partial<ScannerOptions>): ScannerOptions {
+  const path = parseJsonPath(options.jsonPath);
+  return { source: options.source, maxRecordBytes: options.maxRecordBytes, path, ...more };
+}
+
+/**
+ * Feed `text` to `scanner` and yield what `take` returns after each chunk (the chunk's records),
+ * then at the end; an error in the document is thrown after the records before it were yielded.
+ */
+export async function* jsonBatches<B>(
+  text: AsyncIterable<string>,
+  scanner: JsonScanner,
+  take: () => B | undefined,
+): AsyncGenerator<B> {
   let failure: unknown;
   for await (const chunk of text) {
     try {
@@ -71,7 +83,8 @@ async function* jsonBatches(text: AsyncIterable<string>, scanner: JsonScanner): 
     } catch (err) {
       failure = err;
     }
-    if (scanner.batch.length > 0) yield scanner.take();
+    const out = take();
+    if (out !== undefined) yield out;
     if (failure !== undefined) throw failure;
   }
   try {
@@ -79,6 +92,7 @@ async function* jsonBatches(text: AsyncIterable<string>, scanner: JsonScanner): 
   } catch (err) {
     failure = err;
   }
-  if (scanner.batch.length > 0) yield scanner.take();
+  const out = take();
+  if (out !== undefined) yield out;
   if (failure !== undefined) throw failure;
 }

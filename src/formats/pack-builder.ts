@@ -1,6 +1,7 @@
 /**
  * Builds a packed batch (./pack.ts) record by record, for readers that can produce it without
- * building record objects first (the NDJSON reader on the reader thread, ./ndjson-scan.ts).
+ * building record objects first (the NDJSON and JSON array readers on the reader thread,
+ * ./flat-scan.ts).
  *
  * Two ways in: `add(record)` packs a whole record exactly as packBatch does; `begin` / `string` /
  * `number` / `literal` / `commit` write a flat record field by field, and `abort` takes back what a
@@ -59,8 +60,8 @@ export class PackBuilder {
     return id;
   }
 
-  /** Start a record written field by field. */
-  begin(index: number, line: number): void {
+  /** Start a record written field by field (NaN: no line / no offset). */
+  begin(index: number, line: number, offset = Number.NaN): void {
     if ((this.count + 1) * REC > this.recs.length) {
       const grown = new Float64Array(this.recs.length * 2);
       grown.set(this.recs);
@@ -69,7 +70,7 @@ export class PackBuilder {
     const at = this.count * REC;
     this.recs[at] = index;
     this.recs[at + 1] = line;
-    this.recs[at + 2] = Number.NaN;
+    this.recs[at + 2] = offset;
     this.markC = this.c;
     this.markParts = this.parts.length;
     this.markLength = this.length;
@@ -131,8 +132,7 @@ export class PackBuilder {
 
   /** Add a whole record (packBatch's per-record loop). */
   add(r: SourceRecord): void {
-    this.begin(r.index, r.line ?? Number.NaN);
-    this.recs[this.count * REC + 2] = r.offset ?? Number.NaN;
+    this.begin(r.index, r.line ?? Number.NaN, r.offset ?? Number.NaN);
     let n = 0;
     const f = r.fields;
     for (const k in f) {

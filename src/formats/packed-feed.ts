@@ -1,7 +1,8 @@
 /**
  * openFeed for the reader thread (./read-worker.ts): the same source, decoding, sniffing and
- * reader, but the records leave as packed batches (./pack.ts). NDJSON is read straight into packed
- * batches (./ndjson-scan.ts); the other formats' record batches are packed with packBatch.
+ * reader, but the records leave as packed batches (./pack.ts). NDJSON and JSON arrays are read
+ * straight into packed batches (./ndjson-scan.ts, ./json-packed.ts); the other formats' record
+ * batches are packed with packBatch.
  * Records, counters and errors, once unpacked, are those of openFeed.
  */
 import type { RecordStream } from "../core/record.js";
@@ -9,12 +10,14 @@ import { openSource } from "../io/source.js";
 import {
   type Feed,
   flagRecord,
+  jsonOptions,
   markInvalidBytes,
   prepareFeed,
   type ReadFeedOptions,
   recordsOf,
 } from "./index.js";
-import { readNdjsonPacked } from "./ndjson-scan.js";
+import { readJsonPacked } from "./json-packed.js";
+import { type PackedStream, readNdjsonPacked } from "./ndjson-scan.js";
 import { type PackedBatch, packBatch, unpackBatch } from "./pack.js";
 import type { ReaderStats } from "./reader.js";
 
@@ -56,8 +59,11 @@ export async function openPackedFeed(spec: string, options: ReadFeedOptions): Pr
     const { feed, state } = opened;
     let batches: AsyncGenerator<PackedBatch>;
     let stats: ReaderStats;
-    if (feed.format === "ndjson") {
-      const packed = readNdjsonPacked(opened.text, opened.base);
+    if (feed.format === "ndjson" || feed.format === "json") {
+      const packed: PackedStream =
+        feed.format === "ndjson"
+          ? readNdjsonPacked(opened.text, opened.base)
+          : readJsonPacked(opened.text, jsonOptions(opened, options));
       stats = packed.stats;
       batches = markInvalidPacked(packed, state, feed.encoding);
     } else {

@@ -4,15 +4,15 @@
  * Reading is half of a run's work (decompress, decode, tokenise or JSON.parse, build records) and
  * the rest (map, validate, write) does not depend on it, so on a machine with two cores the reader
  * can run beside the pipeline. The worker (./read-worker.ts) opens the feed as `openFeed` does and
- * posts packed batches (./pack.ts; NDJSON is scanned straight into them, ./ndjson-scan.ts); this
- * side unpacks them into the same RecordBatch stream, the same Feed fields and the same coded
- * errors as the in-process reader. It stays a few batches ahead (credit-based), so memory stays
- * flat.
+ * posts packed batches (./pack.ts; NDJSON and JSON arrays are scanned straight into them,
+ * ./ndjson-scan.ts, ./json-packed.ts); this side unpacks them into the same RecordBatch stream,
+ * the same Feed fields and the same coded errors as the in-process reader. It stays a few batches
+ * ahead (credit-based), so memory stays flat.
  *
  * Measured on 1M products (bench/, 2 cores; convert-1t vs convert): CSV 111.7k → 133.1k products/s,
  * NDJSON 98.9k → 121.2k products/s.
  *
- * Used for local CSV/TSV, NDJSON and XML files from WORKER_MIN_BYTES to WORKER_MAX_BYTES when
+ * Used for local CSV/TSV, NDJSON, JSON and XML files from WORKER_MIN_BYTES to WORKER_MAX_BYTES when
  * `worker: "auto"` (what the CLI passes), or for any local file with `worker: true`. Without the compiled worker script (running from TypeScript sources),
  * or if the thread cannot start, the feed is read in-process.
  */
@@ -42,13 +42,20 @@ export const WORKER_MAX_BYTES = 768 * 1024 * 1024;
  * Formats that "auto" reads on the thread. For CSV/TSV and NDJSON, reading costs less than the
  * rest of the run, so the thread takes it off the critical path. Since the one-pass XML reader,
  * reading XML costs about what mapping, validating and writing it cost, so it gains too (1M Google
- * RSS products, convert: 16.6 s in-process, 13.3 s threaded). JSON arrays stay in-process: with the
- * run-parsing reader (./json-elements.ts), 1M products convert (bench/thread-cpu.mjs, 5 runs each,
- * load 2.7-4.9 on 2 cores) took 6.8-7.3 s CPU in-process (main thread 6.1-6.5 s, peak RSS
- * 133-140 MB) and 8.8-9.2 s threaded (main 4.7-4.9 s + reader 3.3-3.5 s, peak RSS 175-193 MB, over
- * the 150 MB budget); wall time was no better threaded (7.4-7.5 s vs 6.9-7.5 s at load 2.7-3.0).
+ * RSS products, convert: 16.6 s in-process, 13.3 s threaded).
+ *
+ * JSON arrays, since they are scanned straight into packed batches on the thread as NDJSON is
+ * (./json-packed.ts): 1M products (bench/thread-cpu.mjs, A = JSON.parse + packBatch on the thread,
+ * B = scanned, alternating, 3 runs each, medians) took 7.65 → 6.4 s reader CPU and 156 → 135 MB
+ * peak RSS on convert, 7.27 → 5.55 s and 160 → 139 MB on validate (within the 150 MB budget; before,
+ * 175-193 MB kept JSON in-process). Threaded against in-process (B, --modes off,on alternating, load
+ * 1.7-2.4 on 2 shared cores): convert 71-93k products/s (median 82k) against 67-88k (72k) in six
+ * pairs, validate 102-110k (107k) against 82-103k (100k) in four; the main thread's CPU, the
+ * critical path, 25-30% lower. A threaded run costs 25-40% more CPU in all, so when the machine
+ * has no spare core it loses: at load 4.3-7.6, 56-127k (58.5k) against 61-108k (77.5k) products/s
+ * in four validate pairs, and NDJSON measured in turn lost the same way (59k against 66.5k).
  */
-const AUTO_FORMATS: ReadonlySet<string> = new Set(["csv", "ndjson", "xml"]);
+const AUTO_FORMATS: ReadonlySet<string> = new Set(["csv", "ndjson", "json", "xml"]);
 
 /** Batches the reader may run ahead of the consumer (each about 64 KiB of text). */
 const CREDIT = 8;
