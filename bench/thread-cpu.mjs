@@ -75,6 +75,8 @@ for (const file of files) {
           cpu: +s.cpu.toFixed(2),
           main: s.main,
           reader: mode === "on" ? s.reader : "-",
+          // Other threads (GC helpers, libuv's pool, a writer thread when not the busiest).
+          rest: +s.rest.toFixed(2),
           rssMB: s.rssMB,
           load,
           "k/s": Math.round(read / wall / 1e3),
