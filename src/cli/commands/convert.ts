@@ -15,9 +15,7 @@ import { loadPipeline } from "../../jobs/pipeline.js";
 import { formatReportText } from "../../core/report.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
-import { type Output, openOutput } from "../../io/output.js";
-import { type BatchWriter, openBatchWriter } from "../../jobs/write-thread.js";
-import { useWorker } from "../../formats/worker-feed.js";
+import { type Output, openOutput, writeBatch } from "../../io/output.js";
 import { assertDistinctFiles } from "../../io/output-target.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { checkHtmlFlag, reportCollector, writeHtmlFlag } from "../html-report.js";
@@ -30,24 +28,6 @@ interface ConvertFlags extends PipelineFlags {
   rawCells?: boolean | undefined;
   title?: string | undefined;
   json?: boolean | undefined;
-  writeThread?: "auto" | "on" | "off" | undefined;
-}
-
-/**
- * Build the output text on a writer thread (src/jobs/write-thread.ts)? --write-thread, else
- * FEEDPIPE_WRITE_THREAD; auto (default): for a file output from a local source file of 8 MiB to
- * 768 MiB (the reader thread's rule: a thread costs ~30 ms to start and a fixed heap).
- */
-async function useWriteThread(
-  flag: string | undefined,
-  env: Record<string, string | undefined>,
-  source: string,
-  output: string,
-): Promise<boolean> {
-  const v = (flag ?? env.FEEDPIPE_WRITE_THREAD)?.trim().toLowerCase();
-  if (v === "off" || v === "0" || v === "false" || output === "-") return false;
-  if (v === "on" || v === "1" || v === "true") return true;
-  return useWorker(source, "auto");
 }
 
 export function registerConvert(program: Command, ctx: CliContext): void {
@@ -66,13 +46,7 @@ export function registerConvert(program: Command, ctx: CliContext): void {
       "CSV/TSV: do not escape cells starting with = + - @ (formula injection protection)",
     )
     .option("--title <text>", "XML: channel title")
-    .option("--json", "print the report as one JSON object on stdout (not with -o -)")
-    .addOption(
-      new Option(
-        "--write-thread <mode>",
-        "build the output on a second thread: auto (file output, local source of 8 MiB to 768 MiB), on, off; default auto or $FEEDPIPE_WRITE_THREAD",
-      ).choices(["auto", "on", "off"]),
-    );
+    .option("--json", "print the report as one JSON object on stdout (not with -o -)");
   addPipelineOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -119,36 +93,35 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
     checkHtmlFlag(flags.html);
     const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
     const collector = reportCollector("convert", source, flags.html !== undefined, flags.preset);
-    const writerOptions = {
+    const writer = createWriter(format, {
       columns: [...PRODUCT_FIELDS],
       protectFormulas: flags.rawCells !== true,
       title: flags.title,
-    };
-    createWriter(format, writerOptions); // bad writer options: before any I/O
-    const threaded = await useWriteThread(flags.writeThread, ctx.io.env, source, flags.output);
+    });
     let output: Output | undefined;
-    let sink: BatchWriter | undefined;
     let written = 0;
-    const open = async (): Promise<BatchWriter> => {
-      output = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
-      return openBatchWriter(output, format, writerOptions, threaded);
-    };
     try {
       const run = await runChecked(ctx, source, pipeline, flags, "convert", async (batch) => {
         collector?.observe(batch);
-        sink ??= await open();
+        if (output === undefined) {
+          output = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
+          await output.write(writer.header());
+        }
         const rows: Row[] = [];
         // The writer reads the columns (PRODUCT_FIELDS) by name, so a product is a row as it is:
         // no productRow copy per product (a missing field reads as undefined either way).
         for (const c of batch) if (c.product !== undefined) rows.push(c.product as unknown as Row);
         if (rows.length > 0) {
-          await sink.write(rows);
+          await writeBatch(output, writer, rows);
           written += rows.length;
         }
       });
-      sink ??= await open();
-      await sink.finish();
-      await (output as unknown as Output).commit();
+      if (output === undefined) {
+        output = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
+        await output.write(writer.header());
+      }
+      await output.write(writer.footer());
+      await output.commit();
       if (run.rejects) await run.rejects.commit();
       const report = run.processed.report();
       const ok = withinMaxInvalid(report, flags.maxInvalid);
@@ -175,7 +148,6 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       ctx.exitCode = ok ? EXIT_OK : EXIT_INVALID;
     } catch (err) {
       const opened = output as Output | undefined;
-      await (sink as BatchWriter | undefined)?.close();
       await opened?.abort();
       // Say what became of the output (a reader's note about records read is not about it).
       if (err instanceof FeedpipeError && flags.output !== "-" && (opened === undefined || opened.atomic)) {
