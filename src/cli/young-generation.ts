@@ -27,7 +27,6 @@
 import { PerformanceObserver } from "node:perf_hooks";
 import * as v8 from "node:v8";
 import { onReaderThreadStart, READER_YOUNG_MB } from "../formats/worker-feed.js";
-import { onEncodeThreadStart } from "../io/encode-thread.js";
 
 /** Default cap in MiB of new space (two semi-spaces). */
 export const YOUNG_GENERATION_MB = 16;
@@ -59,16 +58,13 @@ export function capYoungGeneration(mb: number = YOUNG_GENERATION_MB): () => void
   const observer = new PerformanceObserver(check);
   observer.observe({ entryTypes: ["gc"] });
   // V8 puts the growth factor back to 2 whenever it creates an isolate (a minimum it enforces on
-  // its flags then): set it again once a reader or encoder thread has started.
-  const again = () => {
+  // its flags then): set it again once a reader thread has started.
+  const stopListening = onReaderThreadStart(() => {
     if (capped) cap();
-  };
-  const stopReader = onReaderThreadStart(again);
-  const stopEncoder = onEncodeThreadStart(again);
+  });
   return () => {
     observer.disconnect();
-    stopReader();
-    stopEncoder();
+    stopListening();
   };
 }
 

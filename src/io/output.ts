@@ -58,11 +58,6 @@ export interface Output {
    * each is encoded on its own (no `join`, which measured slower than encoding the lines one by one).
    */
   writeLines(lines: readonly string[]): Promise<void>;
-  /**
-   * Write text already encoded as UTF-8 (whole characters: e.g. what the writer thread sends back,
-   * src/jobs/write-thread.ts). The bytes are copied: the caller may reuse them at once.
-   */
-  writeBytes(data: Uint8Array): Promise<void>;
   /** Finish: flush, fsync and rename into place (files) or drain (stdout). */
   commit(): Promise<void>;
   /** Give up: delete the temporary file (files). Safe to call more than once and after a failure. */
@@ -228,26 +223,6 @@ async function fileOutput(target: string, options: OpenOutputOptions): Promise<O
       }
       if (used >= limit) await flush();
     },
-    async writeBytes(data: Uint8Array) {
-      ready();
-      const len = data.length;
-      if (len === 0) return;
-      if (len > limit - used) {
-        await flush();
-        if (len > limit) {
-          bytes += len;
-          if (inFlight) await inFlight;
-          if (failure) throw failure;
-          inFlight = settle()(writeAll([Buffer.from(data)]));
-          return;
-        }
-      }
-      fill ??= Buffer.allocUnsafe(limit);
-      fill.set(data, used);
-      used += len;
-      bytes += len;
-      if (used >= limit) await flush();
-    },
     async write(text: string) {
       ready();
       if (text.length === 0) return;
@@ -376,9 +351,6 @@ function stdoutOutput(stream: OutputStream, signal: AbortSignal | undefined): Ou
     },
     writeLines(lines: readonly string[]) {
       return this.write(lines.join(""));
-    },
-    writeBytes(data: Uint8Array) {
-      return this.write(Buffer.from(data.buffer, data.byteOffset, data.length).toString("utf8"));
     },
     async commit() {
       if (state !== "open") throw stateError("stdout", state);

@@ -17,8 +17,6 @@ import type { OutputFormat, Row } from "../../formats/types.js";
 import { createWriter, formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
 import { type Output, openOutput, writeBatch } from "../../io/output.js";
 import { assertDistinctFiles } from "../../io/output-target.js";
-import { encodeOnThread } from "../../io/encode-thread.js";
-import { useWorker } from "../../formats/worker-feed.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { checkHtmlFlag, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { withinMaxInvalid } from "../../core/max-invalid.js";
@@ -30,24 +28,6 @@ interface ConvertFlags extends PipelineFlags {
   rawCells?: boolean | undefined;
   title?: string | undefined;
   json?: boolean | undefined;
-  encodeThread?: "auto" | "on" | "off" | undefined;
-}
-
-/**
- * Encode the output on a second thread (src/io/encode-thread.ts)? --encode-thread, else
- * FEEDPIPE_ENCODE_THREAD; auto (default): for a file output from a local source file of 8 MiB to
- * 768 MiB (the reader thread's rule: a thread costs ~30 ms to start and a fixed heap).
- */
-async function useEncodeThread(
-  flag: string | undefined,
-  env: Record<string, string | undefined>,
-  source: string,
-  output: string,
-): Promise<boolean> {
-  const v = (flag ?? env.FEEDPIPE_ENCODE_THREAD)?.trim().toLowerCase();
-  if (v === "off" || v === "0" || v === "false" || output === "-") return false;
-  if (v === "on" || v === "1" || v === "true") return true;
-  return useWorker(source, "auto");
 }
 
 export function registerConvert(program: Command, ctx: CliContext): void {
@@ -66,13 +46,7 @@ export function registerConvert(program: Command, ctx: CliContext): void {
       "CSV/TSV: do not escape cells starting with = + - @ (formula injection protection)",
     )
     .option("--title <text>", "XML: channel title")
-    .option("--json", "print the report as one JSON object on stdout (not with -o -)")
-    .addOption(
-      new Option(
-        "--encode-thread <mode>",
-        "UTF-8 encode the output on a second thread: auto (file output, local source of 8 MiB to 768 MiB), on, off; default auto or $FEEDPIPE_ENCODE_THREAD",
-      ).choices(["auto", "on", "off"]),
-    );
+    .option("--json", "print the report as one JSON object on stdout (not with -o -)");
   addPipelineOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -124,18 +98,13 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       protectFormulas: flags.rawCells !== true,
       title: flags.title,
     });
-    const threaded = await useEncodeThread(flags.encodeThread, ctx.io.env, source, flags.output);
-    const open = async (): Promise<Output> => {
-      const out = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
-      return threaded ? encodeOnThread(out) : out;
-    };
     let output: Output | undefined;
     let written = 0;
     try {
       const run = await runChecked(ctx, source, pipeline, flags, "convert", async (batch) => {
         collector?.observe(batch);
         if (output === undefined) {
-          output = await open();
+          output = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
           await output.write(writer.header());
         }
         const rows: Row[] = [];
@@ -148,7 +117,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
         }
       });
       if (output === undefined) {
-        output = await open();
+        output = await openOutput(flags.output, { stdout: ctx.io.stdout, signal: ctx.io.signal });
         await output.write(writer.header());
       }
       await output.write(writer.footer());
