@@ -2,8 +2,9 @@
 /**
  * `feedpipe convert FILE -o out.csv` with the reader in-process (--read-thread off) and on its
  * thread (--read-thread on), several runs each, alternating: wall seconds, CPU seconds of the whole
- * process, of the main thread and of the reader thread (see ./thread-cpu-hook.mjs; the busiest
- * non-main thread, Linux only), peak RSS, and the load average before each run (the machine may be
+ * process, of the main thread, of the reader thread (see ./thread-cpu-hook.mjs; the busiest
+ * non-main thread, Linux only) and of the other threads together (`rest`: GC helpers, libuv's pool,
+ * any further worker), peak RSS, and the load average before each run (the machine may be
  * shared: CPU per thread is the steadier figure).
  *
  *   node bench/thread-cpu.mjs [--runs 3] [--modes off,on] [--task convert|validate]
@@ -75,6 +76,8 @@ for (const file of files) {
           cpu: +s.cpu.toFixed(2),
           main: s.main,
           reader: mode === "on" ? s.reader : "-",
+          // Other threads (GC helpers, libuv's pool, a writer thread when not the busiest).
+          rest: +s.rest.toFixed(2),
           rssMB: s.rssMB,
           load,
           "k/s": Math.round(read / wall / 1e3),
