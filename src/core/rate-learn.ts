@@ -97,7 +97,8 @@ export class LimitLearner {
   learn(refused: Send, lastSeq: number, log: SendLog, asked = false): void {
     const spread = log.rttSpread();
     const span = WINDOW_MS + spread;
-    this.#phase.add(log.trace(refused, 2 * WINDOW_MS, spread));
+    // Only episodes after pauses the server asked for are ever fitted (`#fitted`).
+    if (asked) this.#phase.add(log.trace(refused, 2 * WINDOW_MS, spread));
     const climbing = this.#ceiling !== undefined;
     this.#ceiling = undefined;
     // At least the limit (for a per-second server): what counted in the refusing window at most.

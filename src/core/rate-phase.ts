@@ -53,6 +53,11 @@ const KEEP = 4;
 export const FIT_MAX_SPREAD_MS = 50;
 const STEP_MS = 2;
 
+/** How far apart two counts of one window may be and still agree (timing estimates, rounding). */
+function tolerance(count: number): number {
+  return 1 + Math.ceil(count * 0.02);
+}
+
 /** Arrivals in [from, to) of an ascending list. */
 function countIn(xs: readonly number[], from: number, to: number): number {
   return lowerBound(xs, to) - lowerBound(xs, from);
@@ -81,16 +86,12 @@ export class WindowPhase {
     if (this.#traces.length > KEEP) this.#traces.shift();
   }
 
-  clear(): void {
-    this.#traces = [];
-  }
-
   /**
    * The limits consistent with every kept episode under some phase: each refusing window's count
    * within `tolerance` of the others', and no earlier part of a window (within an episode's span)
    * holding more than that. Undefined with fewer than two episodes or when no phase fits.
    */
-  fit(tolerance: (count: number) => number = (n) => 1 + Math.ceil(n * 0.02)): PhaseFit | undefined {
+  fit(): PhaseFit | undefined {
     const traces = this.#traces.filter((t) => t.spread <= FIT_MAX_SPREAD_MS);
     if (traces.length < 2) return undefined;
     const spreads: number[] = [];
