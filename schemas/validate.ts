@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { FeedpipeError } from "../src/core/errors.js";
+import { PLAIN_FIELDS } from "../src/core/plain-text.js";
 import { clip, type Issue } from "../src/core/record.js";
 import { isCurrencyCode, WITHDRAWN_CURRENCIES } from "./currencies.js";
 import {
@@ -148,6 +149,12 @@ const GTIN_MESSAGES: Record<GtinCode, (v: string) => string> = {
   GTIN_COUPON: (v) => `gtin ${q(v)} uses a GS1 coupon prefix, not a trade item GTIN`,
 };
 
+const PLAIN_NAME = 1 << PLAIN_FIELDS.indexOf("name");
+const PLAIN_DESCRIPTION = 1 << PLAIN_FIELDS.indexOf("description");
+const PLAIN_CATEGORY = 1 << PLAIN_FIELDS.indexOf("category");
+const PLAIN_BRAND = 1 << PLAIN_FIELDS.indexOf("brand");
+const PLAIN_MPN = 1 << PLAIN_FIELDS.indexOf("mpn");
+
 function urlProblem(field: "url" | "image", url: string): string {
   if (/\s/.test(url)) return `${field} contains spaces; encode them as %20`;
   if (/[\x00-\x1f\x7f]/.test(url)) return `${field} contains control characters`;
@@ -172,7 +179,9 @@ function currencyMessage(code: string, field: string): string {
  * Compile a validator with options resolved once. The returned function is the hot path: call it
  * per candidate. Throws FeedpipeError INVALID_OPTION on bad options.
  */
-export function compileValidator(options?: ValidateOptions): (c: CandidateProduct) => ValidationResult {
+export function compileValidator(
+  options?: ValidateOptions,
+): (c: CandidateProduct, plain?: number) => ValidationResult {
   const opts = resolveValidateOptions(options);
   const priceOptions = { decimalComma: opts.decimalComma, withCurrency: opts.priceWithCurrency };
   const stripDescription = opts.stripHtmlDescription;
@@ -190,7 +199,11 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     return undefined;
   }
 
-  return function validate(c: CandidateProduct): ValidationResult {
+  /**
+   * `plain`: bits of PLAIN_FIELDS (src/core/plain-text.ts) whose values are known to pass
+   * `isPlainText` (the reader thread's marks, src/formats/plain-marks.ts): their test is skipped.
+   */
+  return function validate(c: CandidateProduct, plain = 0): ValidationResult {
     const issues: Issue[] = [];
 
     // sku: an identifier, trimmed only.
@@ -203,7 +216,8 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
 
     // name
     let name = rawText(c.name);
-    if (name !== undefined && !isPlainText(name)) name = normalizeText(decodeEntities(name)) || undefined;
+    if (name !== undefined && (plain & PLAIN_NAME) === 0 && !isPlainText(name))
+      name = normalizeText(decodeEntities(name)) || undefined;
     if (name === undefined) issues.push(missing("name", c.name));
     else {
       if (name.length > LIMITS.name) {
@@ -290,7 +304,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     let description = rawText(c.description);
     if (description !== undefined) {
       if (stripDescription) description = stripHtml(description);
-      else if (isPlainText(description)) {
+      else if ((plain & PLAIN_DESCRIPTION) !== 0 || isPlainText(description)) {
         // Nothing to decode, tidy or keep as HTML: the text stays as it is.
       } else if (looksLikeHtml(description)) {
         description = normalizeMultiline(description);
@@ -303,7 +317,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     }
 
     let category = rawText(c.category);
-    if (category !== undefined && !isPlainText(category)) {
+    if (category !== undefined && (plain & PLAIN_CATEGORY) === 0 && !isPlainText(category)) {
       category = normalizeText(decodeEntities(category)) || undefined;
     }
 
@@ -313,7 +327,8 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     }
 
     let brand = rawText(c.brand);
-    if (brand !== undefined && !isPlainText(brand)) brand = normalizeText(decodeEntities(brand)) || undefined;
+    if (brand !== undefined && (plain & PLAIN_BRAND) === 0 && !isPlainText(brand))
+      brand = normalizeText(decodeEntities(brand)) || undefined;
 
     // gtin: separators removed, digits kept as given.
     let gtin = rawText(c.gtin);
@@ -327,7 +342,7 @@ export function compileValidator(options?: ValidateOptions): (c: CandidateProduc
     }
 
     let mpn = rawText(c.mpn);
-    if (mpn !== undefined && !isPlainText(mpn)) mpn = normalizeText(mpn);
+    if (mpn !== undefined && (plain & PLAIN_MPN) === 0 && !isPlainText(mpn)) mpn = normalizeText(mpn);
 
     // availability: unknown values are kept as given (trimmed) and warned about.
     let availability = rawText(c.availability);

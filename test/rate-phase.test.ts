@@ -124,7 +124,13 @@ describe("rate controller: fixed windows after Retry-After pauses", () => {
   it("a server that is not a fixed window (token bucket) is learned by the count as before", async () => {
     const clock = new FakeClock();
     const { controller } = watchedController(clock);
-    const r = await simulate({ server: tokenBucket(50, 10), total: 1500, concurrency: 16, controller, clock });
+    const r = await simulate({
+      server: tokenBucket(50, 10),
+      total: 1500,
+      concurrency: 16,
+      controller,
+      clock,
+    });
     expect(r.failed).toBe(0);
     const learned = controller.stats().learnedLimit!;
     expect(learned).toBeGreaterThanOrEqual(45);

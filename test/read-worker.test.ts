@@ -283,12 +283,24 @@ describe("reading on a worker thread", () => {
     try {
       const cli = join(ROOT, "dist", "src", "cli", "main.js");
       const src = join(dir, "catalog.csv");
-      const rows = ["sku,name,url,image,price,currency,gtin"];
+      const rows = ["sku,name,url,image,price,currency,gtin,description,brand,category,mpn"];
+      // Text the rules change (entities, double spaces, HTML, padding) beside text they keep: the
+      // reader thread's plain-text marks (src/formats/plain-marks.ts) must not change the output.
+      const texts = [
+        "Warm and naïve",
+        "Tom &amp; Jerry",
+        "Two  spaces",
+        "<p>Some <b>HTML</b></p>",
+        " padded ",
+        "",
+      ];
       for (let i = 0; i < 5000; i++) {
         const sku = i % 500 === 7 ? "SKU-7" : `SKU-${i}`; // duplicates
         const gtin = i % 300 === 0 ? "4006381333932" : "4006381333931"; // some bad check digits
+        const t = (k: number) => texts[(i + k) % texts.length];
         rows.push(
-          `${sku},"Item ${i}, ""q""",https://shop.example/p/${i},https://shop.example/i/${i}.jpg,${i}.99,EUR,${gtin}`,
+          `${sku},"Item ${i}, ""q""",https://shop.example/p/${i},https://shop.example/i/${i}.jpg,${i}.99,EUR,${gtin},` +
+            `"${t(0)} ${i}",${t(1)},${t(2)},${t(3)}`,
         );
       }
       writeFileSync(src, `${rows.join("\n")}\n`);
@@ -308,6 +320,35 @@ describe("reading on a worker thread", () => {
       });
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/--read-thread/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("marks plain text on the thread once asked, while the main thread is behind", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-marks-"));
+    try {
+      const src = join(dir, "catalog.csv");
+      const texts = ["Plain words", "Tom &amp; Jerry", "Two  spaces", "", "価格"];
+      const rows = ["sku,description,summary"];
+      for (let i = 0; i < 20_000; i++) rows.push(`S${i},${texts[i % texts.length]},Summary ${i}`);
+      writeFileSync(src, `${rows.join("\n")}\n`);
+      const feed = await formats.openFeed(src, { worker: true });
+      expect(feed.markPlain).toBeTypeOf("function");
+      const description = 1 << 1;
+      feed.markPlain!([undefined, ["description", "summary"]]);
+      let marked = 0;
+      for await (const batch of feed.records) {
+        await new Promise((r) => setTimeout(r, 20)); // a slow main thread: the reader runs ahead
+        for (const rec of batch) {
+          if (rec.plain === undefined) continue;
+          const d = rec.fields.description as string;
+          const expected = d === "" || d === "Plain words" ? description : 0; // "" falls back to summary
+          expect(rec.plain).toBe(expected);
+          if (expected) marked++;
+        }
+      }
+      expect(marked).toBeGreaterThan(1000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

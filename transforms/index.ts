@@ -3,7 +3,8 @@
  * the record mapper the pipeline runs (hook → declarative mapping → candidate product fields).
  */
 import type { Fields, Issue } from "../src/core/record.js";
-import { type Candidate, compileMapping, type MappingSpec } from "./mapping.js";
+import { PLAIN_FIELDS, type PlainSources } from "../src/core/plain-text.js";
+import { type Candidate, compileMapping, makeResolver, type MappingSpec } from "./mapping.js";
 import type { LoadedMapping } from "./mapping-file.js";
 import { Expand, joinUrl, type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
 
@@ -71,6 +72,53 @@ export interface Expanded {
 /** Maps one record (fields after the reader) to candidate product fields, a Skip, or several products. */
 export type RecordMapper = (fields: Fields, issues: Issue[]) => Candidate | Skip | Expanded;
 
+/** The mapping a run uses: the preset's, the file's, or the preset's with the file's fields over it. */
+function runSpec(
+  preset: Preset | undefined,
+  mapping: LoadedMapping | undefined,
+  options: PresetOptions,
+): MappingSpec {
+  if (preset && mapping) return { fields: { ...preset.mapping(options).fields, ...mapping.spec.fields } };
+  if (mapping) return mapping.spec;
+  if (preset) return preset.mapping(options);
+  throw new Error("createRecordMapper needs a preset or a mapping");
+}
+
+/**
+ * For the reader thread's plain-text marks (src/formats/plain-marks.ts): for each of PLAIN_FIELDS,
+ * the source keys (resolved against `keys` as the mapper resolves them) when the run's mapper
+ * takes that field's value from them as it is: a key or a list of keys, simple names (no path
+ * into nested values), no transforms, and no preset hook that could change the record first.
+ * Undefined when no field qualifies.
+ */
+export function plainSources(
+  preset: Preset | undefined,
+  mapping: LoadedMapping | undefined,
+  options: PresetOptions,
+  keys: Iterable<string> | undefined,
+): PlainSources | undefined {
+  if (preset?.prepare !== undefined) return undefined;
+  const spec = runSpec(preset, mapping, options);
+  const resolve = makeResolver(keys);
+  let any = false;
+  const sources = PLAIN_FIELDS.map((field) => {
+    const s = spec.fields[field];
+    let from: string | readonly string[] | undefined;
+    if (typeof s === "string" || Array.isArray(s)) from = s as string | readonly string[];
+    else if (s !== undefined && typeof s === "object" && "from" in s && !(s.transforms?.length ?? 0))
+      from = s.from;
+    if (from === undefined) return undefined;
+    const names = (typeof from === "string" ? [from] : from).map(resolve);
+    // A path (`a.b`, `x[0]`, `@attr`) may read into a nested value instead of a key's own.
+    if (names.some((n) => PATH_CHARS.test(n))) return undefined;
+    any = true;
+    return names;
+  });
+  return any ? sources : undefined;
+}
+
+const PATH_CHARS = /[.[/@]/;
+
 /**
  * Build the mapper for one run. With a mapping file that names a preset, the file's fields override
  * the preset's and the preset's hook still runs. `keys` (header or first record's names) lets source
@@ -82,12 +130,7 @@ export function createRecordMapper(
   options: PresetOptions,
   keys: Iterable<string> | undefined,
 ): RecordMapper {
-  let spec: MappingSpec;
-  if (preset && mapping) spec = { fields: { ...preset.mapping(options).fields, ...mapping.spec.fields } };
-  else if (mapping) spec = mapping.spec;
-  else if (preset) spec = preset.mapping(options);
-  else throw new Error("createRecordMapper needs a preset or a mapping");
-  const compiled = compileMapping(spec, keys);
+  const compiled = compileMapping(runSpec(preset, mapping, options), keys);
   // Without a preset, the run options (flags, else the file's `options`) fill in what a layout does
   // not state, as a preset does: the currency, and absolute URLs from relative paths.
   const map = preset ? compiled : withRunOptions(compiled, options);

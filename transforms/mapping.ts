@@ -4,6 +4,7 @@
  * into one plain function `(fields) → candidate` that runs synchronously per record.
  */
 import { PRODUCT_FIELDS, type Product } from "../schemas/product.js";
+import { isBlankText } from "../src/core/plain-text.js";
 import type { Fields } from "../src/core/record.js";
 import { compileTemplate } from "./template.js";
 import { compileTransforms, type MapState, type TransformSpec } from "./transforms.js";
@@ -40,15 +41,6 @@ export type Mapper = (fields: Fields) => Candidate;
 /** Whether a field name is one of the product's fields. */
 export function isProductField(name: string): name is ProductField {
   return (PRODUCT_FIELDS as readonly string[]).includes(name);
-}
-
-/** Blank text test without allocating for the common case (text not starting with whitespace). */
-function isBlankText(s: string): boolean {
-  return (
-    s.length === 0 ||
-    (s.charCodeAt(0) <= 32 && s.trim() === "") ||
-    (s.charCodeAt(0) === 0xa0 && s.trim() === "")
-  );
 }
 
 function nonBlank(v: Value): Value {

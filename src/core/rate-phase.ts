@@ -119,7 +119,8 @@ export class WindowPhase {
     // Sends are discrete: a run of neighbouring phases fits equally well, the true one inside it.
     // The lowest of them: a count too high costs another refusal, a whole second with Retry-After.
     let best = Infinity;
-    for (let i = 0; i < counts.length; i++) if (spreads[i] === bestSpread && counts[i]! < best) best = counts[i]!;
+    for (let i = 0; i < counts.length; i++)
+      if (spreads[i] === bestSpread && counts[i]! < best) best = counts[i]!;
     // The range: every phase that fits about as well as the best one.
     let lo = Infinity;
     let hi = -Infinity;

@@ -45,6 +45,11 @@ export interface SourceRecord extends Origin {
   problem?: Issue | undefined;
   /** Raw text of a record that could not be parsed (truncated to a sane length). */
   raw?: string | undefined;
+  /**
+   * Set by the reader thread once asked (src/formats/plain-marks.ts): bit i set when the value
+   * the mapping takes for PLAIN_FIELDS[i] (src/core/plain-text.ts) surely needs no text rule.
+   */
+  plain?: number | undefined;
 }
 
 /** A batch of records: the unit that moves between stages. */

@@ -2,6 +2,7 @@
  * openFeed: source → decompress → decode → sniff → reader. The one entry point for ingest.
  */
 import { FeedpipeError } from "../core/errors.js";
+import type { PlainSources } from "../core/plain-text.js";
 import type { FieldValue, RecordBatch, RecordStream, SourceRecord } from "../core/record.js";
 import { decode, peekText } from "../io/decode.js";
 import { type Compression, decompress } from "../io/decompress.js";
@@ -48,6 +49,11 @@ export interface Feed {
   records: RecordStream;
   /** The reader's counters (blank rows skipped, CSV columns, ...); final once `records` has ended. */
   stats: ReaderStats;
+  /**
+   * Reader thread only: mark, in the batches still to come, which records' text fields surely
+   * need no text rule (src/formats/plain-marks.ts; the records' `plain`).
+   */
+  markPlain?: ((sources: PlainSources) => void) | undefined;
   /**
    * Stop reading and release the file, connection or reader thread. Breaking out of `records`
    * does this too; `close()` is for a feed whose records were never (or not fully) iterated.

@@ -43,11 +43,15 @@ export interface PackedBatch {
   others: FieldValue[];
   /** Per-record extras: [record position, problem, raw, source] (only records that have any). */
   extras: [number, Issue | undefined, string | undefined, string | undefined][];
+  /** Plain-text marks, one per record, when the reader was asked for them (./plain-marks.ts). */
+  plain?: Uint8Array | undefined;
 }
 
 /** The typed arrays of a packed batch, to pass as a postMessage transfer list. */
 export function transferList(p: PackedBatch): ArrayBuffer[] {
-  return [p.recs.buffer as ArrayBuffer, p.cells.buffer as ArrayBuffer, p.numbers.buffer as ArrayBuffer];
+  const list = [p.recs.buffer as ArrayBuffer, p.cells.buffer as ArrayBuffer, p.numbers.buffer as ArrayBuffer];
+  if (p.plain !== undefined) list.push(p.plain.buffer as ArrayBuffer);
+  return list;
 }
 
 export function packBatch(batch: RecordBatch, source: string): PackedBatch {
@@ -135,7 +139,7 @@ export function packBatch(batch: RecordBatch, source: string): PackedBatch {
 }
 
 export function unpackBatch(p: PackedBatch): RecordBatch {
-  const { source, text, keys, recs, cells, numbers, others } = p;
+  const { source, text, keys, recs, cells, numbers, others, plain } = p;
   const count = recs.length / REC;
   const out: SourceRecord[] = new Array<SourceRecord>(count);
   // A key named __proto__ must become an own property, as JSON.parse makes it.
@@ -185,6 +189,7 @@ export function unpackBatch(p: PackedBatch): RecordBatch {
     if (!Number.isNaN(line)) rec.line = line;
     if (!Number.isNaN(offset)) rec.offset = offset;
     rec.fields = fields;
+    if (plain !== undefined) rec.plain = plain[i]!;
     out[i] = rec;
   }
   for (const [i, problem, raw, src] of p.extras) {

@@ -10,14 +10,17 @@
  *                                              the reader's counters so far
  *   { type: "end", bytes, stats }              the feed is done
  *   { type: "error", error }                   openFeed or the reader failed (code, message, context)
- * Flow control: the shared `credit` counter (see WorkerInit), no messages from the main thread.
+ * Flow control: the shared `credit` counter (see WorkerInit). One message from the main thread:
+ *   { type: "plain", sources }                 from now on, mark each batch's plain text values
+ *                                              (./plain-marks.ts)
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { FeedpipeError } from "../core/errors.js";
 import type { ReadFeedOptions } from "./index.js";
 import { transferList } from "./pack.js";
 import { openPackedFeed } from "./packed-feed.js";
-import type { WorkerError, WorkerInit, WorkerMessage } from "./worker-feed.js";
+import { markPlain, type PlainSources } from "./plain-marks.js";
+import type { MainMessage, WorkerError, WorkerInit, WorkerMessage } from "./worker-feed.js";
 
 const port = parentPort;
 if (port === null) throw new Error("read-worker.js runs as a worker thread only");
@@ -25,8 +28,11 @@ const init = workerData as WorkerInit;
 
 const credit = new Int32Array(init.credit);
 
-/** Wait until the main thread has room for another batch, and take it. */
-async function takeCredit(): Promise<void> {
+/**
+ * Wait until the main thread has room for another batch, and take it. True when the main thread
+ * is behind (it has most of the batches it allows queued: see WorkerInit.behindBelow).
+ */
+async function takeCredit(): Promise<boolean> {
   while (Atomics.load(credit, 0) <= 0) {
     const w = Atomics.waitAsync(credit, 0, 0);
     if (!w.async) continue;
@@ -35,7 +41,7 @@ async function takeCredit(): Promise<void> {
     await w.value;
     clearInterval(hold);
   }
-  Atomics.sub(credit, 0, 1);
+  return Atomics.sub(credit, 0, 1) - 1 < init.behindBelow;
 }
 
 const post = (m: WorkerMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
@@ -46,6 +52,12 @@ function describe(err: unknown): WorkerError {
 }
 
 let bytes = 0;
+let plainSources: PlainSources | undefined;
+port.on("message", (m: MainMessage) => {
+  if (m.type === "plain") plainSources = m.sources;
+});
+// The thread lives while it reads; a message port alone does not keep it running.
+port.unref();
 
 async function main(): Promise<void> {
   const options: ReadFeedOptions = {
@@ -59,7 +71,11 @@ async function main(): Promise<void> {
   const { batches, stats, close: _close, ...meta } = feed;
   post({ type: "meta", meta, stats });
   for await (const packed of batches) {
-    await takeCredit();
+    // Marks move work off the main thread: worth it only while the main thread is the slower side
+    // (CSV, NDJSON, JSON); a reader the main thread keeps up with (XML, where reading is the
+    // heavier half) leaves the test to the validator.
+    const behind = await takeCredit();
+    if (behind && plainSources !== undefined) markPlain(packed, plainSources);
     post({ type: "batch", batch: packed, bytes, stats }, transferList(packed));
     bytes = 0;
   }

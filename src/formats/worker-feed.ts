@@ -25,6 +25,7 @@ import type { RecordBatch, RecordStream } from "../core/record.js";
 import { closeable, newReaderStats, type ReaderStats } from "./reader.js";
 import type { Feed, ReadFeedOptions } from "./index.js";
 import { type PackedBatch, unpackBatch } from "./pack.js";
+import type { PlainSources } from "../core/plain-text.js";
 
 /** Files smaller than this are read in-process ("auto"): a thread costs ~30 ms to start. */
 export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
@@ -84,6 +85,11 @@ export interface WorkerInit {
    * ~35 µs each on the main thread).
    */
   credit: SharedArrayBuffer;
+  /**
+   * Fewer credits than this left after taking one: the main thread has that many batches queued
+   * and is the slower side, so the reader spends its spare time on plain-text marks.
+   */
+  behindBelow: number;
 }
 
 export interface WorkerError {
@@ -99,6 +105,9 @@ export type WorkerMessage =
   | { type: "batch"; batch: PackedBatch; bytes: number; stats: ReaderStats | undefined }
   | { type: "end"; bytes: number; stats: ReaderStats | undefined }
   | { type: "error"; error: WorkerError; bytes: number };
+
+/** Messages to the reader thread: the keys to mark plain text for (./plain-marks.ts). */
+export type MainMessage = { type: "plain"; sources: PlainSources };
 
 const WORKER_URL = new URL("./read-worker.js", import.meta.url);
 
@@ -160,6 +169,7 @@ export async function openFeedInWorker(spec: string, options: ReadFeedOptions): 
       name: options.name,
     },
     credit: new SharedArrayBuffer(4),
+    behindBelow: WAKE_AT,
   };
   const credit = new Int32Array(init.credit);
   credit[0] = CREDIT;
@@ -268,6 +278,10 @@ export async function openFeedInWorker(spec: string, options: ReadFeedOptions): 
     ...first.meta,
     records,
     stats,
+    markPlain: (sources: PlainSources) => {
+      const m: MainMessage = { type: "plain", sources };
+      worker.postMessage(m);
+    },
     close: async () => {
       await worker.terminate();
       await gen.return(undefined);

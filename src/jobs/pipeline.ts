@@ -20,6 +20,7 @@ import { compileValidator } from "../../schemas/validate.js";
 import {
   type Candidate,
   createRecordMapper,
+  plainSources,
   type Expanded,
   detectPreset,
   getPreset,
@@ -294,6 +295,11 @@ async function startRun(
     chosen.preset || mapping
       ? createRecordMapper(chosen.preset, mapping, presetOptions, layoutKeys)
       : undefined;
+  // The reader thread marks values the text rules would leave as they are (src/formats/plain-marks.ts).
+  const sources =
+    mapper && feed.markPlain ? plainSources(chosen.preset, mapping, presetOptions, layoutKeys) : undefined;
+  if (sources) feed.markPlain?.(sources);
+  const marked = sources !== undefined;
   const validate = compileValidator({
     decimalComma: options.decimalComma || mapping?.options.decimalComma === true,
     priceWithCurrency:
@@ -351,7 +357,7 @@ async function startRun(
 
   /** Validate one mapped product and check its SKU for duplicates. */
   function finish(rec: SourceRecord, mapped: Candidate, issues: Issue[]): CheckedRecord {
-    const v = validate(mapped);
+    const v = validate(mapped, marked ? (rec.plain ?? 0) : 0);
     const all = issues.length === 0 ? v.issues : issues.concat(v.issues);
     let product = v.product;
     const sku = product?.sku ?? skuText(mapped.sku);
