@@ -49,6 +49,21 @@ describe("CLI young-generation cap", () => {
     expect(capped.after).toBeLessThanOrEqual(16);
   });
 
+  it("is also checked on every tick (a batch taken), where GC observer callbacks cannot run in time", () => {
+    const run = (mode: string) => {
+      const script = join(ROOT, "test", "fixtures", "probes", "young-generation.mjs");
+      const r = spawnSync(process.execPath, [script, join(ROOT, "dist"), "4", "-", mode], {
+        encoding: "utf8",
+      });
+      expect(r.stderr).toBe("");
+      return (JSON.parse(r.stdout) as { size: number }).size;
+    };
+    // One synchronous stretch: the observer never runs, V8 grows the young generation past the cap.
+    expect(run("sync")).toBeGreaterThan(8);
+    // The same stretch with a tick per round stops at the cap (a doubling above at most).
+    expect(run("sync-tick")).toBeLessThanOrEqual(8);
+  });
+
   it("stops watching when asked", () => {
     expect(capYoungGeneration(0)()).toBeUndefined();
   });

@@ -25,6 +25,7 @@ import { addInputOptions, feedOptions, type InputFlags } from "../options.js";
 import { createProgress, type Progress, progressEnabled } from "../progress.js";
 import { throwIfAborted } from "../../core/abort.js";
 import { type MaxInvalid, parseMaxInvalid, withinMaxInvalid } from "../../core/max-invalid.js";
+import { youngGenerationTick } from "../young-generation.js";
 
 /** `--max-invalid` for commander: the one parser (core/max-invalid.ts), as a usage error. */
 export function maxInvalidOption(value: string): MaxInvalid {
@@ -111,6 +112,7 @@ export async function runChecked(
     stdin: ctx.io.stdin as NodeJS.ReadableStream,
     onBytes: (n) => {
       pendingBytes += n;
+      youngGenerationTick();
     },
   });
   const processed = await pipeline.process(feed);
