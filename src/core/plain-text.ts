@@ -49,7 +49,6 @@ export function isBlankText(s: string): boolean {
 
 /** Bits of a record's plain-text mark: which text fields of its product surely need no text rule. */
 export const PLAIN_FIELDS = ["name", "description", "category", "brand", "mpn"] as const;
-export type PlainField = (typeof PLAIN_FIELDS)[number];
 
 /** For each bit of the mark (PLAIN_FIELDS order), the source keys its mapping reads, in order. */
 export type PlainSources = readonly (readonly string[] | undefined)[];

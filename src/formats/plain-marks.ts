@@ -15,24 +15,17 @@
 import { isBlankText, isPlainText, type PlainSources } from "../core/plain-text.js";
 import { CELL, type PackedBatch, REC, STRING } from "./pack.js";
 
-export type { PlainSources };
-
 /** Set `packed.plain`: one mark per record. */
 export function markPlain(packed: PackedBatch, sources: PlainSources): void {
   const { keys, recs, cells, text } = packed;
   const count = recs.length / REC;
-  // Per key of the batch: the fields whose sources name it (few: usually none or one).
-  const wanted: number[][] = [];
+  // Which keys of the batch some field's sources name (1), and each field's sources as key ids.
+  const wanted = new Uint8Array(keys.length);
   const ids = new Map<string, number>();
   for (let i = 0; i < keys.length; i++) ids.set(keys[i]!, i);
-  const lists: number[][] = [];
-  for (let f = 0; f < sources.length; f++) {
-    const list: number[] = [];
-    for (const k of sources[f] ?? []) list.push(ids.get(k) ?? -1);
-    lists.push(list);
-    for (const id of list) if (id >= 0) (wanted[id] ??= []).push(f);
-  }
-  // Where each wanted key's cell is in the record being read (stamped by record, -1: absent).
+  const lists = sources.map((names) => (names ?? []).map((k) => ids.get(k) ?? -1));
+  for (const list of lists) for (const id of list) if (id >= 0) wanted[id] = 1;
+  // Where each wanted key's cell (and its string) is in the record being read; stamp: which record.
   const cellOf = new Int32Array(keys.length);
   const stamp = new Int32Array(keys.length).fill(-1);
   const startOf = new Int32Array(keys.length);
@@ -44,19 +37,13 @@ export function markPlain(packed: PackedBatch, sources: PlainSources): void {
     let any = false;
     for (let j = 0; j < n; j++, c += CELL) {
       const id = cells[c]!;
-      if (cells[c + 1] === STRING) {
-        if (wanted[id] !== undefined) {
-          stamp[id] = r;
-          cellOf[id] = c;
-          startOf[id] = from;
-          any = true;
-        }
-        from = cells[c + 2]!;
-      } else if (wanted[id] !== undefined) {
+      if (wanted[id] === 1) {
         stamp[id] = r;
         cellOf[id] = c;
+        startOf[id] = from;
         any = true;
       }
+      if (cells[c + 1] === STRING) from = cells[c + 2]!;
     }
     if (!any) continue;
     let mark = 0;

@@ -19,7 +19,8 @@ import { FeedpipeError } from "../core/errors.js";
 import type { ReadFeedOptions } from "./index.js";
 import { transferList } from "./pack.js";
 import { openPackedFeed } from "./packed-feed.js";
-import { markPlain, type PlainSources } from "./plain-marks.js";
+import type { PlainSources } from "../core/plain-text.js";
+import { markPlain } from "./plain-marks.js";
 import type { MainMessage, WorkerError, WorkerInit, WorkerMessage } from "./worker-feed.js";
 
 const port = parentPort;

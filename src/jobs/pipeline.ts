@@ -298,7 +298,7 @@ async function startRun(
   // The reader thread marks values the text rules would leave as they are (src/formats/plain-marks.ts).
   const sources =
     mapper && feed.markPlain ? plainSources(chosen.preset, mapping, presetOptions, layoutKeys) : undefined;
-  if (sources) feed.markPlain?.(sources);
+  if (sources) feed.markPlain!(sources);
   const marked = sources !== undefined;
   const validate = compileValidator({
     decimalComma: options.decimalComma || mapping?.options.decimalComma === true,
