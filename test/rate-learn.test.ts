@@ -11,6 +11,7 @@ import {
   SEND_PENDING,
   type Send,
   SendLog,
+  passedArrival,
 } from "../src/core/rate-log.js";
 
 const RTT = 40;
@@ -196,5 +197,80 @@ describe("limit learner", () => {
     l.learn(a.refused, a.refused.seq, a.log);
     expect(l.limit).toBe(40);
     expect(l.rate).toBe(10);
+  });
+});
+
+describe("the phase fit's episode trace follows the late answers", () => {
+  /**
+   * Limit 25 per calendar second (windows from 0), `Retry-After: 1`. Episode 1 is a slow-start
+   * burst: 12 passed at 0, then 16 granted at once at 100, of which 13 pass; the first refusal to be
+   * answered (seq 20) comes at 125, six passes granted after it come only at 150-160 (their half
+   * round trips put them after the refusal, where in the same window they would have been refused).
+   * Episode 2 comes a probe hold later, at a steady rate paced by the learner, refused at the 26th
+   * arrival of a window.
+   */
+  function run(): LimitLearner {
+    const l = new LimitLearner(Infinity);
+    const log = new SendLog();
+    let seq = 0;
+    const send = (sentAt: number): Send => {
+      const s: Send = { sentAt, probe: false, seq: ++seq, settled: false, state: SEND_PENDING, round: 0 };
+      log.add(s);
+      return s;
+    };
+    for (let i = 0; i < 12; i++) log.end(send(0), SEND_PASSED, 40);
+    const burst = Array.from({ length: 16 }, () => send(100));
+    for (const s of burst.slice(0, 7)) {
+      log.end(s, SEND_PASSED, 120);
+      l.passed(s, 120, true);
+    }
+    const refused = burst[7]!;
+    log.end(refused, SEND_LIMITED, 125);
+    l.refused(refused);
+    l.learn(refused, seq, log, true);
+    l.hold(125, 1000);
+    for (const s of [burst[13]!, burst[14]!]) {
+      log.end(s, SEND_LIMITED, 130);
+      l.refused(s);
+    }
+    for (const [i, s] of [...burst.slice(8, 13), burst[15]!].entries()) {
+      log.end(s, SEND_PASSED, 150 + 2 * i);
+      l.passed(s, 150 + 2 * i, true);
+    }
+    expect(l.limit).toBe(25);
+    // Episode 2: after the hold, paced by the learner (40 ms round trips), until the server refuses.
+    let t = 101_125;
+    let window = -1;
+    let used = 0;
+    for (;;) {
+      const s = send(t);
+      const arrival = t + RTT / 2;
+      const w = Math.floor(arrival / 1000);
+      if (w !== window) [window, used] = [w, 0];
+      if (++used > 25) {
+        log.end(s, SEND_LIMITED, t + RTT);
+        l.refused(s);
+        l.learn(s, seq, log, true);
+        return l;
+      }
+      log.end(s, SEND_PASSED, t + RTT);
+      l.passed(s, t + RTT, true);
+      t += 1000 / l.rate;
+    }
+  }
+
+  it("a pass granted after the refused request in its burst counts before it: the fit finds the limit", () => {
+    const l = run();
+    // Without the late passes in episode 1's trace, its window held 19 and the fit settled on 19.
+    expect(l.limit).toBeGreaterThanOrEqual(24);
+    expect(l.limit).toBeLessThanOrEqual(25);
+  });
+
+  it("passedArrival: clamped before the refusal only for the refused request's own burst", () => {
+    const { sends } = logOf([100, 100, 130]);
+    const [refused, sameBurst, later] = sends as [Send, Send, Send];
+    expect(passedArrival(sameBurst, 160, refused, 112.5)).toBeLessThan(112.5);
+    expect(passedArrival(later, 170, refused, 112.5)).toBe(150);
+    expect(passedArrival(refused, 125, sameBurst, 130)).toBe(112.5);
   });
 });

@@ -33,13 +33,15 @@
  *   probing costs an episode, so with `Retry-After: 1` it happens at most once in 100 s (1% of
  *   the time).
  */
-import type { Send, SendLog } from "./rate-log.js";
-import { WindowPhase } from "./rate-phase.js";
+import { passedArrival, type Send, type SendLog } from "./rate-log.js";
+import { type EpisodeTrace, WindowPhase } from "./rate-phase.js";
 
 /** Fraction of a learned limit the controller paces to. */
 export const RATE_MARGIN = 0.975;
 /** The span a per-second limit counts over (ms). */
 export const WINDOW_MS = 1000;
+/** How far back an episode's trace reaches (src/core/rate-phase.ts). */
+const TRACE_SPAN_MS = 2 * WINDOW_MS;
 const HOLD_MIN_MS = 5000;
 const HOLD_MAX_MS = 120_000;
 /** Probing above the limit costs an episode: at most once per this many pauses' time. */
@@ -58,6 +60,19 @@ const FIT_LOCKED_MIN = 5;
 /** The fit is used when the rate refused was at least this much above its limit. */
 const FIT_ABOVE = 1.08;
 
+/**
+ * The last fitted episode's trace, kept in step with the answers that come after it was taken (as
+ * the count is): a send after the refused one that passes later may have arrived first, a pending
+ * one counted before it may be refused.
+ */
+interface TraceFix {
+  trace: EpisodeTrace;
+  refused: Send;
+  lastSeq: number;
+  /** The arrival estimate the trace gave pending sends: sent + this. */
+  half: number;
+}
+
 interface Episode {
   send: Send;
   /** The last request granted when it began: later ones were sent at the new rate. */
@@ -75,6 +90,7 @@ export class LimitLearner {
   #holdMs = HOLD_MIN_MS;
   #lastRaiseAt: number | undefined;
   #episode: Episode | undefined;
+  #traceFix: TraceFix | undefined;
   readonly #phase = new WindowPhase();
   /** While climbing from a fitted lower bound: the upper bound (src/core/rate-phase.ts). */
   #ceiling: number | undefined;
@@ -98,7 +114,12 @@ export class LimitLearner {
     const spread = log.rttSpread();
     const span = WINDOW_MS + spread;
     // Only episodes after pauses the server asked for are ever fitted (`#fitted`).
-    if (asked) this.#phase.add(log.trace(refused, 2 * WINDOW_MS, spread));
+    if (asked) {
+      const trace = log.trace(refused, TRACE_SPAN_MS, spread);
+      this.#phase.add(trace);
+      const half = ((refused.answeredAt ?? refused.sentAt) - refused.sentAt) / 2;
+      this.#traceFix = { trace, refused, lastSeq, half };
+    }
     const climbing = this.#ceiling !== undefined;
     this.#ceiling = undefined;
     // At least the limit (for a per-second server): what counted in the refusing window at most.
@@ -162,6 +183,14 @@ export class LimitLearner {
 
   /** A request passed; `queued`: others wait behind the pacer. */
   passed(send: Send, t: number, queued: boolean): void {
+    const f = this.#traceFix;
+    if (
+      f &&
+      send.seq > f.refused.seq &&
+      send.seq <= f.lastSeq &&
+      send.sentAt <= f.refused.sentAt + f.trace.spread
+    )
+      insertSorted(f.trace.arrivals, passedArrival(send, t, f.refused, f.trace.at));
     const e = this.#episode;
     if (
       e?.learned &&
@@ -180,6 +209,11 @@ export class LimitLearner {
 
   /** A request was refused (any: an episode's first refusal is also `learn`ed). */
   refused(send: Send): void {
+    const f = this.#traceFix;
+    if (f && send.seq < f.refused.seq && send.sentAt > f.refused.sentAt - TRACE_SPAN_MS) {
+      const i = f.trace.arrivals.indexOf(send.sentAt + f.half);
+      if (i >= 0) f.trace.arrivals.splice(i, 1);
+    }
     const e = this.#episode;
     if (
       e?.learned &&
@@ -246,4 +280,16 @@ export class LimitLearner {
     const step = INCREASE_PER_S * this.limit * Math.max(1, (t - this.#holdUntil) / 1000);
     this.rate = Math.min(this.cap, this.rate + (step * (t - last)) / 1000);
   }
+}
+
+/** Insert into an ascending list. */
+function insertSorted(xs: number[], v: number): void {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  xs.splice(lo, 0, v);
 }

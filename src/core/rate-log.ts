@@ -107,18 +107,19 @@ export class SendLog {
    */
   trace(refused: Send, span: number, spread: number): EpisodeTrace {
     const half = ((refused.answeredAt ?? refused.sentAt) - refused.sentAt) / 2;
+    // Sent in the same instant before it (a slow-start round): those reached the server first.
+    const at = refused.sentAt + half + TIE_MS;
     const arrivals: number[] = [];
     const items = this.#items;
     for (let i = items.length - 1; i >= this.#head; i--) {
       const s = items[i]!;
       if (s.sentAt <= refused.sentAt - span) break;
       if (s === refused || s.sentAt > refused.sentAt + spread) continue;
-      if (s.state === SEND_PASSED || (s.state === SEND_PENDING && s.seq < refused.seq))
-        arrivals.push(s.sentAt + (s.answeredAt === undefined ? half : (s.answeredAt - s.sentAt) / 2));
+      if (s.state === SEND_PENDING && s.seq < refused.seq) arrivals.push(s.sentAt + half);
+      else if (s.state === SEND_PASSED) arrivals.push(passedArrival(s, s.answeredAt!, refused, at));
     }
     arrivals.sort((a, b) => a - b);
-    // Sent in the same instant before it (a slow-start round): those reached the server first.
-    return { at: refused.sentAt + half + TIE_MS, arrivals, spread };
+    return { at, arrivals, spread };
   }
 
   /** Earliest time a send keeps at most `cap` counted sends in any `span` ms (−∞: now). */
@@ -133,4 +134,22 @@ export class SendLog {
     }
     return -Infinity;
   }
+}
+
+/** Sends granted this close together (ms) went out as one burst (a slow-start round). */
+const BURST_MS = 1;
+
+/**
+ * The arrival estimate of a send that passed (`answeredAt`: its answer), in the trace of the episode
+ * `refused` began (refused at `at`): half its round trip after it was sent. But one of the refused
+ * request's own burst (a slow-start round) granted after it that passed reached the server before
+ * it (in the same window it would have been refused too): at the latest just before `at`. The
+ * burst's round trips spread widely, and the estimates alone put some of its passes after the
+ * refusal and the window's count too low (21 for 25). Not for a steady stream: a sliding log can
+ * pass a later arrival, and there the estimates are close.
+ */
+export function passedArrival(send: Send, answeredAt: number, refused: Send, at: number): number {
+  const estimate = send.sentAt + (answeredAt - send.sentAt) / 2;
+  const burst = send.seq > refused.seq && send.sentAt - refused.sentAt <= BURST_MS;
+  return burst ? Math.min(estimate, at - TIE_MS) : estimate;
 }
