@@ -220,4 +220,31 @@ describe("two names for one file", () => {
     expect(await readFile(input, "utf8")).toBe(before);
     expect((await readdir(dir)).sort()).toEqual(["alias.csv", "hard.csv", "in.csv"]);
   });
+
+  it("--html naming the source, -o or a diffed feed is refused (exit 2), every file kept", async () => {
+    const input = join(dir, "in.csv");
+    const other = join(dir, "other.csv");
+    await copyFile("samples/catalog.csv", input);
+    await copyFile("samples/catalog.csv", other);
+    const before = await readFile(input, "utf8");
+    await symlink(input, join(dir, "alias.csv"));
+    const cases: [string[], RegExp][] = [
+      [["validate", input, "--html", join(dir, "alias.csv")], /the source and --html name the same file/],
+      [["push", input, "--dry-run", "--html", input], /the source and --html name the same file/],
+      [["convert", other, "-o", input, "--html", input], /--output and --html name the same file/],
+      [["diff", input, other, "-o", input], /the old feed and --output name the same file/],
+      [
+        ["diff", other, input, "--html", join(dir, "alias.csv")],
+        /the new feed and --html name the same file/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+    expect(await readFile(input, "utf8")).toBe(before);
+    expect(await readFile(other, "utf8")).toBe(before);
+    expect((await readdir(dir)).sort()).toEqual(["alias.csv", "in.csv", "other.csv"]);
+  });
 });

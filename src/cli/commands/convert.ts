@@ -87,6 +87,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
         ["the source", source],
         ["--output", flags.output],
         ["--rejects", flags.rejects],
+        ["--html", flags.html],
       ],
       ctx.io.cwd,
     );

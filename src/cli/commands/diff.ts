@@ -12,6 +12,7 @@ import { loadPipeline } from "../../jobs/pipeline.js";
 import { openFeed } from "../../formats/index.js";
 import { createWriter } from "../../formats/writers/index.js";
 import { type Output, openOutput, writeBatch } from "../../io/output.js";
+import { assertDistinctFiles } from "../../io/output-target.js";
 import { diffFeeds } from "../../jobs/diff/diff.js";
 import { diffJson, formatDiffText, renderDiffHtml } from "../../jobs/diff/present.js";
 import { relativeHref } from "../../jobs/report/escape.js";
@@ -73,6 +74,15 @@ Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable f
       throw new FeedpipeError("USAGE", "only one of the feeds can be stdin (-)");
     if (flags.output === "-" && flags.json)
       throw new FeedpipeError("USAGE", "-o - and --json would both write to stdout");
+    await assertDistinctFiles(
+      [
+        ["the old feed", oldSpec],
+        ["the new feed", newSpec],
+        ["--output", flags.output],
+        ["--html", flags.html],
+      ],
+      ctx.io.cwd,
+    );
     const pipeline = await loadPipeline({
       dedupe: false, // the diff's SQLite key finds duplicates without a SKU set in memory
       preset: flags.preset,

@@ -203,6 +203,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       [
         ["the source", source],
         ["--rejects", flags.rejects],
+        ["--html", flags.html],
       ],
       ctx.io.cwd,
     );

@@ -188,6 +188,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records, 2 
       [
         ["the source", source],
         ["--rejects", flags.rejects],
+        ["--html", flags.html],
       ],
       ctx.io.cwd,
     );
