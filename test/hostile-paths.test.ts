@@ -247,4 +247,22 @@ describe("two names for one file", () => {
     expect(await readFile(other, "utf8")).toBe(before);
     expect((await readdir(dir)).sort()).toEqual(["alias.csv", "in.csv", "other.csv"]);
   });
+
+  it("an --html page in a folder that is not there fails before anything is written (exit 2)", async () => {
+    const r = await runCli(
+      [
+        "convert",
+        join(process.cwd(), "samples/catalog.csv"),
+        "-o",
+        "out.csv",
+        "--html",
+        join("nodir", "page.html"),
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/IO_WRITE.*nodir.*does not exist/);
+    expect(r.err).not.toMatch(/nothing was written to out\.csv/);
+    expect(await readdir(dir)).toEqual([]);
+  });
 });

@@ -3,7 +3,8 @@
  * wanted (HTML, or a JSON report that must carry what the page needs), and the page is written
  * atomically beside the other outputs.
  */
-import { resolve } from "node:path";
+import { stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { FeedpipeError, redactUrl } from "../core/errors.js";
 import { ReportCollector } from "../jobs/report/collect.js";
 import { writeReportHtml } from "../jobs/report/html.js";
@@ -14,9 +15,23 @@ import type { CliContext } from "./context.js";
 import { VERSION } from "./version.js";
 
 /** Check `--html` before any I/O (a file name, not stdout). */
-export function checkHtmlFlag(html: string | undefined): void {
+export async function checkHtmlFlag(html: string | undefined, cwd: string = process.cwd()): Promise<void> {
+  if (html === undefined) return;
   if (html === "-" || html === "") {
     throw new FeedpipeError("USAGE", "give --html a file name (the page is one file), not -");
+  }
+  // The page is written last: a folder that is not there would fail the run after its other
+  // outputs were already in place. Checked first, like --rejects (opened before reading).
+  const path = resolve(cwd, html);
+  const dir = await stat(dirname(path)).catch(() => undefined);
+  if (!dir?.isDirectory()) {
+    throw new FeedpipeError(
+      "IO_WRITE",
+      `Could not write ${path}: directory ${dirname(path)} does not exist`,
+      {
+        context: { path },
+      },
+    );
   }
 }
 

@@ -91,7 +91,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       ],
       ctx.io.cwd,
     );
-    checkHtmlFlag(flags.html);
+    await checkHtmlFlag(flags.html, ctx.io.cwd);
     const pipeline = await loadPipeline(pipelineOptions(flags)); // bad options / mapping: before any I/O
     const collector = reportCollector("convert", source, flags.html !== undefined, flags.preset);
     const writer = createWriter(format, {

@@ -69,7 +69,7 @@ invalid (valid before, rejected now). Prices are compared as numbers; a currency
 Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable feed).`,
   );
   cmd.action(async (oldSpec: string, newSpec: string, flags: DiffFlags) => {
-    checkHtmlFlag(flags.html);
+    await checkHtmlFlag(flags.html, ctx.io.cwd);
     if (oldSpec === "-" && newSpec === "-")
       throw new FeedpipeError("USAGE", "only one of the feeds can be stdin (-)");
     if (flags.output === "-" && flags.json)

@@ -207,7 +207,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
       ],
       ctx.io.cwd,
     );
-    checkHtmlFlag(flags.html);
+    await checkHtmlFlag(flags.html, ctx.io.cwd);
     const brandId = pb.brandId ?? "";
     const pipeline = await loadPipeline(pipelineOptions(flags));
     const collector = reportCollector("push", source, !!flags.html || flags.json === true, flags.preset);

@@ -63,7 +63,7 @@ Examples:
 Exit codes: 0 page written, 2 the file is unreadable or not a feedpipe JSON report.`,
     )
     .action(async (file: string, flags: { html?: string | undefined }) => {
-      checkHtmlFlag(flags.html);
+      await checkHtmlFlag(flags.html, ctx.io.cwd);
       const path = resolve(ctx.io.cwd, file);
       const doc = documentFromJson(await readReport(path), file);
       const html = resolve(ctx.io.cwd, flags.html ?? file.replace(/\.json$/i, "") + ".html");
