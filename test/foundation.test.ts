@@ -200,6 +200,26 @@ describe("charset decoding", () => {
     expect(bad.state.invalidBytes).toBe(true);
   });
 
+  it("a U+FFFD the feed holds as it is (EF BF BD) is not invalid, split across chunks or not", async () => {
+    const literal = Buffer.from("a\uFFFDb\uFFFD\uFFFD\n");
+    for (const size of [1, 2, 3, 4, 64]) {
+      const d = await decode(chunks(literal, size), "f");
+      expect(await text(d.chunks)).toBe("a\uFFFDb\uFFFD\uFFFD\n");
+      expect(d.state.invalidBytes, `chunks of ${size}`).toBe(false);
+    }
+    // Beside a literal one, an invalid byte or a sequence cut off at the end still counts.
+    for (const bytes of [
+      [0xef, 0xbf, 0xbd, 0xff, 0x0a],
+      [0x61, 0xef, 0xbf, 0xbd, 0xe2, 0x82],
+    ]) {
+      for (const size of [1, 2, 64]) {
+        const d = await decode(chunks(Buffer.from(bytes), size), "f");
+        await text(d.chunks);
+        expect(d.state.invalidBytes, `${bytes} in chunks of ${size}`).toBe(true);
+      }
+    }
+  });
+
   it("rejects an unknown forced encoding with a clear error", async () => {
     const err = await decode(chunks(Buffer.from("a"), 1), "f", { encoding: "klingon" }).catch(
       (e: unknown) => e,

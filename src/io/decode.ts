@@ -21,6 +21,27 @@ export interface DecodedText {
 }
 
 const REPLACEMENT = "\uFFFD";
+const REPLACEMENT_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
+const EMPTY: Buffer = Buffer.alloc(0);
+
+function count(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf(REPLACEMENT); i >= 0; i = s.indexOf(REPLACEMENT, i + 1)) n++;
+  return n;
+}
+
+/**
+ * U+FFFD written out in UTF-8 that end in `chunk` (`before`: the previous chunk's last two bytes).
+ * A streaming decoder emits a character in the call that brings its last byte, so per chunk a
+ * text with more U+FFFD than this holds replacements for invalid bytes.
+ */
+export function replacementsIn(before: Buffer, chunk: Buffer): number {
+  const bytes = before.length > 0 ? Buffer.concat([before, chunk.subarray(0, 2)]) : EMPTY;
+  let n = 0;
+  for (let i = bytes.indexOf(REPLACEMENT_BYTES); i >= 0; i = bytes.indexOf(REPLACEMENT_BYTES, i + 1)) n++;
+  for (let i = chunk.indexOf(REPLACEMENT_BYTES); i >= 0; i = chunk.indexOf(REPLACEMENT_BYTES, i + 3)) n++;
+  return n;
+}
 
 /** Normalise a user or document encoding label; throws for labels the platform cannot decode. */
 export function resolveEncoding(label: string, name: string): string {
@@ -85,10 +106,19 @@ export async function decode(
   const state: DecodeState = { invalidBytes: false };
   const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
   const checkInvalid = encoding === "utf-8" || encoding.startsWith("utf-16");
+  const utf8 = encoding === "utf-8";
+  let last: Buffer = EMPTY;
   async function* text(): AsyncIterable<string> {
     for await (const chunk of all) {
       const s = decoder.decode(chunk, { stream: true });
-      if (checkInvalid && !state.invalidBytes && s.includes(REPLACEMENT)) state.invalidBytes = true;
+      if (checkInvalid && !state.invalidBytes && s.includes(REPLACEMENT)) {
+        // U+FFFD is also a character a feed may hold as it is (EF BF BD): invalid only when the
+        // text has more of them than the bytes spelled out (src/io/decode.ts, `replacementsIn`).
+        if (!utf8 || count(s) > replacementsIn(last, chunk)) state.invalidBytes = true;
+      }
+      if (utf8)
+        last =
+          chunk.length >= 2 ? chunk.subarray(chunk.length - 2) : Buffer.concat([last, chunk]).subarray(-2);
       if (s.length > 0) yield s;
     }
     const tail = decoder.decode();
