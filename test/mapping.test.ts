@@ -62,6 +62,14 @@ describe("source paths", () => {
     expect(compilePath("images[0].link")({ images: { link: "one.jpg" } })).toBe("one.jpg");
     expect(toValue({ "@href": "https://x/p", "@rel": "alternate" })).toBe("https://x/p");
     expect(toValue({ "#text": "Shoe", "@lang": "en" })).toBe("Shoe");
+    // Atom's links: the alternate one (or one without rel) is the page, not self or edit.
+    const self = { "@_href": "https://x/api/p", "@_rel": "self" };
+    expect(toValue([self, { "@_href": "https://x/p", "@_rel": "alternate" }])).toBe("https://x/p");
+    expect(toValue([{ "@_href": "https://x/e", "@_rel": "edit" }, self, { "@_href": "https://x/q" }])).toBe(
+      "https://x/q",
+    );
+    // Only self-like links: the first, as before.
+    expect(toValue([self, { "@_href": "https://x/e", "@_rel": "edit" }])).toBe("https://x/api/p");
     expect(toValue(["", "second"])).toBe("second");
     expect(toValue("")).toBeUndefined();
     expect(toValue(12.5)).toBe(12.5);

@@ -121,6 +121,20 @@ export function compilePath(path: string): Getter {
 }
 
 const TEXT_KEYS = ["#text", "@_href", "@href", "href", "_", "value", "$t"];
+const REL_KEYS = ["@_rel", "@rel"];
+
+function relOf(v: FieldValue): string | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  for (const k of REL_KEYS) {
+    const r = v[k];
+    if (typeof r === "string") return r.trim().toLowerCase();
+  }
+  return undefined;
+}
+
+function hasRel(v: FieldValue): boolean {
+  return relOf(v) !== undefined;
+}
 
 /**
  * A parsed value as text: strings as they are, numbers as numbers, lists by their first non-empty
@@ -132,6 +146,15 @@ export function toValue(v: FieldValue | undefined): Value {
   if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
   if (typeof v === "boolean") return v ? "true" : "false";
   if (Array.isArray(v)) {
+    // Atom's links: the page is the `alternate` one (or one without `rel`), not `self`, `edit`, ...
+    if (v.some(hasRel)) {
+      for (const item of v) {
+        const rel = relOf(item);
+        if (rel !== undefined && rel !== "alternate") continue;
+        const t = toValue(item);
+        if (t !== undefined && t !== "") return t;
+      }
+    }
     for (const item of v) {
       const t = toValue(item);
       if (t !== undefined && t !== "") return t;
