@@ -66,6 +66,11 @@ describe("server-supplied locations are only ever downloaded", () => {
       "",
       "ftp://x.example/f",
       "https://",
+      // Parsed as URLs with a host, but read as relative paths by anything that looks for "://".
+      "http:/../../../../etc/passwd",
+      "https:secret-notes.csv",
+      "HTTP:/etc/passwd",
+      "http:\\\\etc\\passwd",
     ]) {
       expect(await codeOf(Promise.resolve().then(() => requireRemoteUrl(bad, "feed")))).toBe(
         "NET_LOCATION_REFUSED",

@@ -33,7 +33,15 @@ export function requireRemoteUrl(location: string, what: string): URL {
   } catch {
     url = undefined;
   }
-  if (url && (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "") return url;
+  // The raw text too: `http:/../x` or `https:notes.csv` parse as URLs, but a reader that tells
+  // URLs from paths by `http(s)://` would open them as local paths.
+  if (
+    url &&
+    (url.protocol === "http:" || url.protocol === "https:") &&
+    url.hostname !== "" &&
+    /^https?:\/\/[^/\\]/i.test(location)
+  )
+    return url;
   throw new NetworkError(
     "NET_LOCATION_REFUSED",
     `Refused the ${what}: it is ${describeRefused(location)}, not an http(s) URL; ` +
