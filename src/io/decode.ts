@@ -113,7 +113,7 @@ export async function decode(
       const s = decoder.decode(chunk, { stream: true });
       if (checkInvalid && !state.invalidBytes && s.includes(REPLACEMENT)) {
         // U+FFFD is also a character a feed may hold as it is (EF BF BD): invalid only when the
-        // text has more of them than the bytes spelled out (src/io/decode.ts, `replacementsIn`).
+        // text has more of them than the bytes spell out (`replacementsIn` above).
         if (!utf8 || count(s) > replacementsIn(last, chunk)) state.invalidBytes = true;
       }
       if (utf8)
