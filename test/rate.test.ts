@@ -158,6 +158,43 @@ describe("rate controller: max-wait", () => {
     expect(r.elapsedMs).toBeLessThan(1000);
   });
 
+  it("Retry-After: 0 refused again and again backs off instead of looping as fast as the server answers", async () => {
+    const clock = new FakeClock();
+    const controller = new RateController("api.test", { clock, maxWaitMs: 60_000 });
+    const r = await simulate({
+      server: () => ({ limited: true, retryAfterMs: 0 }),
+      total: 4,
+      concurrency: 4,
+      latencyMs: 1,
+      controller,
+      clock,
+    });
+    expect(r.failed).toBe(4);
+    // 60 s at our own backoff (50 ms doubling to 400 ms): about 150 probes, not tens of thousands.
+    expect(r.requests).toBeLessThan(300);
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it("X-RateLimit-Remaining: 0 on a good answer with a reset beyond --max-wait stops the run at once", async () => {
+    const clock = new FakeClock();
+    const pauses: number[] = [];
+    const c = new RateController("api.test", {
+      clock,
+      maxWaitMs: 60_000,
+      onPause: (e) => pauses.push(e.pauseMs),
+    });
+    const t1 = await c.acquire();
+    c.observe(rateHeaders((n) => ({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3600" })[n])!);
+    c.settle(t1, { kind: "passed" });
+    const err = await c.acquire().catch((e: unknown) => e);
+    expect((err as NetworkError).code).toBe("NET_RATE_LIMITED");
+    expect((err as NetworkError).message).toMatch(
+      /no requests left and asks to wait 60 min more, beyond --max-wait 1 min/,
+    );
+    expect(clock.now()).toBe(0);
+    expect(pauses).toEqual([3600_000]);
+  });
+
   it("a success resets the stall: a long run of short limits is never stopped", async () => {
     const clock = new FakeClock();
     const controller = new RateController("api.test", { clock, maxWaitMs: 2000 });

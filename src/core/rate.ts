@@ -194,9 +194,12 @@ export class RateController {
         this.#learner.learn(send, this.#requests, this.#log, retryAfter !== undefined);
         if (Number.isFinite(this.#learner.rate)) this.#start.over();
       }
-      const pause =
-        retryAfter ?? Math.min(PAUSE_CAP_MS, PAUSE_BASE_MS * 2 ** Math.max(0, this.#probeFailures - 1));
-      this.#block(t, pause, retryAfter !== undefined);
+      // Our own backoff is the floor: a `Retry-After: 0` (or a date in the past) that is refused
+      // again must not turn into a loop of probes as fast as the server answers.
+      const backoff = Math.min(PAUSE_CAP_MS, PAUSE_BASE_MS * 2 ** Math.max(0, this.#probeFailures - 1));
+      const pause = Math.max(retryAfter ?? 0, backoff);
+      if (retryAfter !== undefined) this.#block(t, retryAfter, true);
+      this.#block(t, pause, false);
       // Only a pause the server asked for prices a probe above the limit; our own backoff is not.
       this.#learner.hold(t, retryAfter ?? 0);
       this.#needProbe = true;
@@ -221,8 +224,12 @@ export class RateController {
     if (remaining !== undefined && remaining <= 0) {
       const wait = retryAfterMs ?? resetMs;
       if (wait !== undefined && wait > 0) {
+        const shown = wait >= 1000 && t + wait > this.#blockedUntil + 1000;
         this.#block(t, wait, true);
         this.#needProbe = true;
+        if (shown) this.#onPause?.({ host: this.host, pauseMs: wait, message: "no requests remaining" });
+        // A wait beyond --max-wait stops the run now, with a message, rather than in silence later.
+        if (this.#stalled(t)) this.#rejectAll();
         this.#poke();
       }
     }
@@ -305,16 +312,18 @@ export class RateController {
 
   #stalled(t: number): boolean {
     if (this.#exhausted) return true;
-    const since = this.#stalledSince;
-    if (since === undefined) return false;
+    // Stalled since the first rate-limit answer in a row, or (a `Remaining: 0` on a good answer)
+    // asked from now on to wait longer than --max-wait.
+    const since = this.#stalledSince ?? t;
     if (t - since < this.#maxWaitMs && this.#askedUntil - since <= this.#maxWaitMs) return false;
+    const asks =
+      this.#askedUntil - since > this.#maxWaitMs ? `asks to wait ${minutes(this.#askedUntil - t)} more` : "";
     this.#exhausted = new NetworkError(
       "NET_RATE_LIMITED",
-      `${this.host} answered nothing but "too many requests" for ${minutes(t - since)}` +
-        (this.#askedUntil - since > this.#maxWaitMs
-          ? ` and asks to wait ${minutes(this.#askedUntil - t)} more`
-          : "") +
-        `, beyond --max-wait ${minutes(this.#maxWaitMs)}: stopping the run`,
+      (this.#stalledSince === undefined
+        ? `${this.host} has no requests left and ${asks}`
+        : `${this.host} answered nothing but "too many requests" for ${minutes(t - since)}` +
+          (asks ? ` and ${asks}` : "")) + `, beyond --max-wait ${minutes(this.#maxWaitMs)}: stopping the run`,
       { context: { host: this.host, maxWaitMs: this.#maxWaitMs, rateLimited: this.#rateLimited } },
     );
     return true;
