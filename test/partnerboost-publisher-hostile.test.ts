@@ -4,7 +4,7 @@
  * ignores `page` and gives no total cannot keep the pull going (nothing-new stop, page cap).
  * Every server here is a small stub on 127.0.0.1.
  */
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -193,5 +193,105 @@ describe("a server that ignores page", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("--max-pages");
     expect(api.requests()).toBe(0);
+  });
+});
+
+describe("answers that do not add up", () => {
+  const catalog = (n: number) => Array.from({ length: n }, (_, i) => product(`C${i}`));
+
+  /** A server paging by its own size, whatever `limit` asks. */
+  const ownSize = (all: ReturnType<typeof catalog>, size: (page: number) => number) =>
+    stub((_op, params) => {
+      const page = Number(params.page);
+      let from = 0;
+      for (let p = 1; p < page; p++) from += size(p);
+      return { total: String(all.length), list: all.slice(from, from + size(page)) };
+    });
+
+  it("a server that sends 50 a page when asked for 100: every product is pulled", async () => {
+    const all = catalog(230);
+    const api = await ownSize(all, () => 50);
+    const pull = pullPublisherProducts(api.client(), {}, { limit: 100, concurrency: 4 });
+    const got = await collect(pull.products);
+    expect(got.map((p) => p.sku)).toEqual(all.map((p) => p.sku));
+    expect(pull.stats()).toMatchObject({ pages: 5, products: 230 });
+  });
+
+  it("pages shorter than the first one: the pull goes on until the total has come", async () => {
+    const all = catalog(100);
+    const api = await ownSize(all, (page) => (page === 1 ? 20 : 13));
+    const pull = pullPublisherProducts(api.client(), {}, { limit: 20, concurrency: 3 });
+    expect((await collect(pull.products)).map((p) => p.sku)).toEqual(all.map((p) => p.sku));
+  });
+
+  it("a total larger than the catalog costs one empty page, not an error", async () => {
+    const all = catalog(25);
+    const api = await stub((_op, params) => {
+      const page = Number(params.page);
+      return { total: "30", list: all.slice((page - 1) * 10, page * 10) };
+    });
+    const pull = pullPublisherProducts(api.client(), {}, { limit: 10, concurrency: 2 });
+    expect(await collect(pull.products)).toHaveLength(25);
+    expect(api.requests()).toBe(4);
+  });
+
+  it("data one level down, and products wrapped in {product: …}, are read", async () => {
+    const api = await stub(() => ({
+      data: { total: "2", list: [{ product: product("W1") }, { product: product("W2") }] },
+    }));
+    const pull = pullPublisherProducts(api.client(), {}, { limit: 10 });
+    expect((await collect(pull.products)).map((p) => p.sku)).toEqual(["W1", "W2"]);
+  });
+
+  it("total 0 without a list is an empty catalog", async () => {
+    const api = await stub(() => ({ total: 0 }));
+    const pull = pullPublisherProducts(api.client(), {}, { limit: 10 });
+    expect(await collect(pull.products)).toEqual([]);
+  });
+
+  it.each([
+    ["data null", null, /data is null/],
+    ["no list anywhere", { items_here: [product("X")], count: 1 }, /data has only items_here, count/],
+    [
+      "a total with an empty first page",
+      { total: "40", list: [] },
+      /reports 40 products but page 1 holds none/,
+    ],
+  ])("%s: NET_BAD_RESPONSE, and a good export already there is kept", async (_name, data, message) => {
+    const api = await stub(() => data);
+    const err = await caught(collect(pullPublisherProducts(api.client(), {}, { limit: 10 }).products));
+    expect(err.code).toBe("NET_BAD_RESPONSE");
+    expect(err.message).toMatch(message);
+    const dir = await mkdtemp(join(tmpdir(), "fp-hostile-"));
+    await writeFile(join(dir, "out.csv"), "sku\nGOOD-1\n");
+    const r = await runCli(["pull", "partnerboost", "-o", "out.csv"], { env: api.env, cwd: dir });
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain("[NET_BAD_RESPONSE]");
+    expect(await readFile(join(dir, "out.csv"), "utf8")).toBe("sku\nGOOD-1\n");
+  });
+
+  it("a bulk file that is an HTML page, not a product CSV: NET_BAD_RESPONSE, nothing exported", async () => {
+    const mod: SandboxModule = {
+      name: "pb",
+      matches: () => true,
+      handle(req, reply) {
+        if (req.url.pathname === "/files/x.csv") {
+          reply.text("<!DOCTYPE html>\n<html><body>Please log in</body></html>\n", "text/html");
+          return;
+        }
+        const origin = `http://${req.headers.host}`;
+        reply.json(
+          ok(
+            req.params.op === "request_download" ? { id: 1 } : { status: "OK", url: `${origin}/files/x.csv` },
+          ),
+        );
+      },
+    };
+    const sb = await startSandbox({ modules: [mod] });
+    running.push(sb);
+    const client = createPublisherClient({ token: TOKEN, apiUrl: `${sb.origin}/api.php` });
+    const err = await caught(collect(bulkPublisherProducts(client, "66303", { pollIntervalMs: 1 }).products));
+    expect(err.code).toBe("NET_BAD_RESPONSE");
+    expect(err.message).toMatch(/not a product CSV/);
   });
 });

@@ -114,10 +114,11 @@ describe("list response tolerance", () => {
     expect(b).not.toHaveProperty("unknown_field");
   });
 
-  it("treats a missing or empty list as no products", () => {
+  it("treats an empty list or a total of 0 as no products, and no data as no list", () => {
     expect(parseListData({ total: "0" })).toEqual({ total: 0, products: [], malformed: 0 });
     expect(parseListData({ total: "0", list: "" }).products).toEqual([]);
-    expect(parseListData(undefined)).toEqual({ total: undefined, products: [], malformed: 0 });
+    // No data at all is not an empty catalog: the page could not be read (NET_BAD_RESPONSE in the client).
+    expect(() => parseListData(undefined)).toThrow(/no data\.list \(no data\)/);
     expect(parseListData({ list: [], has_more: 0 }).hasMore).toBe(false);
   });
 

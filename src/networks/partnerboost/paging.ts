@@ -3,8 +3,11 @@
  * page 1 alone, then the following pages concurrently within a bounded window (`pagesInOrder`),
  * yielded in page order with duplicates dropped by a caller-given key, and counters kept.
  *
- * How far to go: up to `ceil(total / limit)` when the server gives a total (the largest total seen,
- * so a catalog that grows while paging is followed to its end); without a total, while `has_more`
+ * How far to go: up to `ceil(total / size)` when the server gives a total (the largest total seen,
+ * so a catalog that grows while paging is followed to its end; `size` is the page size asked for,
+ * or page 1's when the server sends fewer; past that page while fewer products than the total have
+ * come, one page more at a time until an empty one); page 1 empty under a total above 0 is
+ * NET_BAD_RESPONSE; without a total, while `has_more`
  * says so (or, without either, while pages come back full). Always stop on `has_more: false` or an
  * empty page.
  *
@@ -13,7 +16,7 @@
  * ends it (`repeatedPage` says which); and no pull goes past `maxPages` (PULL_PAGE_CAP, a clear
  * error: the output is not written, since it could not be complete).
  */
-import { FeedpipeError } from "../../core/errors.js";
+import { FeedpipeError, NetworkError } from "../../core/errors.js";
 import { type PageResult, pagesInOrder } from "../../core/pages.js";
 
 /** Default page cap: 10,000 pages (a million products at 100 a page). */
@@ -158,6 +161,14 @@ function pageCapError(
   );
 }
 
+function emptyFirstPage(label: string, total: number): NetworkError {
+  return new NetworkError(
+    "NET_BAD_RESPONSE",
+    `${label} reports ${total} products but page 1 holds none; nothing was written (the server's answers do not add up)`,
+    { context: { total } },
+  );
+}
+
 /** Page through a list API; `counters` is updated as pages are yielded. */
 export async function* pagedPull<T>(
   options: PagedPullOptions<T>,
@@ -169,6 +180,8 @@ export async function* pagedPull<T>(
   const label = options.label ?? "PartnerBoost";
   const dedupe = new Deduper<T>(counters, options.key);
   let known = 0; // largest total seen
+  let received = 0; // list entries received so far (products, duplicates and malformed)
+  let pageSize = limit; // the server's page size: page 1's, when it sends fewer (or more) than asked
   let continuing = false; // the decision on the page about to be yielded
   const pages = pagesInOrder<ListPage<T>>({
     concurrency: options.concurrency,
@@ -181,7 +194,13 @@ export async function* pagedPull<T>(
         known = Math.max(known, result.total);
         counters.totalLast = known;
       }
-      const empty = result.products.length === 0 && result.malformed === 0;
+      const entries = result.products.length + result.malformed;
+      received += entries;
+      const empty = entries === 0;
+      if (page === 1 && empty && known > 0 && result.hasMore !== false) throw emptyFirstPage(label, known);
+      // A server that pages by its own size (asked for 100, sends 50): page by what it sends, or
+      // half the catalog is never asked for.
+      if (page === 1 && entries > 0 && entries !== limit && entries < known) pageSize = entries;
       const stop = empty || result.hasMore === false;
       let decision: { lastPage: number; stop: boolean };
       if (result.total === undefined && counters.total === undefined) {
@@ -191,8 +210,12 @@ export async function* pagedPull<T>(
         if (!decision.stop && page >= maxPages) throw pageCapError(label, maxPages, undefined, limit);
         decision.lastPage = Math.min(decision.lastPage, maxPages);
       } else {
-        decision = { lastPage: Math.ceil(known / limit), stop };
-        if (!stop && decision.lastPage > maxPages) throw pageCapError(label, maxPages, known, limit);
+        let lastPage = Math.ceil(known / pageSize);
+        // Fewer received than the total by the last page (shorter pages than the first): one more
+        // page, and so on until an empty page or the total.
+        if (!stop && page >= lastPage && received < known) lastPage = page + 1;
+        decision = { lastPage, stop };
+        if (!stop && decision.lastPage > maxPages) throw pageCapError(label, maxPages, known, pageSize);
       }
       continuing = !decision.stop;
       return decision;

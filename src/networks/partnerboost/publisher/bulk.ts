@@ -7,7 +7,8 @@ import type { SourceRecord } from "../../../core/record.js";
 import { openFeed } from "../../../formats/index.js";
 import { countMalformed, Deduper, newCounters } from "../paging.js";
 import type { DownloadStatus, PublisherClient } from "./client.js";
-import { normalizePublisherProduct, productKey, type PublisherProduct } from "./fields.js";
+import { normalizePublisherProduct, productKey, PUBLISHER_FIELDS, type PublisherProduct } from "./fields.js";
+import { safeText } from "../values.js";
 import { invalidFilter, resolvePublisherFilters } from "./filters.js";
 import { type PublisherPull, pullStats } from "./pull.js";
 import { sleep, throwIfAborted } from "../../../core/abort.js";
@@ -117,6 +118,28 @@ export async function waitForDownload(
   }
 }
 
+/**
+ * The file's header must name at least one product field (sku, name, url, ...): a login page or an
+ * error page in HTML would otherwise become rows of empty products that replace a good export.
+ */
+function checkProductHeader(columns: string[], id: string): void {
+  const known = new Set<string>(PUBLISHER_FIELDS);
+  const named = columns.some((c) => {
+    const k = c
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .toLowerCase();
+    return known.has(k) || k === "updated-at";
+  });
+  if (named) return;
+  const first = safeText(columns[0] ?? "", 60);
+  throw new NetworkError(
+    "NET_BAD_RESPONSE",
+    `PartnerBoost's file for download ${id} is not a product CSV (its first line names none of the product fields${first ? `; it starts with "${first}"` : ""}); nothing was exported`,
+    { context: { downloadId: id } },
+  );
+}
+
 function describeProblem(r: SourceRecord): string {
   const where = r.line !== undefined ? `line ${r.line}` : `record ${r.index}`;
   return `${where}: ${r.problem?.message ?? "unreadable row"}`;
@@ -151,8 +174,13 @@ export function bulkPublisherProducts(
       throw err;
     });
     if (feed === undefined) return;
+    let checked = false;
     for await (const records of feed.records) {
       throwIfAborted(options.signal, "The pull was interrupted");
+      if (!checked && records.length > 0) {
+        checked = true;
+        checkProductHeader(Object.keys(records[0]!.fields), download.id);
+      }
       const products: PublisherProduct[] = [];
       for (const r of records) {
         if (r.problem?.severity === "error") {

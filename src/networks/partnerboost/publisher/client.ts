@@ -26,7 +26,7 @@ import {
   type RequesterOptions,
 } from "../request.js";
 import { isObject, str } from "../values.js";
-import { type PublisherPage, parseListData } from "./fields.js";
+import { NotAListError, type PublisherPage, parseListData } from "./fields.js";
 import {
   checkPageLimit,
   filterParams,
@@ -146,7 +146,16 @@ export function createPublisherClient(
         );
       }
       const data = await call("list", { ...params, page: String(page), limit: String(limit) }, callOptions);
-      return parseListData(data);
+      try {
+        return parseListData(data);
+      } catch (err) {
+        if (!(err instanceof NotAListError)) throw err;
+        throw new NetworkError(
+          "NET_BAD_RESPONSE",
+          `PartnerBoost at ${redactUrl(urls.list)} answered page ${page} without a product list (${err.shape}; expected data.list)`,
+          { context: { url: redactUrl(urls.list), page } },
+        );
+      }
     },
     async requestDownload(brandId, callOptions) {
       const id = resolvePublisherFilters({ brandId }).brand_id;
