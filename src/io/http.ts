@@ -15,7 +15,7 @@ export interface HttpOptions {
   body?: string | Buffer | undefined;
   /** Time to connect and receive response headers (ms). */
   timeoutMs?: number | undefined;
-  /** Longest silence while reading the body (ms). */
+  /** Longest silence while reading the body (ms; default `timeoutMs`, else 60 s). */
   bodyTimeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
   /**
@@ -108,7 +108,7 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 /** What a failed request throws: an AbortedError once aborted, else the transport error. */
-function requestFailure(err: unknown, url: string, signal?: AbortSignal): unknown {
+export function requestFailure(err: unknown, url: string, signal?: AbortSignal): unknown {
   if (!signal?.aborted && !isAborted(err)) return transportError(err, url);
   const shown = redactUrl(url);
   return toAborted(err, signal, `Request to ${shown} was aborted`, { url: shown });
@@ -175,7 +175,8 @@ export function statusError(
 /** One HTTP request. Does not throw on non-2xx: callers decide (see `expectOk`). */
 export async function httpRequest(url: string, options: HttpOptions = {}): Promise<HttpResponse> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  // The longest silence inside a body: --timeout when given, so a stalled answer fails as fast.
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   try {
     const { request } = await loadUndici();
     const dispatcher = await agentFor(timeoutMs, bodyTimeoutMs);
@@ -228,13 +229,4 @@ export async function readSomeText(res: HttpResponse, limit: number, signal?: Ab
     throw requestFailure(err, res.url, signal);
   }
   return Buffer.concat(parts).subarray(0, limit).toString("utf8");
-}
-
-/** Read a whole (small, API) response body as text, mapping read failures to NetworkErrors. */
-export async function readText(res: HttpResponse, signal?: AbortSignal): Promise<string> {
-  try {
-    return await res.body.text();
-  } catch (err) {
-    throw requestFailure(err, res.url, signal);
-  }
 }

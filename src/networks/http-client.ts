@@ -5,7 +5,8 @@
  * signed) and how an answer is read (its envelope, its result codes). The rest is here, once:
  *
  * - Transport: src/io/http.ts (undici, timeouts, the redirect policy of src/io/redirects.ts: a
- *   request that carries credentials never follows a redirect to another host).
+ *   request that carries credentials never follows a redirect to another host); the body through
+ *   src/io/http-body.ts (Content-Encoding decoded, at most 64 MiB, whole within a deadline).
  * - Error mapping: the client's `read` turns any answer (any status) into its value or a coded
  *   NetworkError; `answerError` is the shared error for statuses a network gives no meaning.
  * - Retry: src/core/retry.ts. Only errors known to be transient are retried: a NetworkError marked
@@ -26,20 +27,23 @@ import { RateLimits } from "../core/rate-limits.js";
 import { type RetryEvent, type RetryPolicy, withRetry } from "../core/retry.js";
 import { isAborted, runSignal, toAborted } from "../core/abort.js";
 import {
+  DEFAULT_TIMEOUT_MS,
   type HttpOptions,
   type HttpResponse,
   httpRequest,
-  readSomeText,
-  readText,
   retryAfterFrom,
   statusError,
 } from "../io/http.js";
+import { API_BODY_MAX_BYTES, readBodyText } from "../io/http-body.js";
 
 /** Options every network client takes (and passes on to its HTTP client). */
 export interface HttpClientOptions {
   retry?: Partial<RetryPolicy> | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
-  /** Connect + response header timeout per attempt (ms). */
+  /**
+   * Connect + response header timeout per attempt, and the longest silence inside a body (ms);
+   * the whole answer must arrive within twice this.
+   */
   timeoutMs?: number | undefined;
   /** Aborts every request and retry wait of this client (combined once with each call's signal). */
   signal?: AbortSignal | undefined;
@@ -154,6 +158,8 @@ export function createHttpClient(secrets: readonly string[], options: HttpClient
   };
   let requests = 0;
   let retries = 0;
+  // A whole answer within twice the connect/header timeout, however slowly it trickles in.
+  const deadlineMs = 2 * (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
   async function once<T>(call: HttpCall<T>, signal: AbortSignal | undefined): Promise<T> {
     requests++;
@@ -169,11 +175,13 @@ export function createHttpClient(secrets: readonly string[], options: HttpClient
     const ok = res.status >= 200 && res.status < 300;
     // An error body is only for the message: its start is enough, and a read failure leaves it empty.
     const text = ok
-      ? await readText(res, signal)
-      : await readSomeText(res, ERROR_BODY_BYTES, signal).catch((err: unknown) => {
-          if (isAborted(err)) throw err;
-          return "";
-        });
+      ? await readBodyText(res, { maxBytes: API_BODY_MAX_BYTES, deadlineMs, signal })
+      : await readBodyText(res, { maxBytes: ERROR_BODY_BYTES, truncate: true, deadlineMs, signal }).catch(
+          (err: unknown) => {
+            if (isAborted(err)) throw err;
+            return "";
+          },
+        );
     return call.read({
       status: res.status,
       headers: res.headers,
