@@ -16,6 +16,7 @@
  */
 import { FALSE, NULL, type PackedBatch, TRUE } from "./pack.js";
 import { PackBuilder } from "./pack-builder.js";
+import { EXACT_DIGITS } from "../core/json-exact.js";
 
 /** A raw control character (invalid in a JSON string; NDJSON tabs and JSON newlines are left too). */
 export const CONTROL = /[\u0000-\u001f]/;
@@ -182,7 +183,12 @@ export class FlatScanner {
             for (let i = c === 45 ? start + 1 : start; i < p; i++) x = x * 10 + (s.charCodeAt(i) - 48);
             b.number(id, c === 45 ? -x : x);
           } else {
-            b.number(id, Number(s.slice(start, p)));
+            const token = s.slice(start, p);
+            const x = Number(token);
+            // An integer a double would change is kept as its text (../core/json-exact.ts).
+            if (plain && p - start - (c === 45 ? 1 : 0) > EXACT_DIGITS && String(x) !== token)
+              b.string(id, token);
+            else b.number(id, x);
           }
         } else if (c === 116) {
           if (!s.startsWith("true", p)) return -1;

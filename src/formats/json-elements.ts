@@ -23,6 +23,7 @@ import type { JsonCursor } from "./json-cursor.js";
 import { cleanMessage, endsScalar, kindOfValue, stringEnd, trailingRun } from "./json-lex.js";
 import type { ReaderStats } from "./reader.js";
 import type { FeedpipeError } from "../core/errors.js";
+import { parseJsonExact } from "../core/json-exact.js";
 
 // Element kinds.
 const K_CONTAINER = 0;
@@ -133,7 +134,7 @@ export class JsonElements {
     if (k === 0) return -1;
     let values: unknown;
     try {
-      values = JSON.parse(`[${s.slice(i, last)}]`);
+      values = parseJsonExact(`[${s.slice(i, last)}]`);
     } catch {
       this.runs = false;
       return -1;
@@ -283,7 +284,7 @@ export class JsonElements {
     }
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJsonExact(text);
     } catch (err) {
       throw this.error(err, text, index);
     }

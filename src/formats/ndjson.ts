@@ -12,6 +12,7 @@ import type { FieldValue, Fields, RecordBatch, SourceRecord } from "../core/reco
 import { clip } from "../core/record.js";
 import { checkReaderOptions, newReaderStats, type Reader, type ReaderStats, withStats } from "./reader.js";
 import type { ReaderOptions } from "./types.js";
+import { parseJsonExact } from "../core/json-exact.js";
 
 function isBlank(line: string): boolean {
   if (line.length === 0) return true;
@@ -108,7 +109,7 @@ export class NdjsonLines {
   parse(s: string, line: number, index: number): SourceRecord {
     let value: unknown;
     try {
-      value = JSON.parse(s);
+      value = parseJsonExact(s);
     } catch (err) {
       return this.problem(
         index,

@@ -35,6 +35,7 @@ import {
   statusError,
 } from "../io/http.js";
 import { API_BODY_MAX_BYTES, readBodyText } from "../io/http-body.js";
+import { parseJsonExact } from "../core/json-exact.js";
 
 /** Options every network client takes (and passes on to its HTTP client). */
 export interface HttpClientOptions {
@@ -120,7 +121,7 @@ export function answerError(answer: HttpAnswer): NetworkError {
 function parseJson(text: string): unknown {
   if (text.trim() === "") return undefined;
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text);
   } catch {
     return undefined;
   }

@@ -13,6 +13,7 @@
 import { cutText, NetworkError, redactUrl } from "../../core/errors.js";
 import { answerError, type HttpAnswer } from "../http-client.js";
 import { isObject } from "./values.js";
+import { parseJsonExact } from "../../core/json-exact.js";
 
 export interface PartnerboostStatus {
   code: number;
@@ -128,7 +129,7 @@ export function parseEnvelope(
   let json: unknown = body;
   if (typeof body === "string") {
     try {
-      json = JSON.parse(body);
+      json = parseJsonExact(body);
     } catch (err) {
       const start = shownMessage(body, 120);
       throw new NetworkError(
