@@ -22,6 +22,7 @@ import {
   type PublisherFeed,
   readCampaignFeeds,
   readPageInfo,
+  listEntries,
   readPublisherFeeds,
 } from "./envelope.js";
 
@@ -153,19 +154,27 @@ export function createPartnerizeClient(options: PartnerizeClientOptions): Partne
     };
   };
 
-  /** GET a list, following Standard Pagination (offset/limit/count) when the server pages. */
+  /**
+   * GET a list, following Standard Pagination (offset/limit/count) when the server pages. `count`
+   * and `offset` count the list's top-level entries (`entries` of an answer: campaigns of the
+   * partner list, each with its feeds; feeds of a campaign list). The next offset is our own (where
+   * the entries so far end), never the server's echo of one. A list that
+   * does not add up is an error, never a shorter list: a page that brings nothing new while the
+   * count says more are left (a server ignoring `offset`), or more pages than MAX_PAGES.
+   */
   async function paged<T>(
     path: string,
     query: Record<string, string | undefined>,
     read: (json: unknown) => T[],
     key: (item: T) => string,
+    entries: (json: unknown) => number,
     callOptions: CallOptions | undefined,
   ): Promise<T[]> {
     const out: T[] = [];
     const seen = new Set<string>();
-    let offset: number | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const q = offset === undefined ? query : { ...query, offset: String(offset) };
+    let offset = 0;
+    for (let page = 1; ; page++) {
+      const q = page === 1 ? query : { ...query, offset: String(offset) };
       const json = await http.request(apiCall("GET", path, q), callOptions);
       const items = read(json);
       let fresh = 0;
@@ -177,10 +186,27 @@ export function createPartnerizeClient(options: PartnerizeClientOptions): Partne
         fresh++;
       }
       const info = readPageInfo(json);
-      if (fresh === 0 || info.limit === undefined || info.count === undefined) break;
-      const next = (info.offset ?? offset ?? 0) + info.limit;
-      if (next >= info.count) break;
-      offset = next;
+      const count = info.count;
+      // Not paged (no count, or no limit and no next page), or the end of the list.
+      if (count === undefined || (info.limit === undefined && info.nextPage === undefined)) break;
+      const step = entries(json);
+      offset += step;
+      if (step === 0 || offset >= count) break;
+      const where = url(path, { ...query, offset: String(offset) });
+      if (fresh === 0) {
+        throw badResponse(
+          "GET",
+          where,
+          `the page at offset ${offset - step} repeated entries already listed, ${offset - step} of the ${count} it counts; the server may ignore offset`,
+        );
+      }
+      if (page >= MAX_PAGES) {
+        throw badResponse(
+          "GET",
+          where,
+          `more than ${MAX_PAGES} pages, ${offset} of the ${count} entries it counts listed`,
+        );
+      }
     }
     return out;
   }
@@ -207,6 +233,7 @@ export function createPartnerizeClient(options: PartnerizeClientOptions): Partne
         {},
         (json) => readCampaignFeeds(json, campaignId),
         (f) => f.feedId,
+        (json) => listEntries(json, "feeds"),
         callOptions,
       );
     },
@@ -262,6 +289,7 @@ export function createPartnerizeClient(options: PartnerizeClientOptions): Partne
         query,
         readPublisherFeeds,
         (f) => `${f.campaignId}/${f.feedId}`,
+        (json) => listEntries(json, "campaigns"),
         callOptions,
       );
       return filter.campaignId

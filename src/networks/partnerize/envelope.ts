@@ -203,6 +203,13 @@ function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s.trim() === "" ? undefined : s;
 }
 
+/** How many top-level entries a list answer holds under `key` (or as a bare array). */
+export function listEntries(json: unknown, key: string): number {
+  if (Array.isArray(json)) return json.length;
+  if (!isObject(json) || !(key in json)) return 0;
+  return listOf(json[key]).length;
+}
+
 /** Standard Pagination attributes, when the response has them. */
 export function readPageInfo(json: unknown): PageInfo {
   if (!isObject(json)) return {};
