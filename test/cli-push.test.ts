@@ -223,6 +223,26 @@ describe("feedpipe register partnerboost", () => {
     });
   });
 
+  it("a refusal that echoes fetch_url shows its token masked, in text and --json", async () => {
+    const url = "https://shop.example/feed.csv?access_token=feed-token-7f3a9c&lang=en";
+    for (const json of [false, true]) {
+      sb.script.push({ kind: "code", code: 1003, msg: `fetch_url ${url} is not reachable` });
+      const r = await cli([
+        "register",
+        "partnerboost",
+        "--fetch-url",
+        url,
+        "--fetch-period",
+        "DAILY",
+        ...(json ? ["--json"] : []),
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain("is not reachable");
+      expect(r.err).toContain("lang=en");
+      expect(r.out + r.err).not.toContain("feed-token-7f3a9c");
+    }
+  });
+
   it("--check refuses unreadable or mostly invalid feeds (exit 1); bad options are usage errors", async () => {
     const mixed = sb.server.origin + sb.brand.host("mixed.csv", readFileSync(MIXED));
     const strict = await cli([

@@ -3,7 +3,7 @@
  * Only `main.ts` touches the real process.
  */
 import { Command, CommanderError } from "commander";
-import { FeedpipeError, redactSecrets } from "../core/errors.js";
+import { FeedpipeError, redactSecrets, urlSecrets } from "../core/errors.js";
 import { closeHttpAgents } from "../io/http.js";
 import { type CliContext, type CliIO, EXIT_FATAL } from "./context.js";
 import { terminalSafe } from "./terminal.js";
@@ -140,6 +140,12 @@ export function reportError(ctx: CliContext, err: unknown): number {
  */
 export async function runCommand(argv: string[], io: Partial<CliIO> = {}): Promise<number> {
   const ctx = createContext({ ...defaultIO(), ...io });
+  // A URL on the command line (a feed, --fetch-url) may carry a token: whatever echoes it, a
+  // server's error message included, shows it masked.
+  for (const arg of argv) {
+    const at = arg.search(/https?:\/\//i);
+    if (at !== -1) for (const s of urlSecrets(arg.slice(at))) ctx.secrets.add(s);
+  }
   try {
     const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv, { from: "user" });

@@ -107,6 +107,24 @@ export function isFeedpipeError(e: unknown): e is FeedpipeError {
 const SECRET_PARAM =
   /token|secret|key|passw|signature|credential|auth|session|^sig$|^x-amz-|^x-goog-|^policy$/i;
 
+/**
+ * The secrets a URL carries, the values `redactUrl` masks: user name, password and every
+ * secret-looking query parameter. Callers add them to the run's secrets, so a server's echo of
+ * the URL (an error message quoting `fetch_url`) is masked too.
+ */
+export function urlSecrets(url: string): string[] {
+  try {
+    const u = new URL(url);
+    const out: string[] = [];
+    if (u.username) out.push(decodeURIComponent(u.username), u.username);
+    if (u.password) out.push(decodeURIComponent(u.password), u.password);
+    for (const [key, value] of u.searchParams) if (SECRET_PARAM.test(key) && value !== "") out.push(value);
+    return out;
+  } catch {
+    return [];
+  }
+}
+
 /** Remove credentials and secret-looking query parameters from a URL before it is shown. */
 export function redactUrl(url: string): string {
   try {
