@@ -254,3 +254,26 @@ describe("convert interrupted (Ctrl-C / SIGTERM)", () => {
     expect(await readdir(dir)).toEqual(["catalog.csv"]);
   });
 });
+
+describe("feedpipe convert -o - to a terminal", () => {
+  const ESC = "\u001b";
+  const feed =
+    "id,title,link,image_link,price,description\n" +
+    `E1,Mug ${ESC}[2J clear,https://s.example/p,https://s.example/i.jpg,9.99 EUR,"desc ${ESC}]52;c;aGk=\u0007 end"\n`;
+
+  it("shows control characters of the feed as visible escapes on a terminal, and passes them to a pipe as they are", async () => {
+    const dir = await tmp();
+    const file = join(dir, "esc.csv");
+    await writeFile(file, feed);
+    for (const to of ["csv", "tsv"]) {
+      const shown = await runCli(["convert", file, "-o", "-", "--to", to], { stdoutTty: true });
+      expect(shown.code, shown.err).toBe(0);
+      expect(shown.out).toContain("Mug \\x1b[2J clear");
+      expect(shown.out).toContain("\\x1b]52;c;aGk=\\x07");
+      expect(shown.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      const piped = await runCli(["convert", file, "-o", "-", "--to", to]);
+      expect(piped.code, piped.err).toBe(0);
+      expect(piped.out).toContain(`Mug ${ESC}[2J clear`);
+    }
+  });
+});

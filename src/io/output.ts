@@ -25,6 +25,7 @@ import { FeedpipeError } from "../core/errors.js";
 import type { Row, Writer } from "../formats/types.js";
 import { resolveOutputTarget } from "./output-target.js";
 import { AbortedError } from "../core/abort.js";
+import { terminalSafe } from "../core/terminal-text.js";
 
 /** Something stdout-like: a Node Writable or the CLI's TextOut. */
 export interface OutputStream {
@@ -34,6 +35,8 @@ export interface OutputStream {
   off?(event: string, listener: (...args: unknown[]) => void): unknown;
   removeListener?(event: string, listener: (...args: unknown[]) => void): unknown;
   writableNeedDrain?: boolean | undefined;
+  /** A terminal: what is written is shown, so control characters go out as visible escapes. */
+  isTTY?: boolean | undefined;
 }
 
 export interface OpenOutputOptions {
@@ -339,10 +342,12 @@ function stdoutOutput(stream: OutputStream, signal: AbortSignal | undefined): Ou
       if (failure) throw failure;
       if (signal?.aborted) throw abortedError("stdout");
       if (text.length === 0) return;
-      bytes += Buffer.byteLength(text, "utf8");
+      // A feed's values reach a terminal as text, never as escape sequences (a pipe gets them as is).
+      const shown = stream.isTTY === true ? terminalSafe(text) : text;
+      bytes += Buffer.byteLength(shown, "utf8");
       let ok: unknown;
       try {
-        ok = stream.write(text);
+        ok = stream.write(shown);
       } catch (err) {
         throw ioError("stdout", "write", err);
       }

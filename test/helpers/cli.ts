@@ -19,6 +19,8 @@ export interface CliOptions {
   signal?: AbortSignal | undefined;
   /** stderr claims to be a terminal (progress output). */
   tty?: boolean | undefined;
+  /** stdout claims to be a terminal (data written to `-o -` is shown). */
+  stdoutTty?: boolean | undefined;
 }
 
 export async function runCli(argv: string[], options: CliOptions = {}): Promise<Captured> {
@@ -30,6 +32,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
         out += s;
         return true;
       },
+      isTTY: options.stdoutTty,
     },
     stderr: {
       write: (s: string) => {
