@@ -415,7 +415,8 @@ function withCurrencyHint(text: string, options: PriceParseOptions): PriceParse 
   if (options.withCurrency !== true && HAS_CODE.test(text)) {
     return {
       ok: false,
-      reason: 'carries a currency code; turn on the price-with-currency option ("15.00 USD")',
+      reason:
+        'carries a currency code; pass --price-with-currency (or "priceWithCurrency": true in a mapping file\'s options)',
     };
   }
   return NOT_A_NUMBER;

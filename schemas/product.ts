@@ -68,7 +68,7 @@ export const productSchema = z.object({
     .nonnegative()
     .meta({
       description:
-        'Current selling price as a number. Required. Source text like "1,234.56", "$12.50", "1.234,56" (decimal comma option) or "15.00 USD" (price-with-currency option) is parsed.',
+        'Current selling price as a number. Required. Source text like "1,234.56", "$12.50", "1.234,56" (decimal comma option) or "15.00 USD" (--price-with-currency) is parsed.',
       examples: [49.95],
     }),
   currency: z

@@ -278,3 +278,42 @@ describe("feedpipe schema", () => {
     expect((await cli(["schema", "--help"])).out).toMatch(/Examples:/);
   });
 });
+
+describe("feedpipe validate: what a user needs to fix a run", () => {
+  const feed =
+    "sku,name,url,image,price,currency\nP1,Mug,https://s.example/p,https://s.example/i.jpg,15.00 USD,\n";
+
+  it("a price with its currency code is read with --price-with-currency, and the error says that flag", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-validate-"));
+    await writeFile(join(dir, "f.csv"), feed);
+    const off = await cli(["validate", join(dir, "f.csv")]);
+    expect(off.code).toBe(1);
+    expect(off.out).toContain("carries a currency code; pass --price-with-currency");
+    const on = await cli(["validate", join(dir, "f.csv"), "--price-with-currency", "--report", "json"]);
+    expect(on.code).toBe(0);
+    expect(JSON.parse(on.out)).toMatchObject({ valid: 1, invalid: 0 });
+  });
+
+  it("a mapping naming columns the CSV does not have says which, and which columns there are", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-validate-"));
+    await writeFile(join(dir, "f.csv"), feed);
+    await writeFile(join(dir, "m.yml"), "fields:\n  sku: id\n  name: [title, Name]\n  price: preis\n");
+    const r = await cli(["validate", join(dir, "f.csv"), "--mapping", join(dir, "m.yml")]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /names columns the feed does not have: sku ← "id", price ← "preis" \(its columns: "sku", "name"/,
+    );
+    await writeFile(join(dir, "ok.yml"), "fields:\n  sku: SKU\n  name: name\n  price: price\n");
+    const ok = await cli(["validate", join(dir, "f.csv"), "--mapping", join(dir, "ok.yml")]);
+    expect(ok.out).not.toContain("does not have");
+  });
+
+  it("a YAML mapping error ends in its place, not a dangling colon", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-validate-"));
+    await writeFile(join(dir, "f.csv"), feed);
+    await writeFile(join(dir, "bad.yml"), "fields:\n  sku: [id\n  name: title\n");
+    const r = await cli(["validate", join(dir, "f.csv"), "--mapping", join(dir, "bad.yml")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.yml is not valid YAML: .* at line \d+, column \d+\n$/);
+  });
+});

@@ -9,6 +9,8 @@ import type { LoadedMapping } from "./mapping-file.js";
 import { Expand, joinUrl, type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
 
 export {
+  type AbsentSource,
+  absentSources,
   type Candidate,
   compileField,
   compileMapping,

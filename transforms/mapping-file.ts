@@ -268,9 +268,15 @@ export async function loadMappingFile(file: string): Promise<LoadedMapping> {
   } catch (err) {
     throw new FeedpipeError(
       "MAPPING_INVALID",
-      `Mapping file ${file} is not valid ${yaml ? "YAML" : "JSON"}: ${(err as Error).message.split("\n")[0]}`,
+      `Mapping file ${file} is not valid ${yaml ? "YAML" : "JSON"}: ${firstLine(err)}`,
       { cause: err, context: { source: file } },
     );
   }
   return parseMapping(doc, file);
+}
+
+/** The first line of a parser's message, without the colon that introduced its excerpt. */
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split("\n")[0]!.replace(/:\s*$/, "").trim();
 }

@@ -142,3 +142,33 @@ export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapp
     return out;
   };
 }
+
+/** A mapped field none of whose source columns the feed has. */
+export interface AbsentSource {
+  field: ProductField;
+  /** The source names as the mapping writes them. */
+  names: string[];
+}
+
+/**
+ * The fields of `spec` whose every source column is missing from `keys` (a CSV/TSV header):
+ * a mapping written for another export (`id` where the file says `sku`) would otherwise only show
+ * as REQUIRED_MISSING on every row. Names match as the mapper matches them (exactly, then
+ * case-insensitively); a path (`shipping.price`, `image[0]`) counts by its first step. Constants,
+ * templates and computed fields are not checked.
+ */
+export function absentSources(spec: MappingSpec, keys: Iterable<string>): AbsentSource[] {
+  const header = new Set(keys);
+  const resolve = makeResolver(header);
+  const has = (name: string) => header.has(resolve(name)) || header.has(resolve(name.split(/[.[/@]/)[0]!));
+  const out: AbsentSource[] = [];
+  for (const field of PRODUCT_FIELDS) {
+    const s = spec.fields[field];
+    if (s === undefined) continue;
+    const from = typeof s === "string" || isList(s) ? s : "from" in s ? s.from : undefined;
+    if (from === undefined) continue;
+    const names = typeof from === "string" ? [from] : [...from];
+    if (names.length > 0 && !names.some(has)) out.push({ field, names });
+  }
+  return out;
+}

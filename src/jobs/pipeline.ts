@@ -18,6 +18,7 @@ import { isCurrencyCode } from "../../schemas/normalize.js";
 import { PRODUCT_FIELDS, type Product } from "../../schemas/product.js";
 import { compileValidator } from "../../schemas/validate.js";
 import {
+  absentSources,
   type Candidate,
   createRecordMapper,
   plainSources,
@@ -58,6 +59,8 @@ export interface PipelineOptions {
   mapping?: string | undefined;
   /** Prices are written `1.234,56`. */
   decimalComma?: boolean | undefined;
+  /** Prices carry their currency code (`15.00 USD`, `EUR 12,50`): read both from the price. */
+  priceWithCurrency?: boolean | undefined;
   /** DUPLICATE_SKU detection (default true). */
   dedupe?: boolean | undefined;
   /** Store base URL for layouts without product URLs (Shopify, WooCommerce, Magento). */
@@ -110,6 +113,9 @@ const optionsSchema = z.strictObject({
     .min(1, "Invalid option mapping: expected a file path")
     .optional(),
   decimalComma: z.boolean({ error: "Invalid option decimalComma: expected true or false" }).optional(),
+  priceWithCurrency: z
+    .boolean({ error: "Invalid option priceWithCurrency: expected true or false" })
+    .optional(),
   dedupe: z.boolean({ error: "Invalid option dedupe: expected true or false" }).optional(),
   baseUrl: urlOption("baseUrl").optional(),
   mediaBaseUrl: urlOption("mediaBaseUrl").optional(),
@@ -126,6 +132,7 @@ export interface ResolvedPipelineOptions {
   preset: string;
   mapping: string | undefined;
   decimalComma: boolean;
+  priceWithCurrency: boolean;
   dedupe: boolean;
   presetOptions: PresetOptions;
 }
@@ -148,6 +155,7 @@ export function resolvePipelineOptions(options: PipelineOptions = {}): ResolvedP
     preset,
     mapping: o.mapping,
     decimalComma: o.decimalComma === true,
+    priceWithCurrency: o.priceWithCurrency === true,
     dedupe: o.dedupe !== false,
     presetOptions: {
       baseUrl: o.baseUrl?.replace(/\/+$/, ""),
@@ -303,7 +311,9 @@ async function startRun(
   const validate = compileValidator({
     decimalComma: options.decimalComma || mapping?.options.decimalComma === true,
     priceWithCurrency:
-      chosen.preset?.validate?.priceWithCurrency === true || mapping?.options.priceWithCurrency === true,
+      options.priceWithCurrency ||
+      chosen.preset?.validate?.priceWithCurrency === true ||
+      mapping?.options.priceWithCurrency === true,
     stripHtmlDescription: chosen.preset?.validate?.stripHtmlDescription === true,
   });
 
@@ -315,6 +325,7 @@ async function startRun(
     mapping: chosen.inferred ? inferredReport(chosen.inferred, presetOptions) : undefined,
   });
   addHints(report, chosen.preset, presetOptions);
+  if (mapping && !chosen.inferred && feed.stats?.columns) addAbsentHint(report, mapping, feed.stats.columns);
   const seen = options.dedupe ? new CompactStringSet() : undefined;
   let blankSeen = 0;
 
@@ -452,6 +463,19 @@ function addHints(report: ReportBuilder, preset: Preset | undefined, o: PresetOp
       ?.examples.some((e) => /decimal comma/.test(e.message));
     return n ? "prices look like they use a decimal comma (12,50): try --decimal-comma" : undefined;
   });
+}
+
+/** A mapping file naming columns the header does not have: say so (not only REQUIRED_MISSING). */
+function addAbsentHint(report: ReportBuilder, mapping: LoadedMapping, columns: readonly string[]): void {
+  const absent = absentSources(mapping.spec, columns);
+  if (absent.length === 0) return;
+  const named = absent.map((a) => `${a.field} ← ${a.names.map((n) => JSON.stringify(n)).join(" | ")}`);
+  const shown = columns.slice(0, 12).map((c) => JSON.stringify(c));
+  const more = columns.length > shown.length ? `, … ${columns.length - shown.length} more` : "";
+  const hint =
+    `mapping ${mapping.file} names columns the feed does not have: ${named.join(", ")} ` +
+    `(its columns: ${shown.join(", ")}${more})`;
+  report.hint(() => hint);
 }
 
 /** The product as a flat row in PRODUCT_FIELDS order (for writers). */

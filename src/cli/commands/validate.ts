@@ -41,6 +41,7 @@ export interface PipelineFlags extends InputFlags {
   preset?: string | undefined;
   mapping?: string | undefined;
   decimalComma?: boolean | undefined;
+  priceWithCurrency?: boolean | undefined;
   baseUrl?: string | undefined;
   mediaUrl?: string | undefined;
   currency?: string | undefined;
@@ -57,6 +58,7 @@ export function addPipelineOptions(cmd: Command): Command {
     .option("--preset <name>", `source layout: auto (default) or ${PRESET_NAMES.join(", ")}`)
     .option("--mapping <file>", "JSON or YAML mapping file for other layouts (wins over --preset)")
     .option("--decimal-comma", "prices are written 1.234,56 / 12,50")
+    .option("--price-with-currency", "prices carry their currency code (15.00 USD): read both from the price")
     .option("--base-url <url>", "store URL for layouts without product URLs (Shopify, WooCommerce, Magento)")
     .option(
       "--media-url <url>",
@@ -79,6 +81,7 @@ export function pipelineOptions(flags: PipelineFlags): PipelineOptions {
     preset: flags.preset,
     mapping: flags.mapping,
     decimalComma: flags.decimalComma === true,
+    priceWithCurrency: flags.priceWithCurrency === true,
     dedupe: flags.dedupe !== false,
     baseUrl: flags.baseUrl,
     mediaBaseUrl: flags.mediaUrl,
