@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -276,4 +277,19 @@ describe("feedpipe convert -o - to a terminal", () => {
       expect(piped.out).toContain(`Mug ${ESC}[2J clear`);
     }
   });
+});
+
+describe("feedpipe convert with a rejects file that cannot be written", () => {
+  it.skipIf(!existsSync("/dev/full"))(
+    "leaves no output file behind, as the message says (the output stayed while it said nothing was written)",
+    async () => {
+      const dir = await tmp();
+      const out = join(dir, "products.csv");
+      const r = await cli(["convert", "samples/catalog.csv", "-o", out, "--rejects", "/dev/full"]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain("[IO_WRITE]");
+      expect(r.err).toContain(`nothing was written to ${out}`);
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
 });

@@ -101,6 +101,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
     });
     let output: Output | undefined;
     let written = 0;
+    let committed = false;
     try {
       const run = await runChecked(ctx, source, pipeline, flags, "convert", async (batch) => {
         collector?.observe(batch);
@@ -122,8 +123,11 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
         await output.write(writer.header());
       }
       await output.write(writer.footer());
-      await output.commit();
+      // The rejects file first: when it cannot be written, the output is not left in place as if
+      // the run had been complete (and the message below stays true).
       if (run.rejects) await run.rejects.commit();
+      await output.commit();
+      committed = true;
       const report = run.processed.report();
       const ok = withinMaxInvalid(report, flags.maxInvalid);
       const where = flags.output === "-" ? "stdout" : flags.output;
@@ -151,8 +155,10 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       const opened = output as Output | undefined;
       await opened?.abort();
       // Say what became of the output (a reader's note about records read is not about it).
-      if (err instanceof FeedpipeError && flags.output !== "-" && (opened === undefined || opened.atomic)) {
-        err.message += `; nothing was written to ${flags.output}`;
+      if (err instanceof FeedpipeError && flags.output !== "-") {
+        if (committed) err.message += `; ${flags.output} was written in full (${written} products)`;
+        else if (opened === undefined || opened.atomic)
+          err.message += `; nothing was written to ${flags.output}`;
       }
       throw err;
     }
