@@ -31,6 +31,7 @@ import {
   startSandbox,
 } from "../src/sandbox/server.js";
 import { RateLimits } from "../src/core/rate-limits.js";
+import { NotAListError } from "../src/networks/partnerboost/list-holder.js";
 import { StepClock } from "./helpers/clock.js";
 
 const TOKEN = "amz-token-3d9f0b7c51e2";
@@ -215,7 +216,11 @@ describe("export row", () => {
     expect(page.products[0]?.relationship).toBe("1");
     expect(page).toMatchObject({ total: undefined, hasMore: true, malformed: 1 });
     expect(parseAmazonProductsData({ list: [], hasMore: false }).hasMore).toBe(false);
-    expect(parseAmazonProductsData(undefined).products).toEqual([]);
+    // No list at all is not an empty page (it would replace a good export with an empty one).
+    for (const data of [undefined, null, {}, { has_more: 0 }, "none"]) {
+      expect(() => parseAmazonProductsData(data)).toThrow(NotAListError);
+    }
+    expect(parseAmazonProductsData({ result: { list: [{ product_id: "p1" }] } }).products).toHaveLength(1);
   });
 });
 
@@ -345,6 +350,27 @@ describe("links", () => {
       ["", "not in PartnerBoost's answer (neither a link nor an error)"],
       ["", "no product_id to ask a link for"],
     ]);
+  });
+});
+
+describe("an Amazon products answer without a list", () => {
+  it("is NET_BAD_RESPONSE naming the page, not an empty (successful) pull", async () => {
+    for (const data of [null, {}, { has_more: false }]) {
+      const mod: SandboxModule = {
+        name: "no-list",
+        matches: () => true,
+        handle: (_req, reply) => reply.json({ status: { code: 0, msg: "success" }, data }),
+      };
+      const sb = await startSandbox({ modules: [mod] });
+      running.push(sb);
+      const c = createAmazonClient(
+        { token: TOKEN, apiUrl: `${sb.origin}/api/datafeed` },
+        { retry: FAST_RETRY },
+      );
+      const err = await caught(collect(pullAmazonProducts(c).products));
+      expect(err.code).toBe("NET_BAD_RESPONSE");
+      expect(err.message).toMatch(/answered Amazon products page 1 without a product list/);
+    }
   });
 });
 

@@ -14,7 +14,8 @@
  * default (the endpoint reference); `https://amazon-service.partnerboost.com/amazon_api` (the seed
  * page's base) or the sandbox's `http://127.0.0.1:PORT/api/datafeed` work the same way.
  */
-import { FeedpipeError, NetworkError } from "../../../core/errors.js";
+import { FeedpipeError, NetworkError, redactUrl } from "../../../core/errors.js";
+import { NotAListError } from "../list-holder.js";
 import type { ListPage } from "../paging.js";
 import { type CallOptions, checkApiUrl, createRequester, type RequesterOptions } from "../request.js";
 import { isObject, listEntries, str, toFlag } from "../values.js";
@@ -176,7 +177,16 @@ export function createAmazonClient(
         { ...params, page: page(n), page_size: pageSize },
         callOptions,
       );
-      return parseAmazonProductsData(data);
+      try {
+        return parseAmazonProductsData(data);
+      } catch (err) {
+        if (!(err instanceof NotAListError)) throw err;
+        throw new NetworkError(
+          "NET_BAD_RESPONSE",
+          `PartnerBoost at ${redactUrl(config.apiUrl)} answered Amazon products page ${n} without a product list (${err.shape}; expected data.list)`,
+          { context: { url: redactUrl(config.apiUrl), page: n } },
+        );
+      }
     },
     productLinks(productIds, uid, callOptions) {
       const params: Record<string, string> = { product_ids: productIds.join(",") };

@@ -14,6 +14,7 @@ import { parsePrice } from "../../../../schemas/normalize.js";
 import type { Row } from "../../../formats/types.js";
 import type { ListPage } from "../paging.js";
 import { isObject, listEntries, str, toFlag } from "../values.js";
+import { describeShape, listHolder, NotAListError } from "../list-holder.js";
 
 /** Scalar product fields of `get_fba_products`, in the documented order. */
 export const AMAZON_PRODUCT_FIELDS = [
@@ -137,9 +138,13 @@ export function amazonProductKey(p: AmazonProduct): string | undefined {
   return p.asin === "" ? undefined : `${p.asin}\u0000${p.country_code}`;
 }
 
-/** Read `data` of a `get_fba_products` answer: `list` and `has_more` (no total is sent). */
+/**
+ * Read `data` of a `get_fba_products` answer: `list` and `has_more` (no total is sent). Throws
+ * `NotAListError` when the answer holds no list (`data` missing or null, or no `list` anywhere).
+ */
 export function parseAmazonProductsData(data: unknown): ListPage<AmazonProduct> {
-  const d = isObject(data) ? data : {};
+  const d = listHolder(data);
+  if (d === undefined) throw new NotAListError(describeShape(data));
   const products: AmazonProduct[] = [];
   let malformed = 0;
   for (const entry of listEntries(d.list, ["product_id", "asin"])) {

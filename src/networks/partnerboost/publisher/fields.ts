@@ -7,7 +7,10 @@
  * the XML variant's `updated-at` spelling. Every field value becomes a string (null → "").
  * Unknown fields are ignored; list entries that are not objects are counted as malformed.
  */
-import { isObject, listEntries, safeText, str, toCount, toFlag } from "../values.js";
+import { isObject, listEntries, str, toCount, toFlag } from "../values.js";
+import { describeShape, listHolder, NotAListError } from "../list-holder.js";
+
+export { NotAListError } from "../list-holder.js";
 
 /** Product fields the Datafeed List API returns, in feedpipe's stable export order. */
 export const PUBLISHER_FIELDS = [
@@ -94,28 +97,8 @@ export interface PublisherPage {
   malformed: number;
 }
 
-/** Where `data` keeps the list: `data` itself, or one level down (`data.data`, `data.result`). */
-const NESTED_KEYS = ["data", "result", "results"];
-
 /** Keys a product object may arrive wrapped in (`{"product": {…}}`). */
 const WRAPPER_KEYS = new Set(["product", "item", "datafeed"]);
-
-/**
- * The object holding `list` (and `total`): `data`, or the one below it under `data`/`result`;
- * undefined when there is none (`data` missing or null, or no `list` at any of those places).
- * A `data` that is itself an array is the list.
- */
-function listHolder(data: unknown): Record<string, unknown> | undefined {
-  if (Array.isArray(data)) return { list: data };
-  if (!isObject(data)) return undefined;
-  if ("list" in data || toCount(data.total) === 0) return data; // `{"total": 0}`: nothing matched
-  for (const k of NESTED_KEYS) {
-    const inner = data[k];
-    if (isObject(inner) && "list" in inner) return { ...data, ...inner };
-    if (Array.isArray(inner)) return { ...data, list: inner };
-  }
-  return undefined;
-}
 
 /** A product object, unwrapped from `{"product": {…}}`; undefined when the entry is not an object. */
 function productObject(entry: unknown): Record<string, unknown> | undefined {
@@ -147,23 +130,6 @@ export function parseListData(data: unknown): PublisherPage {
   const hasMore = toFlag(d.has_more ?? d.hasMore);
   if (hasMore !== undefined) page.hasMore = hasMore;
   return page;
-}
-
-/** A list answer without a list; `shape` says what came instead (no server text). */
-export class NotAListError extends Error {
-  constructor(readonly shape: string) {
-    super(`no data.list (${shape})`);
-  }
-}
-
-function describeShape(data: unknown): string {
-  if (data === undefined) return "no data";
-  if (data === null) return "data is null";
-  if (!isObject(data)) return `data is a ${typeof data}`;
-  const keys = Object.keys(data)
-    .slice(0, 5)
-    .map((k) => safeText(k, 30));
-  return keys.length === 0 ? "data is an empty object" : `data has only ${keys.join(", ")}`;
 }
 
 /**

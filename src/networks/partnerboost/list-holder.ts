@@ -1,0 +1,43 @@
+/**
+ * Where a PartnerBoost list answer keeps its list (publisher datafeed and Amazon product pages):
+ * `data.list`, one level down, or `data` itself as an array; and the error of an answer with no
+ * list at all (a success without products would replace a good export with an empty one).
+ */
+import { isObject, safeText, toCount } from "./values.js";
+
+/** Where `data` keeps the list: `data` itself, or one level down (`data.data`, `data.result`). */
+const NESTED_KEYS = ["data", "result", "results"];
+
+/**
+ * The object holding `list` (and `total`): `data`, or the one below it under `data`/`result`;
+ * undefined when there is none (`data` missing or null, or no `list` at any of those places).
+ * A `data` that is itself an array is the list.
+ */
+export function listHolder(data: unknown): Record<string, unknown> | undefined {
+  if (Array.isArray(data)) return { list: data };
+  if (!isObject(data)) return undefined;
+  if ("list" in data || toCount(data.total) === 0) return data; // `{"total": 0}`: nothing matched
+  for (const k of NESTED_KEYS) {
+    const inner = data[k];
+    if (isObject(inner) && "list" in inner) return { ...data, ...inner };
+    if (Array.isArray(inner)) return { ...data, list: inner };
+  }
+  return undefined;
+}
+
+/** A list answer without a list; `shape` says what came instead (no server text). */
+export class NotAListError extends Error {
+  constructor(readonly shape: string) {
+    super(`no data.list (${shape})`);
+  }
+}
+
+export function describeShape(data: unknown): string {
+  if (data === undefined) return "no data";
+  if (data === null) return "data is null";
+  if (!isObject(data)) return `data is a ${typeof data}`;
+  const keys = Object.keys(data)
+    .slice(0, 5)
+    .map((k) => safeText(k, 30));
+  return keys.length === 0 ? "data is an empty object" : `data has only ${keys.join(", ")}`;
+}
