@@ -288,7 +288,7 @@ describe("feedpipe validate: what a user needs to fix a run", () => {
     await writeFile(join(dir, "f.csv"), feed);
     const off = await cli(["validate", join(dir, "f.csv")]);
     expect(off.code).toBe(1);
-    expect(off.out).toContain("carries a currency code; pass --price-with-currency");
+    expect(off.out).toContain("carries a currency code; turn on price-with-currency (--price-with-currency");
     const on = await cli(["validate", join(dir, "f.csv"), "--price-with-currency", "--report", "json"]);
     expect(on.code).toBe(0);
     expect(JSON.parse(on.out)).toMatchObject({ valid: 1, invalid: 0 });

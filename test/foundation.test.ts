@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig, requireSettings } from "../src/core/config.js";
-import { FeedpipeError, NetworkError, redactSecrets, redactUrl } from "../src/core/errors.js";
+import { FeedpipeError, NetworkError, redactSecrets, redactUrl, urlSecrets } from "../src/core/errors.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, withRetry } from "../src/core/retry.js";
 import { decode, xmlDeclaredEncoding } from "../src/io/decode.js";
 import { decompress, detectCompression } from "../src/io/decompress.js";
@@ -121,6 +121,20 @@ describe("HTTP outcome mapping", () => {
       "https://***:***@h.example/p?token=***&page=2",
     );
     expect(redactSecrets("token t0k3nvalue here", ["t0k3nvalue", undefined])).toBe("token *** here");
+  });
+
+  it("urlSecrets: credential parameters by whole name, never ordinary words", () => {
+    expect(
+      urlSecrets(
+        "https://u:p%40ss-word@h.example/f.csv?access_token=tok123456&keyword=price&sort_key=title&author=valid",
+      ),
+    ).toEqual(["p%40ss-word", "p@ss-word", "tok123456"]);
+    // A malformed escape in the user info does not lose the token.
+    expect(urlSecrets("https://user:50%off@h.example/f.csv?access_token=tok123456")).toContain("tok123456");
+    expect(urlSecrets("https://h.example/f.csv?X-Amz-Signature=abcdef123456&sig=zz")).toEqual([
+      "abcdef123456",
+    ]);
+    expect(urlSecrets("not a url")).toEqual([]);
   });
 });
 

@@ -158,3 +158,23 @@ describe("long integers in API answers", () => {
     }
   });
 });
+
+describe("parseJsonExact never accepts what JSON.parse rejects", () => {
+  it("leading zeros, numbers in a key's place, numbers after other tokens", () => {
+    for (const bad of [
+      `{"id":01234567890123456789}`,
+      `{12345678901234567890:1}`,
+      `{"a":1,12345678901234567890:1}`,
+      `[1 12345678901234567890]`,
+      `{"a":"x"12345678901234567890}`,
+    ]) {
+      expect(() => JSON.parse(bad), bad).toThrow();
+      expect(() => parseJsonExact(bad), bad).toThrow();
+    }
+    expect(parseJsonExact(`[1, 12345678901234567890, {"k": [12345678901234567890]}]`)).toEqual([
+      1,
+      "12345678901234567890",
+      { k: ["12345678901234567890"] },
+    ]);
+  });
+});

@@ -93,6 +93,20 @@ describe("Partnerize list paging", () => {
     expect(offsets).toHaveLength(1000);
   });
 
+  it("a page of campaigns without feeds is not a repeat", async () => {
+    const bare = (i: number) => ({ campaign: { campaign_id: `10l${i}`, title: `C${i}`, feeds: [] } });
+    const list = [campaign(1), bare(2), bare(3), bare(4), campaign(5)];
+    const { client, offsets } = await server((offset) => ({
+      count: 5,
+      offset,
+      limit: 2,
+      campaigns: list.slice(offset, offset + 2),
+    }));
+    const feeds = await client.listPublisherFeeds("1l1");
+    expect(feeds.map((f) => f.campaignId)).toEqual(["10l1", "10l1", "10l5", "10l5"]);
+    expect(offsets).toEqual([0, 2, 4]);
+  });
+
   it("a list without paging attributes is one page", async () => {
     const { client, offsets } = await server(() => ({ count: 7, campaigns: CAMPAIGNS }));
     expect(await client.listPublisherFeeds("1l1")).toHaveLength(14);

@@ -113,15 +113,36 @@ const SECRET_PARAM =
  * the URL (an error message quoting `fetch_url`) is masked too.
  */
 export function urlSecrets(url: string): string[] {
+  let u: URL;
   try {
-    const u = new URL(url);
-    const out: string[] = [];
-    if (u.username) out.push(decodeURIComponent(u.username), u.username);
-    if (u.password) out.push(decodeURIComponent(u.password), u.password);
-    for (const [key, value] of u.searchParams) if (SECRET_PARAM.test(key) && value !== "") out.push(value);
-    return out;
+    u = new URL(url);
   } catch {
     return [];
+  }
+  const out: string[] = [];
+  if (u.password) out.push(u.password, safeDecode(u.password));
+  for (const [key, value] of u.searchParams) {
+    if (SECRET_NAME.test(key) && value.length >= URL_SECRET_MIN) out.push(value);
+  }
+  return out.filter((s) => s.length >= URL_SECRET_MIN);
+}
+
+/**
+ * Whole parameter names that carry a credential (`token`, `access_token`, `api_key`, `sig`,
+ * `X-Amz-Signature`, ...). Stricter than SECRET_PARAM (which only decides what a shown URL masks):
+ * these values are masked in everything the run prints, so `keyword=price` must not count.
+ */
+const SECRET_NAME =
+  /^(?:(?:access|auth|api|app|client|refresh|session|secret|private|user|feed)[_-]?)?(?:token|key|apikey|secret|signature|sig|password|passwd|pwd|pass|credential|credentials)$|^x-amz-(?:signature|credential|security-token)$|^x-goog-(?:signature|credential)$/i;
+
+/** Shorter query values are not masked everywhere (they would hit ordinary words). */
+const URL_SECRET_MIN = 6;
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
 }
 

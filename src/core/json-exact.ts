@@ -38,9 +38,18 @@ export function quoteLongIntegers(text: string): string {
   let out = "";
   let from = 0;
   const n = text.length;
+  // Where a value may stand: after `[`, `:`, or `,` in an array, or at the start. A number in a key's
+  // place (`{12345678901234567890: 1}`) or after other text stays as it is, so JSON.parse still
+  // rejects it.
+  const open: number[] = [];
+  let prev = -1;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) {
+      i++;
+      continue;
+    }
     if (c === 34) {
       // Skip a string, escapes included.
       i++;
@@ -51,6 +60,7 @@ export function quoteLongIntegers(text: string): string {
         else i++;
       }
       i++;
+      prev = 34;
       continue;
     }
     if (c === 45 || (c >= 48 && c <= 57)) {
@@ -66,12 +76,23 @@ export function quoteLongIntegers(text: string): string {
         i++;
         while (i < n && isNumberPart(text.charCodeAt(i))) i++;
       }
-      if (plain && intDigits > EXACT_DIGITS && isLossy(text.slice(start, i))) {
+      const valuePlace = prev === -1 || prev === 58 || prev === 91 || (prev === 44 && open.at(-1) === 91);
+      if (
+        plain &&
+        valuePlace &&
+        intDigits > EXACT_DIGITS &&
+        text.charCodeAt(digits) !== 48 && // a leading zero is not JSON
+        isLossy(text.slice(start, i))
+      ) {
         out += text.slice(from, start) + '"' + text.slice(start, i) + '"';
         from = i;
       }
+      prev = 48;
       continue;
     }
+    if (c === 91 || c === 123) open.push(c);
+    else if (c === 93 || c === 125) open.pop();
+    prev = c;
     i++;
   }
   return from === 0 ? text : out + text.slice(from);

@@ -102,6 +102,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
     let output: Output | undefined;
     let written = 0;
     let committed = false;
+    let rejectsWritten: string | undefined;
     try {
       const run = await runChecked(ctx, source, pipeline, flags, "convert", async (batch) => {
         collector?.observe(batch);
@@ -125,7 +126,10 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       await output.write(writer.footer());
       // The rejects file first: when it cannot be written, the output is not left in place as if
       // the run had been complete (and the message below stays true).
-      if (run.rejects) await run.rejects.commit();
+      if (run.rejects) {
+        await run.rejects.commit();
+        rejectsWritten = run.rejects.path;
+      }
       await output.commit();
       committed = true;
       const report = run.processed.report();
@@ -157,8 +161,10 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
       // Say what became of the output (a reader's note about records read is not about it).
       if (err instanceof FeedpipeError && flags.output !== "-") {
         if (committed) err.message += `; ${flags.output} was written in full (${written} products)`;
-        else if (opened === undefined || opened.atomic)
+        else if (opened === undefined || opened.atomic) {
           err.message += `; nothing was written to ${flags.output}`;
+          if (rejectsWritten !== undefined) err.message += ` (the rejects file ${rejectsWritten} was)`;
+        }
       }
       throw err;
     }

@@ -193,7 +193,8 @@ export function createPartnerizeClient(options: PartnerizeClientOptions): Partne
       offset += step;
       if (step === 0 || offset >= count) break;
       const where = url(path, { ...query, offset: String(offset) });
-      if (fresh === 0) {
+      // Feeds, not entries, are compared: a page of campaigns without feeds brings none and is fine.
+      if (fresh === 0 && items.length > 0) {
         throw badResponse(
           "GET",
           where,
