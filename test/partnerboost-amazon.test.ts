@@ -372,6 +372,33 @@ describe("an Amazon products answer without a list", () => {
       expect(err.message).toMatch(/answered Amazon products page 1 without a product list/);
     }
   });
+
+  it("joined brands: no list is NET_BAD_RESPONSE too, an empty list is an empty page", async () => {
+    for (const [data, listed] of [
+      [null, false],
+      [{}, false],
+      [{ list: [], has_more: false }, true],
+    ] as const) {
+      const mod: SandboxModule = {
+        name: "no-list",
+        matches: () => true,
+        handle: (_req, reply) => reply.json({ status: { code: 0, msg: "success" }, data }),
+      };
+      const sb = await startSandbox({ modules: [mod] });
+      running.push(sb);
+      const c = createAmazonClient(
+        { token: TOKEN, apiUrl: `${sb.origin}/api/datafeed` },
+        { retry: FAST_RETRY },
+      );
+      if (listed) {
+        expect((await c.joinedBrands([], 1, 100)).brands).toEqual([]);
+      } else {
+        const err = await caught(c.joinedBrands([], 1, 100));
+        expect(err.code).toBe("NET_BAD_RESPONSE");
+        expect(err.message).toMatch(/answered joined brands page 1 without a brand list/);
+      }
+    }
+  });
 });
 
 describe("link status", () => {

@@ -15,7 +15,7 @@
  * page's base) or the sandbox's `http://127.0.0.1:PORT/api/datafeed` work the same way.
  */
 import { FeedpipeError, NetworkError, redactUrl } from "../../../core/errors.js";
-import { NotAListError } from "../list-holder.js";
+import { describeShape, listHolder, NotAListError } from "../list-holder.js";
 import type { ListPage } from "../paging.js";
 import { type CallOptions, checkApiUrl, createRequester, type RequesterOptions } from "../request.js";
 import { isObject, listEntries, str, toFlag } from "../values.js";
@@ -209,7 +209,14 @@ export function createAmazonClient(
       const params: Record<string, string | number> = { page: page(n), page_size: pageSize };
       if (bids.length > 0) params.bids = bids.join(",");
       const { data } = await call("get_amazon_joined_brands", params, callOptions);
-      const d = isObject(data) ? data : {};
+      const d = listHolder(data);
+      if (d === undefined) {
+        throw new NetworkError(
+          "NET_BAD_RESPONSE",
+          `PartnerBoost at ${redactUrl(config.apiUrl)} answered joined brands page ${n} without a brand list (${describeShape(data)}; expected data.list)`,
+          { context: { url: redactUrl(config.apiUrl), page: n } },
+        );
+      }
       return { brands: items(d.list), hasMore: toFlag(d.hasMore ?? d.has_more) };
     },
     storefrontLinks(bids, uid, callOptions) {
