@@ -4,6 +4,7 @@ import { FeedpipeError } from "../src/core/errors.js";
 import { loadPipeline, processFeed } from "../src/jobs/pipeline.js";
 import { openFeed } from "../src/formats/index.js";
 import {
+  absentSources,
   checkTemplate,
   checkTransform,
   compileField,
@@ -323,5 +324,32 @@ describe("mapping files", () => {
   it("the pipeline checks the mapping file before opening any input", async () => {
     const err = await loadPipeline({ mapping: `${FIX}/bad-fields.json` }).catch((e: unknown) => e);
     expect((err as FeedpipeError).code).toBe("MAPPING_INVALID");
+  });
+});
+
+describe("absentSources", () => {
+  it("names the fields none of whose columns the header has, matching as the mapper does", () => {
+    const spec = {
+      fields: {
+        sku: "SKU",
+        name: ["title", "Name"],
+        price: "Shipping.Price",
+        url: "link.href",
+        brand: { const: "Acme" },
+        image: { template: "https://x.example/{id}.jpg" },
+        gtin: { from: ["ean", "barcode"] },
+      },
+    };
+    const header = ["sku", "name", "shipping", "link"];
+    expect(absentSources(spec, header)).toEqual([
+      { field: "price", names: ["Shipping.Price"] },
+      { field: "gtin", names: ["ean", "barcode"] },
+    ]);
+    // What the mapper makes of the same record agrees: nothing for price, the url from the path.
+    const m = compileMapping(spec, header);
+    const c = m({ sku: "A1", name: "Mug", shipping: { Price: "9" }, link: { href: "https://x.example/a" } });
+    expect(c.price).toBeUndefined();
+    expect(c.url).toBe("https://x.example/a");
+    expect(c.sku).toBe("A1");
   });
 });

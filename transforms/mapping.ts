@@ -154,13 +154,14 @@ export interface AbsentSource {
  * The fields of `spec` whose every source column is missing from `keys` (a CSV/TSV header):
  * a mapping written for another export (`id` where the file says `sku`) would otherwise only show
  * as REQUIRED_MISSING on every row. Names match as the mapper matches them (exactly, then
- * case-insensitively); a path (`shipping.price`, `image[0]`) counts by its first step. Constants,
+ * case-insensitively); a path (`shipping.price`, `image[0]`) counts by its first step, as written. Constants,
  * templates and computed fields are not checked.
  */
 export function absentSources(spec: MappingSpec, keys: Iterable<string>): AbsentSource[] {
   const header = new Set(keys);
   const resolve = makeResolver(header);
-  const has = (name: string) => header.has(resolve(name)) || header.has(resolve(name.split(/[.[/@]/)[0]!));
+  // A path's first step is looked up as written (compilePath), a whole name also case-insensitively.
+  const has = (name: string) => header.has(resolve(name)) || header.has(name.split(/[.[/@]/)[0]!);
   const out: AbsentSource[] = [];
   for (const field of PRODUCT_FIELDS) {
     const s = spec.fields[field];
