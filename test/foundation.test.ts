@@ -83,6 +83,16 @@ describe("retry policy", () => {
     expect(backoffDelay(p, 3, undefined, () => 1)).toBe(400);
     expect(backoffDelay(p, 10, undefined, () => 1)).toBe(1000);
   });
+
+  it("keeps its own backoff as the floor under a Retry-After shorter than it (Retry-After: 0 on a 503)", () => {
+    const p = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
+    const zero = new NetworkError("HTTP_STATUS", "x", { retryAfterMs: 0, retryable: true });
+    expect(backoffDelay(p, 1, zero, () => 0)).toBe(25);
+    expect(backoffDelay(p, 3, zero, () => 1)).toBe(400);
+    expect(
+      backoffDelay(p, 3, new NetworkError("NET_RATE_LIMITED", "x", { retryAfterMs: 2000 }), () => 1),
+    ).toBe(2000);
+  });
 });
 
 describe("HTTP outcome mapping", () => {

@@ -61,11 +61,13 @@ export function backoffDelay(
   error: NetworkError | undefined,
   random: () => number = Math.random,
 ): number {
-  if (error?.retryAfterMs !== undefined)
-    return Math.min(Math.max(0, error.retryAfterMs), policy.maxRetryAfterMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   // "Full jitter", but never less than a quarter of the step so a burst of retries spreads out.
-  return Math.round(ceiling * (0.25 + 0.75 * random()));
+  const own = Math.round(ceiling * (0.25 + 0.75 * random()));
+  if (error?.retryAfterMs === undefined) return own;
+  // The server's Retry-After (capped) when longer; our own backoff is the floor, so `Retry-After: 0`
+  // on a 503 does not spend every attempt within a millisecond.
+  return Math.max(own, Math.min(Math.max(0, error.retryAfterMs), policy.maxRetryAfterMs));
 }
 
 /**
