@@ -354,19 +354,21 @@ describe("links", () => {
 });
 
 describe("an Amazon products answer without a list", () => {
+  /** A client of a stub that answers every call with success and `data`. */
+  async function answering(data: unknown) {
+    const mod: SandboxModule = {
+      name: "no-list",
+      matches: () => true,
+      handle: (_req, reply) => reply.json({ status: { code: 0, msg: "success" }, data }),
+    };
+    const sb = await startSandbox({ modules: [mod] });
+    running.push(sb);
+    return createAmazonClient({ token: TOKEN, apiUrl: `${sb.origin}/api/datafeed` }, { retry: FAST_RETRY });
+  }
+
   it("is NET_BAD_RESPONSE naming the page, not an empty (successful) pull", async () => {
     for (const data of [null, {}, { has_more: false }]) {
-      const mod: SandboxModule = {
-        name: "no-list",
-        matches: () => true,
-        handle: (_req, reply) => reply.json({ status: { code: 0, msg: "success" }, data }),
-      };
-      const sb = await startSandbox({ modules: [mod] });
-      running.push(sb);
-      const c = createAmazonClient(
-        { token: TOKEN, apiUrl: `${sb.origin}/api/datafeed` },
-        { retry: FAST_RETRY },
-      );
+      const c = await answering(data);
       const err = await caught(collect(pullAmazonProducts(c).products));
       expect(err.code).toBe("NET_BAD_RESPONSE");
       expect(err.message).toMatch(/answered Amazon products page 1 without a product list/);
@@ -379,17 +381,7 @@ describe("an Amazon products answer without a list", () => {
       [{}, false],
       [{ list: [], has_more: false }, true],
     ] as const) {
-      const mod: SandboxModule = {
-        name: "no-list",
-        matches: () => true,
-        handle: (_req, reply) => reply.json({ status: { code: 0, msg: "success" }, data }),
-      };
-      const sb = await startSandbox({ modules: [mod] });
-      running.push(sb);
-      const c = createAmazonClient(
-        { token: TOKEN, apiUrl: `${sb.origin}/api/datafeed` },
-        { retry: FAST_RETRY },
-      );
+      const c = await answering(data);
       if (listed) {
         expect((await c.joinedBrands([], 1, 100)).brands).toEqual([]);
       } else {

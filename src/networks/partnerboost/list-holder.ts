@@ -3,6 +3,7 @@
  * `data.list`, one level down, or `data` itself as an array; and the error of an answer with no
  * list at all (a success without products would replace a good export with an empty one).
  */
+import { NetworkError, redactUrl } from "../../core/errors.js";
 import { isObject, safeText, toCount } from "./values.js";
 
 /** Where `data` keeps the list: `data` itself, or one level down (`data.data`, `data.result`). */
@@ -40,4 +41,23 @@ export function describeShape(data: unknown): string {
     .slice(0, 5)
     .map((k) => safeText(k, 30));
   return keys.length === 0 ? "data is an empty object" : `data has only ${keys.join(", ")}`;
+}
+
+/**
+ * The NET_BAD_RESPONSE of a list answer without a list: `what` names the page ("page", "Amazon
+ * products page"), `kind` the list ("product", "brand"), `shape` what came instead (no server text).
+ */
+export function noListError(
+  url: string,
+  what: string,
+  page: number,
+  kind: string,
+  shape: string,
+): NetworkError {
+  const shown = redactUrl(url);
+  return new NetworkError(
+    "NET_BAD_RESPONSE",
+    `PartnerBoost at ${shown} answered ${what} ${page} without a ${kind} list (${shape}; expected data.list)`,
+    { context: { url: shown, page } },
+  );
 }

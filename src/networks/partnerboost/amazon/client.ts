@@ -14,8 +14,8 @@
  * default (the endpoint reference); `https://amazon-service.partnerboost.com/amazon_api` (the seed
  * page's base) or the sandbox's `http://127.0.0.1:PORT/api/datafeed` work the same way.
  */
-import { FeedpipeError, NetworkError, redactUrl } from "../../../core/errors.js";
-import { describeShape, listHolder, NotAListError } from "../list-holder.js";
+import { FeedpipeError, NetworkError } from "../../../core/errors.js";
+import { describeShape, listHolder, noListError, NotAListError } from "../list-holder.js";
 import type { ListPage } from "../paging.js";
 import { type CallOptions, checkApiUrl, createRequester, type RequesterOptions } from "../request.js";
 import { isObject, listEntries, str, toFlag } from "../values.js";
@@ -181,11 +181,7 @@ export function createAmazonClient(
         return parseAmazonProductsData(data);
       } catch (err) {
         if (!(err instanceof NotAListError)) throw err;
-        throw new NetworkError(
-          "NET_BAD_RESPONSE",
-          `PartnerBoost at ${redactUrl(config.apiUrl)} answered Amazon products page ${n} without a product list (${err.shape}; expected data.list)`,
-          { context: { url: redactUrl(config.apiUrl), page: n } },
-        );
+        throw noListError(config.apiUrl, "Amazon products page", n, "product", err.shape);
       }
     },
     productLinks(productIds, uid, callOptions) {
@@ -210,13 +206,8 @@ export function createAmazonClient(
       if (bids.length > 0) params.bids = bids.join(",");
       const { data } = await call("get_amazon_joined_brands", params, callOptions);
       const d = listHolder(data);
-      if (d === undefined) {
-        throw new NetworkError(
-          "NET_BAD_RESPONSE",
-          `PartnerBoost at ${redactUrl(config.apiUrl)} answered joined brands page ${n} without a brand list (${describeShape(data)}; expected data.list)`,
-          { context: { url: redactUrl(config.apiUrl), page: n } },
-        );
-      }
+      if (d === undefined)
+        throw noListError(config.apiUrl, "joined brands page", n, "brand", describeShape(data));
       return { brands: items(d.list), hasMore: toFlag(d.hasMore ?? d.has_more) };
     },
     storefrontLinks(bids, uid, callOptions) {

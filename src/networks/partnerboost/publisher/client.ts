@@ -27,6 +27,7 @@ import {
 } from "../request.js";
 import { isObject, str } from "../values.js";
 import { NotAListError, type PublisherPage, parseListData } from "./fields.js";
+import { noListError } from "../list-holder.js";
 import {
   checkPageLimit,
   filterParams,
@@ -150,11 +151,7 @@ export function createPublisherClient(
         return parseListData(data);
       } catch (err) {
         if (!(err instanceof NotAListError)) throw err;
-        throw new NetworkError(
-          "NET_BAD_RESPONSE",
-          `PartnerBoost at ${redactUrl(urls.list)} answered page ${page} without a product list (${err.shape}; expected data.list)`,
-          { context: { url: redactUrl(urls.list), page } },
-        );
+        throw noListError(urls.list, "page", page, "product", err.shape);
       }
     },
     async requestDownload(brandId, callOptions) {
