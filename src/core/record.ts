@@ -29,7 +29,7 @@ export interface Origin {
   source: string;
   /** 1-based ordinal of the record within its source. */
   index: number;
-  /** 1-based line where the record starts (CSV, TSV, NDJSON, and XML when known). */
+  /** 1-based line where the record starts (CSV, TSV, NDJSON, JSON arrays, and XML when known). */
   line?: number | undefined;
   /** Byte offset in the decoded document where the record starts (XML, JSON). */
   offset?: number | undefined;

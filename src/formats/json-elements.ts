@@ -38,10 +38,11 @@ export interface ElementSink {
   /** A new chunk starts (what the sink knew about the previous one's text is void). */
   nextChunk(): void;
   /**
-   * Write the object element at `i` of `s` as record `index` (at character `offset`) and return
-   * where it ends, or return -1 with nothing written. `whole`: `s` is the element's text alone.
+   * Write the object element at `i` of `s` as record `index` (at character `offset`, on `line`)
+   * and return where it ends, or return -1 with nothing written. `whole`: `s` is the element's
+   * text alone.
    */
-  element(s: string, i: number, index: number, offset: number, whole: boolean): number;
+  element(s: string, i: number, index: number, offset: number, line: number, whole: boolean): number;
   /** A record made here (JSON.parse, or a problem record). */
   add(r: SourceRecord): void;
 }
@@ -89,7 +90,7 @@ export class JsonElements {
   fast(s: string, i: number): number {
     const sink = this.sink;
     if (sink === undefined) return this.runs ? this.run(s, i) : -1;
-    const end = sink.element(s, i, this.index + 1, this.cur.base + i, false);
+    const end = sink.element(s, i, this.index + 1, this.cur.base + i, this.cur.line, false);
     if (end !== -1) {
       this.index++;
       this.stats.records++;
@@ -153,15 +154,28 @@ export class JsonElements {
     }
     const cur = this.cur;
     const { source, base } = cur;
+    // Raw newlines in valid JSON are all between tokens: each element's line is the count of those
+    // before its start. The first newline past the run is kept, so that a chunk with many runs and
+    // few newlines is not searched to its end each time.
+    let nl = this.nlNext;
+    if (nl === -2 || (nl !== -1 && nl < i)) nl = s.indexOf("\n", i);
     for (let e = 0; e < k; e++) {
-      this.batch.push({ source, index: ++this.index, offset: base + starts[e]!, fields: list[e] as Fields });
+      const at = starts[e]!;
+      while (nl !== -1 && nl < at) {
+        cur.line++;
+        cur.lineStart = base + nl + 1;
+        nl = s.indexOf("\n", nl + 1);
+      }
+      this.batch.push({
+        source,
+        index: ++this.index,
+        line: cur.line,
+        offset: base + at,
+        fields: list[e] as Fields,
+      });
     }
     this.stats.records += k;
     this.fromRuns += k;
-    // Raw newlines in valid JSON are all between tokens. The first newline past the run is kept,
-    // so that a chunk with many runs and few newlines is not searched to its end each time.
-    let nl = this.nlNext;
-    if (nl === -2 || (nl !== -1 && nl < i)) nl = s.indexOf("\n", i);
     while (nl !== -1 && nl < last) {
       cur.line++;
       cur.lineStart = base + nl + 1;
@@ -254,6 +268,7 @@ export class JsonElements {
     const index = ++this.index;
     const size = cur.partsLen + (end - cur.segStart);
     const offset = cur.tokStart;
+    const line = cur.tokLine;
     const source = cur.source;
     if (cur.oversized || size > cur.max) {
       this.stats.records++;
@@ -263,6 +278,7 @@ export class JsonElements {
       this.emit({
         source,
         index,
+        line,
         offset,
         fields: {},
         problem: {
@@ -278,7 +294,7 @@ export class JsonElements {
     const spans = cur.parts.length > 0;
     const text = cur.tokenText(s, end);
     cur.parts = [];
-    if (spans && this.sink !== undefined && this.sink.element(text, 0, index, offset, true) !== -1) {
+    if (spans && this.sink !== undefined && this.sink.element(text, 0, index, offset, line, true) !== -1) {
       this.stats.records++;
       return;
     }
@@ -290,13 +306,14 @@ export class JsonElements {
     }
     this.stats.records++;
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      this.emit({ source, index, offset, fields: value as Fields });
+      this.emit({ source, index, line, offset, fields: value as Fields });
       return;
     }
     this.stats.problems++;
     this.emit({
       source,
       index,
+      line,
       offset,
       fields: {},
       problem: {

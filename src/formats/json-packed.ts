@@ -50,7 +50,7 @@ export class JsonFlatSink extends FlatScanner implements ElementSink {
     this.ctlFrom = -1;
   }
 
-  element(s: string, i: number, index: number, offset: number, whole: boolean): number {
+  element(s: string, i: number, index: number, offset: number, line: number, whole: boolean): number {
     // The first control character at or after i: the element holds none if it ends before it.
     let ctl: number;
     if (whole) {
@@ -67,7 +67,7 @@ export class JsonFlatSink extends FlatScanner implements ElementSink {
       ctl = this.ctl < 0 ? s.length : this.ctl;
     }
     const b = this.builder;
-    b.begin(index, Number.NaN, offset);
+    b.begin(index, line, offset);
     const end = this.object(s, i);
     if (whole) this.bs = -1; // the chunk's backslash is not known any more
     if (end === -1 || end > ctl || end - i > this.max || (whole && end !== s.length)) {
