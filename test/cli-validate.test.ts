@@ -77,6 +77,20 @@ describe("feedpipe validate", () => {
     });
   });
 
+  it("--json is --report json, as on the other commands", async () => {
+    const a = await cli(["validate", "samples/catalog.csv", "--json"]);
+    const b = await cli(["validate", "samples/catalog.csv", "--report", "json"]);
+    expect(a.code).toBe(1);
+    // The same document but for the run's times.
+    const timeless = (out: string) => {
+      const doc = JSON.parse(out) as { run: Record<string, unknown> };
+      for (const k of ["durationMs", "startedAt", "finishedAt"]) delete doc.run[k];
+      return doc;
+    };
+    expect(timeless(a.out)).toEqual(timeless(b.out));
+    expect(JSON.parse(a.out)).toMatchObject({ records: 31, invalid: 7 });
+  });
+
   it("--rejects writes every rejected record with its line, issues and original fields", async () => {
     const dir = await tmp();
     const file = join(dir, "rejects.ndjson");

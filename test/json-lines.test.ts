@@ -82,7 +82,7 @@ const withCuts = document.chain((doc) =>
   fc.tuple(
     fc.constant(doc),
     fc.oneof(
-      fc.constant([doc.text.length]),
+      fc.constant(doc.text.length).map((n) => [n]),
       fc.array(fc.integer({ min: 1, max: Math.max(1, doc.text.length) }), { minLength: 1, maxLength: 6 }),
     ),
   ),

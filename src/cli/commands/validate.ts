@@ -150,6 +150,7 @@ export async function runChecked(
 
 interface ValidateFlags extends PipelineFlags {
   report: "text" | "json";
+  json?: boolean;
 }
 
 export function registerValidate(program: Command, ctx: CliContext): void {
@@ -157,14 +158,15 @@ export function registerValidate(program: Command, ctx: CliContext): void {
     .command("validate")
     .argument("<source>", "feed file, - for stdin, or an http(s) URL (gzip/zip and charsets are detected)")
     .description("map a feed to network products and check every record against the product rules")
-    .addOption(new Option("--report <kind>", "summary style").choices(["text", "json"]).default("text"));
+    .addOption(new Option("--report <kind>", "summary style").choices(["text", "json"]).default("text"))
+    .option("--json", "print the report as one JSON object on stdout (the same as --report json)");
   addPipelineOptions(cmd);
   cmd.addHelpText(
     "after",
     `
 Examples:
   $ feedpipe validate catalog.csv
-  $ feedpipe validate feed.xml.gz --report json > report.json
+  $ feedpipe validate feed.xml.gz --json > report.json
   $ feedpipe validate products_export.csv --preset shopify --base-url https://shop.example --currency EUR
   $ feedpipe validate export.csv --mapping mapping.yaml --rejects rejects.ndjson --max-invalid 2%
   $ feedpipe validate catalog.csv --html report.html --rejects rejects.ndjson
@@ -181,6 +183,7 @@ Mapping file (JSON or YAML) for other layouts; "preset" (optional) extends a pre
 Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records, 2 fatal error.`,
   );
   cmd.action(async (source: string, flags: ValidateFlags) => {
+    if (flags.json) flags.report = "json";
     if (flags.rejects === "-") {
       throw new FeedpipeError(
         "USAGE",
