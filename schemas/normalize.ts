@@ -416,7 +416,7 @@ function withCurrencyHint(text: string, options: PriceParseOptions): PriceParse 
     return {
       ok: false,
       reason:
-        'carries a currency code; turn on price-with-currency (--price-with-currency of validate, convert and push, or "priceWithCurrency": true in a mapping file\'s options)',
+        'carries a currency code; turn on price-with-currency (--price-with-currency, or "priceWithCurrency": true in a mapping file\'s options)',
     };
   }
   return NOT_A_NUMBER;

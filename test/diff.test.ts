@@ -217,6 +217,28 @@ describe("feedpipe diff", () => {
     expect(page).toContain("=HYPERLINK(&quot;x&quot;)");
   });
 
+  it("--price-with-currency reads 15.00 EUR as price and currency in both feeds", async () => {
+    const dir = await tmp();
+    const a = join(dir, "a.csv");
+    const b = join(dir, "b.csv");
+    const head = "sku,name,url,image,price,brand,availability";
+    const line = (sku: string, price: string) =>
+      `${sku},Name ${sku},https://s.example/${sku},https://s.example/${sku}.jpg,${price},Acme,in stock`;
+    await writeFile(a, `${[head, line("P-1", "15.00 EUR"), line("P-2", "20.00 EUR")].join("\n")}\n`);
+    await writeFile(b, `${[head, line("P-1", "15.00 EUR"), line("P-2", "25.00 EUR")].join("\n")}\n`);
+    const plain = await runCli(["diff", a, b, "--json"]);
+    expect(JSON.parse(plain.out)).toMatchObject({ old: { valid: 0 }, new: { valid: 0 } });
+    const r = await runCli(["diff", a, b, "--json", "--price-with-currency"]);
+    expect(r.code, r.err).toBe(1);
+    const d = JSON.parse(r.out) as {
+      old: { valid: number };
+      new: { valid: number };
+      unchanged: number;
+      changed: number;
+    };
+    expect(d).toMatchObject({ old: { valid: 2 }, new: { valid: 2 }, unchanged: 1, changed: 1 });
+  });
+
   it("a repeated SKU is compared once (the first record) and counted as a duplicate", async () => {
     const dir = await tmp();
     const a = join(dir, "a.csv");

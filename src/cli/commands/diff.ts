@@ -27,6 +27,7 @@ interface DiffFlags extends InputFlags {
   preset?: string | undefined;
   mapping?: string | undefined;
   decimalComma?: boolean | undefined;
+  priceWithCurrency?: boolean | undefined;
   baseUrl?: string | undefined;
   mediaUrl?: string | undefined;
   currency?: string | undefined;
@@ -48,6 +49,7 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     )
     .option("--mapping <file>", "JSON or YAML mapping file for both feeds (wins over --preset)")
     .option("--decimal-comma", "prices are written 1.234,56 / 12,50")
+    .option("--price-with-currency", "prices carry their currency code (15.00 USD): read both from the price")
     .option("--base-url <url>", "store URL for layouts without product URLs")
     .option("--media-url <url>", "base URL of relative image paths (Magento)")
     .option("--currency <code>", "currency for layouts that do not state one")
@@ -88,6 +90,7 @@ Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable f
       preset: flags.preset,
       mapping: flags.mapping,
       decimalComma: flags.decimalComma === true,
+      priceWithCurrency: flags.priceWithCurrency === true,
       baseUrl: flags.baseUrl,
       mediaBaseUrl: flags.mediaUrl,
       currency: flags.currency,

@@ -36,6 +36,7 @@ interface PullFlags extends RateFlags {
   currency?: string | undefined;
   baseUrl?: string | undefined;
   decimalComma?: boolean | undefined;
+  priceWithCurrency?: boolean | undefined;
   json?: boolean | undefined;
   quiet?: boolean | undefined;
   config?: string | undefined;
@@ -113,6 +114,7 @@ export function registerPullPartnerize(parent: Command, ctx: CliContext): void {
     .option("--currency <code>", "currency for layouts that do not state one (Shopify, WooCommerce, Magento)")
     .option("--base-url <url>", "store URL for layouts without product URLs (Shopify, WooCommerce, Magento)")
     .option("--decimal-comma", "prices are written 1.234,56 / 12,50")
+    .option("--price-with-currency", "prices carry their currency code (15.00 USD): read both from the price")
     .option("--rejects <file>", "write every rejected product (issues + original fields) as NDJSON")
     .option("--json", "print the run summary as JSON on stdout")
     .option("-q, --quiet", "no progress or retry notices on stderr")
@@ -203,6 +205,7 @@ Examples:
             currency: flags.currency,
             baseUrl: flags.baseUrl,
             decimalComma: flags.decimalComma === true,
+            priceWithCurrency: flags.priceWithCurrency === true,
           },
           timeoutMs: flags.timeout,
           rates,

@@ -30,6 +30,7 @@ interface RegisterFlags extends InputFlags, BrandFlags, RateFlags {
   preset?: string | undefined;
   mapping?: string | undefined;
   decimalComma?: boolean | undefined;
+  priceWithCurrency?: boolean | undefined;
   baseUrl?: string | undefined;
   currency?: string | undefined;
 }
@@ -121,6 +122,7 @@ export function registerRegisterPartnerboost(parent: Command, ctx: CliContext): 
     .option("--preset <name>", `layout of the feed for --check: auto (default) or ${PRESET_NAMES.join(", ")}`)
     .option("--mapping <file>", "mapping file for --check")
     .option("--decimal-comma", "prices are written 1.234,56 (for --check)")
+    .option("--price-with-currency", "prices carry their currency code, 15.00 USD (for --check)")
     .option("--base-url <url>", "store URL for layouts without product URLs (for --check)")
     .option("--currency <code>", "currency for layouts that do not state one (for --check)");
   addInputOptions(cmd);
@@ -154,6 +156,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
         preset: flags.preset,
         mapping: flags.mapping,
         decimalComma: flags.decimalComma === true,
+        priceWithCurrency: flags.priceWithCurrency === true,
         baseUrl: flags.baseUrl,
         currency: flags.currency,
       };

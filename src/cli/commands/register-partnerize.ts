@@ -42,6 +42,7 @@ interface RegisterFlags extends RateFlags {
   currency?: string | undefined;
   baseUrl?: string | undefined;
   decimalComma?: boolean | undefined;
+  priceWithCurrency?: boolean | undefined;
   maxInvalid?: MaxInvalid | undefined;
   json?: boolean | undefined;
   quiet?: boolean | undefined;
@@ -134,6 +135,7 @@ export function registerRegisterPartnerize(parent: Command, ctx: CliContext): vo
       "--check: store URL for layouts without product URLs (Shopify, WooCommerce, Magento)",
     )
     .option("--decimal-comma", "--check: prices are written 1.234,56 / 12,50")
+    .option("--price-with-currency", "--check: prices carry their currency code (15.00 USD)")
     .option(
       "--max-invalid <n|n%>",
       `--check: refuse when more products than this (or this % of them) are invalid (default ${DEFAULT_MAX_INVALID_PERCENT}%)`,
@@ -184,6 +186,7 @@ Examples:
           currency: flags.currency,
           baseUrl: flags.baseUrl,
           decimalComma: flags.decimalComma === true,
+          priceWithCurrency: flags.priceWithCurrency === true,
         },
         maxInvalid: flags.maxInvalid,
         timeoutMs: flags.timeout,
