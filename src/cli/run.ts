@@ -99,7 +99,7 @@ export async function buildProgram(ctx: CliContext, argv?: string[]): Promise<Co
     `
 Examples:
   $ feedpipe validate catalog.csv                       check a catalog, table of problems
-  $ feedpipe validate feed.xml.gz --report json         machine-readable report on stdout
+  $ feedpipe validate feed.xml.gz --json                machine-readable report on stdout
   $ feedpipe convert shopify.csv -o products.csv        map + validate + write network CSV
   $ feedpipe push catalog.csv --dry-run                 what would be sent to PartnerBoost
   $ feedpipe pull partnerboost --brand-id 66303 -o products.csv
