@@ -121,7 +121,8 @@ export function answerError(answer: HttpAnswer): NetworkError {
 function parseJson(text: string): unknown {
   if (text.trim() === "") return undefined;
   try {
-    return parseJsonExact(text);
+    // A UTF-8 byte-order mark before the JSON (PHP endpoints send one) is not part of it.
+    return parseJsonExact(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     return undefined;
   }

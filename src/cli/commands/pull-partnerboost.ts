@@ -14,6 +14,7 @@ import { type Command, Option } from "commander";
 import { compileValidator } from "../../../schemas/validate.js";
 import { loadConfig, requireSettings } from "../../core/config.js";
 import { FeedpipeError } from "../../core/errors.js";
+import { terminalSafe } from "../../core/terminal-text.js";
 import { type ExportResult, exportRows } from "../../jobs/pull.js";
 import { ReportBuilder, type RunReport, formatReportText } from "../../core/report.js";
 import type { RetryEvent } from "../../core/retry.js";
@@ -311,7 +312,8 @@ Examples:
             onPoll: (info) => {
               if (showProgress) {
                 ctx.io.stderr.write(
-                  `\r\x1b[Kdownload ${info.id}: ${info.status} (poll ${info.polls}, ${Math.round(info.elapsedMs / 1000)} s)`,
+                  // The id and status are the server's: escaped like every other line.
+                  `\r\x1b[Kdownload ${terminalSafe(info.id)}: ${terminalSafe(info.status)} (poll ${info.polls}, ${Math.round(info.elapsedMs / 1000)} s)`,
                 );
                 if (info.status !== "PENDING") ctx.io.stderr.write("\r\x1b[K");
               }

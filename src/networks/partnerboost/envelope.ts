@@ -129,7 +129,8 @@ export function parseEnvelope(
   let json: unknown = body;
   if (typeof body === "string") {
     try {
-      json = parseJsonExact(body);
+      // A UTF-8 byte-order mark before the JSON (PHP endpoints send one) is not part of it.
+      json = parseJsonExact(body.charCodeAt(0) === 0xfeff ? body.slice(1) : body);
     } catch (err) {
       const start = shownMessage(body, 120);
       throw new NetworkError(

@@ -189,7 +189,12 @@ export function createPartnerizeClient(options: PartnerizeClientOptions): Partne
       const count = info.count;
       // Not paged (no count, or no limit and no next page), or the end of the list.
       if (count === undefined || (info.limit === undefined && info.nextPage === undefined)) break;
-      const step = entries(json);
+      // Standard Pagination: the next page begins at offset + limit. Whether a partner list's
+      // "results" are its campaigns or their feeds is not said, so a page full in either unit
+      // moves on by `limit`; a short page (or no limit) by the top-level entries it holds.
+      const held = entries(json);
+      const limit = info.limit !== undefined && info.limit >= 1 ? Math.floor(info.limit) : undefined;
+      const step = limit !== undefined && Math.max(held, items.length) >= limit ? limit : held;
       offset += step;
       if (step === 0 || offset >= count) break;
       const where = url(path, { ...query, offset: String(offset) });

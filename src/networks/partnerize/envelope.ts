@@ -63,7 +63,7 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A list that may arrive as an array or as an object keyed by index. */
+/** A list that may arrive as an array, as an object keyed by index or by id, or as its one item. */
 export function listOf(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   if (isObject(v)) {
@@ -71,6 +71,8 @@ export function listOf(v: unknown): unknown[] {
     if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k))) {
       return keys.sort((a, b) => Number(a) - Number(b)).map((k) => v[k]);
     }
+    // Keyed by id (`{"1011l10": {…}, "1011l11": {…}}`): every value an item, no field of its own.
+    if (keys.length > 0 && !hasAnyId(v) && keys.every((k) => isObject(v[k]))) return keys.map((k) => v[k]);
     // A single item rather than a list (seen when a list has one element).
     return [v];
   }
@@ -175,7 +177,10 @@ export function readPublisherFeeds(json: unknown): PublisherFeed[] {
     if (!c) continue;
     const campaignId = toStr(c.campaign_id) ?? "";
     const campaignTitle = toStr(c.title) ?? toStr(c.campaign_title) ?? "";
-    for (const feedItem of listOf(c.feeds)) {
+    // The example's `feeds: [...]`, and the schema's single `feed: {…}` (allOf with Feed).
+    const feedItems =
+      isObject(c.feed) || Array.isArray(c.feed) ? [...listOf(c.feeds), ...listOf(c.feed)] : listOf(c.feeds);
+    for (const feedItem of feedItems) {
       const f = unwrap(feedItem, "feed");
       if (!f) continue;
       const feedId = toStr(f.campaign_feeds_id) ?? toStr(f.feed_id) ?? toStr(f.id);
