@@ -156,6 +156,24 @@ describe("a server that ignores page", () => {
     expect(JSON.parse(json.out)).toMatchObject({ products: 3, duplicates: 3, repeatedPage: 2 });
   });
 
+  it("the same page under a total it never reaches: NET_BAD_RESPONSE, nothing written (not 10 of 25, exit 0)", async () => {
+    const page = Array.from({ length: 10 }, (_, i) => product(`T${i}`));
+    const api = await stub(() => ({ total: "25", list: page }));
+    const pull = pullPublisherProducts(api.client(), {}, { limit: 10, concurrency: 1 });
+    const err = await caught(collect(pull.products));
+    expect(err.code).toBe("NET_BAD_RESPONSE");
+    expect(err.message).toContain("page 2 repeats products already listed (10 of the 25");
+    const dir = await mkdtemp(join(tmpdir(), "fp-hostile-"));
+    const r = await runCli(["pull", "partnerboost", "-o", "out.csv", "--limit", "10"], {
+      env: api.env,
+      cwd: dir,
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("[NET_BAD_RESPONSE]");
+    expect(r.err).toContain("ignoring `page`");
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it("new products on every page and has_more forever: the page cap ends it with a clear error, nothing written", async () => {
     const api = await stub((_op, _params, n) => ({ list: [product(`N${n}`)], has_more: "1" }));
     const pull = pullPublisherProducts(api.client(), {}, { limit: 10, maxPages: 25 });

@@ -11,10 +11,10 @@
  * says so (or, without either, while pages come back full). Always stop on `has_more: false` or an
  * empty page.
  *
- * Against a server that ignores `page` (the same products on every page) and gives no total, two
- * guards end the pull: without a total, a page that brings nothing new (every product already seen)
- * ends it (`repeatedPage` says which); and no pull goes past `maxPages` (PULL_PAGE_CAP, a clear
- * error: the output is not written, since it could not be complete).
+ * Against a server that ignores `page` (the same products on every page): without a total, a page
+ * that brings nothing new (every product already seen) ends the pull (`repeatedPage` says which);
+ * under a total not yet reached, such a page is NET_BAD_RESPONSE (the export could not be complete);
+ * and no pull goes past `maxPages` (PULL_PAGE_CAP, a clear error: the output is not written).
  */
 import { FeedpipeError, NetworkError } from "../../core/errors.js";
 import { type PageResult, pagesInOrder } from "../../core/pages.js";
@@ -169,6 +169,14 @@ function emptyFirstPage(label: string, total: number): NetworkError {
   );
 }
 
+function repeatedPageError(label: string, page: number, products: number, total: number): NetworkError {
+  return new NetworkError(
+    "NET_BAD_RESPONSE",
+    `${label} page ${page} repeats products already listed (${products} of the ${total} it reports); the server may be ignoring \`page\`; nothing was written`,
+    { context: { page, products, total } },
+  );
+}
+
 /** Page through a list API; `counters` is updated as pages are yielded. */
 export async function* pagedPull<T>(
   options: PagedPullOptions<T>,
@@ -231,6 +239,11 @@ export async function* pagedPull<T>(
     const batch = dedupe.filter(result.products);
     const nothingNew = batch.length === 0 && result.products.length > 0;
     if (nothingNew && continuing && counters.total === undefined) counters.repeatedPage = page;
+    // Under a total not yet reached, a later page of nothing but products already listed is a
+    // server that ignores `page`: an error, never an export of the first page as the catalog.
+    if (nothingNew && page > 1 && counters.total !== undefined && counters.products < known) {
+      throw repeatedPageError(label, page, counters.products, known);
+    }
     options.onPage?.({
       page,
       lastPage,
