@@ -1,7 +1,7 @@
 /** Text for the terminal: see ../core/terminal-text.ts. */
-import { terminalSafe } from "../core/terminal-text.js";
+import { inlineText, terminalSafe } from "../core/terminal-text.js";
 
-export { terminalSafe };
+export { inlineText, terminalSafe };
 
 /**
  * One field of a one-line-per-entry listing, from a store others write too (a job name or error
@@ -9,5 +9,5 @@ export { terminalSafe };
  * line of its own that looks like another entry.
  */
 export function oneLine(text: string): string {
-  return terminalSafe(text).replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+  return inlineText(terminalSafe(text));
 }

@@ -9,6 +9,7 @@
  * Blank rows are counted apart (`blankRows`) and are not records.
  */
 import type { Issue, Origin, Severity } from "./record.js";
+import { inlineText } from "./terminal-text.js";
 
 export const MAX_EXAMPLES = 5;
 
@@ -274,7 +275,7 @@ export function formatReportText(r: RunReport, options: TextReportOptions = {}):
       const ex = rule.examples.slice(0, perRule);
       if (ex.length === 0) lines.push(head.trimEnd());
       ex.forEach((e, i) => {
-        const sku = e.sku !== undefined ? ` sku ${e.sku}` : "";
+        const sku = e.sku !== undefined ? ` sku ${oneLine(e.sku, 80)}` : "";
         lines.push(`${i === 0 ? head : indent}${placeOf(e)}${sku}: ${oneLine(e.message)}`);
       });
     }
@@ -290,7 +291,7 @@ export function formatReportText(r: RunReport, options: TextReportOptions = {}):
   }
   if (r.hints.length > 0) {
     lines.push("");
-    for (const h of r.hints) lines.push(`  hint: ${h}`);
+    for (const h of r.hints) lines.push(`  hint: ${inlineText(h)}`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -301,14 +302,14 @@ function inferredLines(m: InferredMappingReport): string[] {
   const w = Math.max(...m.fields.map((f) => f.field.length), 8);
   for (const f of m.fields) {
     const tf = f.transforms.length > 0 ? `  (${f.transforms.map((t) => JSON.stringify(t)).join(", ")})` : "";
-    lines.push(`    ${pad(f.field, w)}  ${f.confidence.toFixed(2)}  ← ${f.source}${tf}`);
+    lines.push(`    ${pad(f.field, w)}  ${f.confidence.toFixed(2)}  ← ${inlineText(f.source)}${tf}`);
   }
   if (m.currencyFromPrice) {
     lines.push(
-      `    ${pad("currency", w)}  from the price text of ${m.currencyFromPrice.source} (${m.currencyFromPrice.codes.join(", ")})`,
+      `    ${pad("currency", w)}  from the price text of ${inlineText(m.currencyFromPrice.source)} (${m.currencyFromPrice.codes.join(", ")})`,
     );
   }
   for (const f of m.unmapped) lines.push(`    ${pad(f, w)}  not mapped: no column fits`);
-  for (const n of m.notes) lines.push(`  ${n}`);
+  for (const n of m.notes) lines.push(`  ${inlineText(n)}`);
   return lines;
 }

@@ -17,3 +17,14 @@ export function terminalSafe(text: string): string {
       : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
+
+/**
+ * One value inside a line of text (a SKU in a report row, a feed name in a table cell): newline,
+ * carriage return and tab shown as `\n`, `\r`, `\t`, so a value from a feed or a server cannot end
+ * the line and start one of its own that looks like ours ("  valid  999").
+ */
+export function inlineText(text: string): string {
+  return /[\n\r\t]/.test(text)
+    ? text.replace(/[\n\r\t]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"))
+    : text;
+}

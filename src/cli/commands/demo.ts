@@ -29,6 +29,7 @@ import {
 } from "../../sandbox/index.js";
 import { SyncState } from "../../sync/state.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
+import { oneLine } from "../terminal.js";
 import { checkFeed } from "./register-partnerboost.js";
 import { alignRight, padCell, truncateWords } from "../columns.js";
 
@@ -125,7 +126,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         for (const rule of (report?.rules ?? []).filter((r) => r.severity === "error").slice(0, 4)) {
           const e = rule.examples[0];
           const where = e ? (e.line !== undefined ? `line ${e.line}` : `record ${e.index}`) : "";
-          ctx.out(`   rejected  ${rule.code.padEnd(18)} ${where}${e?.sku ? ` (${e.sku})` : ""}\n`);
+          ctx.out(`   rejected  ${rule.code.padEnd(18)} ${where}${e?.sku ? ` (${oneLine(e.sku)})` : ""}\n`);
         }
         if ((report?.rules.filter((r) => r.severity === "error").length ?? 0) > 4) {
           ctx.out(`   …  run feedpipe validate ${shown} for the full table\n`);

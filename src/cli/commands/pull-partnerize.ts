@@ -21,6 +21,7 @@ import { assertDistinctFiles } from "../../io/output-target.js";
 import type { FeedPullResult, PartnerizePullResult } from "../../jobs/pull-partnerize.js";
 import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
+import { oneLine } from "../terminal.js";
 import { partnerizeClientFor, partnerizeRates } from "../partnerize.js";
 import { networkText, type RateFlags, rateOptions, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
@@ -53,8 +54,9 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 function feedLine(r: FeedPullResult): string {
-  const id = `${r.campaignId}/${r.feedId}`;
-  const what = `${r.name}${r.campaignTitle ? ` (${r.campaignTitle})` : ""}`;
+  // The ids, name and title are the server's: one line each, whatever they hold.
+  const id = oneLine(`${r.campaignId}/${r.feedId}`);
+  const what = oneLine(`${r.name}${r.campaignTitle ? ` (${r.campaignTitle})` : ""}`);
   if (r.status === "failed") {
     const read = r.records > 0 ? ` after reading ${formatCount(r.records)} records, none exported` : "";
     return `  ${id}  ${what}: FAILED${read} [${r.error?.code ?? "?"}] ${r.error?.message ?? ""}\n`;
@@ -66,7 +68,7 @@ function feedLine(r: FeedPullResult): string {
     (r.output ? ` → ${r.output}` : "") +
     "\n";
   for (const rule of r.rejections.slice(0, 3)) {
-    line += `      ${rule.code} ×${rule.count}${rule.example ? `, first at ${rule.example}` : ""}\n`;
+    line += `      ${rule.code} ×${rule.count}${rule.example ? `, first at ${oneLine(rule.example)}` : ""}\n`;
   }
   if (r.rejections.length > 3) line += `      … and ${r.rejections.length - 3} more rules\n`;
   return line;

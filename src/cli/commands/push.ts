@@ -43,6 +43,7 @@ import { openBackend } from "../../sync/backend.js";
 import { jsonExtras } from "../../jobs/report/model.js";
 import { SinceTracker } from "../../jobs/report/since.js";
 import { type CliContext, EXIT_INVALID, EXIT_OK } from "../context.js";
+import { oneLine } from "../terminal.js";
 import { addLockOptions, takeRunLock } from "../lock.js";
 import { checkHtmlFlag, pushInfo, reportCollector, writeHtmlFlag } from "../html-report.js";
 import { feedOptions, intOption } from "../options.js";
@@ -109,7 +110,7 @@ const pad = (s: string | number, n: number) => String(s).padStart(n);
 function failureLine(f: PushFailure): string {
   const where = f.line !== undefined ? `line ${f.line}` : `record ${f.index}`;
   const attempts = f.attempts !== undefined && f.attempts > 1 ? ` (after ${f.attempts} attempts)` : "";
-  return `${where} sku ${f.sku}: [${f.code}] ${f.message}${attempts}`;
+  return `${where} sku ${oneLine(f.sku ?? "")}: [${f.code}] ${oneLine(f.message)}${attempts}`;
 }
 
 /** The push part of the summary (after the validate-style report). */

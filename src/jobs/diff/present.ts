@@ -6,6 +6,7 @@ import { CSP, SCRIPT, STYLE } from "../report/assets.js";
 import { type Bar, barChart } from "../report/charts.js";
 import { esc, fmt, pct } from "../report/escape.js";
 import type { DiffResult, DiffSide } from "./diff.js";
+import { inlineText } from "../../core/terminal-text.js";
 
 const signed = (n: number, digits = 2) => `${n > 0 ? "+" : n < 0 ? "−" : ""}${Math.abs(n).toFixed(digits)}`;
 
@@ -46,7 +47,7 @@ export function formatDiffText(d: DiffResult, title: string, details: string[] =
     lines.push("  largest:");
     for (const m of p.largest) {
       const ch = m.pct !== null ? `${signed(m.pct, 1)}%` : signed(m.delta);
-      lines.push(`    ${m.sku}: ${m.old} → ${m.new} ${m.currency} (${ch})`);
+      lines.push(`    ${inlineText(m.sku)}: ${m.old} → ${m.new} ${inlineText(m.currency)} (${ch})`);
     }
   }
   if (p.currencyChanges > 0)

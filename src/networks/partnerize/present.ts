@@ -1,5 +1,6 @@
 /** Plain-text presentation helpers for the Partnerize commands (pure functions, no I/O). */
 import { redactUrl } from "../../core/errors.js";
+import { inlineText } from "../../core/terminal-text.js";
 import type { CampaignFeed, PublisherFeed } from "./envelope.js";
 
 /** `register --check` refuses a feed when more than this percentage of its products is invalid. */
@@ -42,6 +43,8 @@ export function formatFrequency(seconds: number | undefined): string {
 /** An aligned text table: header row, then rows; the last column is not padded. */
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  // A cell is one line: a name or title from the server cannot start a row of its own.
+  rows = rows.map((r) => r.map(inlineText));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
