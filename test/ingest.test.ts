@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -256,6 +258,35 @@ describe("openFeed over files", () => {
     const wrong = await readFeed(path("csv", "latin1", "feed.csv"));
     expect(wrong.records).toHaveLength(3);
     expect(wrong.records.every((r) => r.problem?.code === "FEED_ENCODING_INVALID")).toBe(true);
+  });
+
+  it("flags bytes invalid in a legacy multi-byte encoding too (Shift_JIS, EUC-KR, Big5), not only UTF-8", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-legacy-"));
+    const cases: [string, number[], number[]][] = [
+      ["shift_jis", [0x82, 0xa0], [0x82, 0xa0, 0xff]],
+      ["euc-kr", [0xb0, 0xa1], [0xb0, 0xa1, 0xff]],
+      ["big5", [0xa4, 0x40], [0xa4, 0x40, 0x81, 0x30]],
+    ];
+    for (const [encoding, good, bad] of cases) {
+      const file = join(dir, `${encoding}.csv`);
+      const row = (sku: string, name: number[]) =>
+        Buffer.concat([Buffer.from(`${sku},`), Buffer.from(name), Buffer.from("\n")]);
+      await writeFile(
+        file,
+        Buffer.concat([Buffer.from("sku,name\n"), row("A1", good), row("A2", bad), row("A3", good)]),
+      );
+      const { records } = await readFeed(file, { encoding });
+      expect(
+        records.map((r) => [r.line, r.problem?.code ?? "ok"]),
+        encoding,
+      ).toEqual([
+        [2, "ok"],
+        [3, "FEED_ENCODING_INVALID"],
+        [4, "ok"],
+      ]);
+      expect(records[0]!.fields.name).not.toContain("\uFFFD");
+      expect(records[1]!.problem?.message).toContain(encoding);
+    }
   });
 
   it("reports blank rows and columns through feed.stats", async () => {

@@ -1,8 +1,8 @@
 /**
  * Charset decoding: UTF-8 with or without BOM, UTF-16 LE/BE by BOM, and ISO-8859-1 /
  * windows-1252 (or any WHATWG label) when declared by `--encoding` or the XML declaration.
- * Invalid bytes never throw: they decode to U+FFFD and `state.invalidBytes` is set, so the reader
- * stage can reject the affected records with their line.
+ * Invalid bytes never throw: they decode to U+FFFD and `state.invalidBytes` is set (in every
+ * encoding), so the reader stage can reject the affected records with their line.
  */
 import { FeedpipeError } from "../core/errors.js";
 import { peekBytes, replay } from "./source.js";
@@ -105,7 +105,10 @@ export async function decode(
   }
   const state: DecodeState = { invalidBytes: false };
   const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
-  const checkInvalid = encoding === "utf-8" || encoding.startsWith("utf-16");
+  // Every encoding but gb18030 (which can spell U+FFFD itself) has no bytes for U+FFFD: in its
+  // text, one is always bytes the decoder could not read (Shift_JIS, EUC-KR, Big5, the ISO-8859
+  // parts with unassigned bytes). UTF-8's own EF BF BD is told apart below.
+  const checkInvalid = encoding !== "gb18030";
   const utf8 = encoding === "utf-8";
   let last: Buffer = EMPTY;
   async function* text(): AsyncIterable<string> {
