@@ -334,3 +334,18 @@ describe("secrets", () => {
     expect(all).not.toContain("wrong-secret-for-the-test");
   });
 });
+
+describe("parseGate", () => {
+  it("reads a bare number from 1 up as a percentage and below 1 as a fraction", async () => {
+    const { parseGate } = await import("../src/cli/commands/push.js");
+    expect(parseGate("1")).toBe(0.01);
+    expect(parseGate("1.5")).toBe(0.015);
+    expect(parseGate("30")).toBe(0.3);
+    expect(parseGate("30%")).toBe(0.3);
+    expect(parseGate("0.3")).toBe(0.3);
+    expect(parseGate("1%")).toBe(0.01);
+    expect(parseGate("100")).toBe(1);
+    expect(parseGate("0")).toBe(0);
+    expect(() => parseGate("101")).toThrow(/--gate/);
+  });
+});

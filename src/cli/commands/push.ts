@@ -58,7 +58,8 @@ export function parseGate(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(t);
   if (m) {
     const n = Number(m[1]);
-    const fraction = m[2] === "%" || n > 1 ? n / 100 : n;
+    // A bare number from 1 up is a percentage ("1" is 1%, as "1.5" is 1.5%), below 1 a fraction.
+    const fraction = m[2] === "%" || n >= 1 ? n / 100 : n;
     if (fraction >= 0 && fraction <= 1) return fraction;
   }
   throw new InvalidArgumentError(
@@ -156,7 +157,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .option("--force", "push even if the publish gate would refuse")
     .option(
       "--gate <percent>",
-      "refuse when the valid count fell by more than this against the last push (default 30%)",
+      "refuse when the valid count fell by more than this against the last push (default 30%; 5 or 5% is 5%, 0.05 too)",
       parseGate,
       DEFAULT_GATE_THRESHOLD,
     )
