@@ -253,6 +253,21 @@ describe("feedpipe diff", () => {
     const d = JSON.parse(r.out) as { old: { valid: number; duplicates: number }; unchanged: number };
     expect(d.old).toMatchObject({ valid: 2, duplicates: 1 });
     expect(d.unchanged).toBe(2);
+    // The text accounts for every record: 2 valid + 1 duplicate = 3.
+    const text = await runCli(["diff", a, b]);
+    expect(text.out).toMatch(/old .*: 2 valid products, 1 duplicate SKU \(later occurrences, not compared\)/);
+  });
+
+  it("a feed compared with itself is no differences (nothing is written to it), an output over a feed is refused", async () => {
+    const dir = await tmp();
+    const a = join(dir, "a.csv");
+    await writeFile(a, `${[HEADER, row("D-1", "One", "1"), row("D-2", "Two", "2")].join("\n")}\n`);
+    const r = await runCli(["diff", a, a]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("no differences");
+    const over = await runCli(["diff", a, join(dir, "b.csv"), "-o", a]);
+    expect(over.code).toBe(2);
+    expect(over.err).toContain("name the same file");
   });
 
   it("exit 2 for trouble: a missing feed, two stdins, an unreadable feed", async () => {

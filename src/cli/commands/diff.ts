@@ -76,15 +76,20 @@ Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable f
       throw new FeedpipeError("USAGE", "only one of the feeds can be stdin (-)");
     if (flags.output === "-" && flags.json)
       throw new FeedpipeError("USAGE", "-o - and --json would both write to stdout");
-    await assertDistinctFiles(
-      [
-        ["the old feed", oldSpec],
-        ["the new feed", newSpec],
-        ["--output", flags.output],
-        ["--html", flags.html],
-      ],
-      ctx.io.cwd,
-    );
+    // Each feed against the outputs (a feed compared with itself is fine: nothing is written to it).
+    for (const [label, spec] of [
+      ["the old feed", oldSpec],
+      ["the new feed", newSpec],
+    ] as const) {
+      await assertDistinctFiles(
+        [
+          [label, spec],
+          ["--output", flags.output],
+          ["--html", flags.html],
+        ],
+        ctx.io.cwd,
+      );
+    }
     const pipeline = await loadPipeline({
       dedupe: false, // the diff's SQLite key finds duplicates without a SKU set in memory
       preset: flags.preset,

@@ -13,6 +13,9 @@ const signed = (n: number, digits = 2) => `${n > 0 ? "+" : n < 0 ? "−" : ""}${
 function sideLine(label: string, s: DiffSide): string {
   const extra = [
     s.invalid ? `${s.invalid} rejected` : "",
+    s.duplicates
+      ? `${s.duplicates} duplicate SKU${s.duplicates === 1 ? "" : "s"} (later occurrences, not compared)`
+      : "",
     s.skipped ? `${s.skipped} skipped` : "",
     s.noSku ? `${s.noSku} without SKU` : "",
   ].filter(Boolean);
