@@ -133,6 +133,19 @@ describe("HTTP outcome mapping", () => {
     expect(redactSecrets("token t0k3nvalue here", ["t0k3nvalue", undefined])).toBe("token *** here");
   });
 
+  it("redacts a secret echoed in hex, in another case, or cut short, but not a short head of it", () => {
+    const token = "TokABCDEF0123456789xyz";
+    const hex = Buffer.from(token).toString("hex");
+    const echo = `hex ${hex} HEX ${hex.toUpperCase()} upper ${token.toUpperCase()} cut ${token.slice(0, 20)} end`;
+    const out = redactSecrets(echo, [token]);
+    expect(out).toBe("hex *** HEX *** upper *** cut *** end");
+    // A head shorter than three quarters of the secret (or 12 characters) is not the secret.
+    expect(redactSecrets(`id ${token.slice(0, 10)} ok`, [token])).toBe(`id ${token.slice(0, 10)} ok`);
+    // Characters special to a regular expression are matched literally.
+    expect(redactSecrets("a.b*c+d?e(f)g[h]i|j^k$l a-b*c+d", ["a.b*c+d?e(f)g[h]i|j^k$l"])).toBe("*** a-b*c+d");
+    expect(redactSecrets("ab cd", ["a.b*c+d?e(f)g[h]i|j^k$l"])).toBe("ab cd");
+  });
+
   it("urlSecrets: credential parameters by whole name, never ordinary words", () => {
     expect(
       urlSecrets(

@@ -206,10 +206,42 @@ export function redactSecrets(text: string, secrets: Iterable<string | undefined
   let out = text;
   for (const s of secrets) {
     if (!s || s.length < 4) continue;
-    for (const form of secretForms(s)) if (out.includes(form)) out = out.split(form).join("***");
+    const pattern = secretPattern(s);
+    pattern.lastIndex = 0;
+    if (pattern.test(out)) {
+      pattern.lastIndex = 0;
+      out = out.replace(pattern, "***");
+    }
   }
   return out;
 }
+
+/**
+ * One case-insensitive pattern per secret: its encoded forms (secretForms), its hex spelling, and
+ * a long head of it (a server that echoes the token cut short, `TokABCDEF0123456789x…`, still
+ * gives away all but a few characters): at least 12 characters and three quarters of the secret.
+ */
+function secretPattern(secret: string): RegExp {
+  let re = patternCache.get(secret);
+  if (re === undefined) {
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+    const min = Math.max(12, Math.ceil(secret.length * 0.75));
+    const parts = secretForms(secret).map(esc);
+    const hex = Buffer.from(secret, "utf8").toString("hex");
+    if (hex.length >= 8) parts.unshift(hex);
+    if (secret.length > min) {
+      let tail = "";
+      for (let i = secret.length - 1; i >= min; i--) tail = `(?:${esc(secret[i]!)}${tail})?`;
+      parts.push(esc(secret.slice(0, min)) + tail);
+    }
+    re = new RegExp(parts.join("|"), "gi");
+    if (patternCache.size > 64) patternCache.clear();
+    patternCache.set(secret, re);
+  }
+  return re;
+}
+
+const patternCache = new Map<string, RegExp>();
 
 /**
  * Cut a (redacted) text to at most `max` characters plus "…", on one line, never inside a word:
