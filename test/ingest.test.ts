@@ -460,3 +460,55 @@ describe("openFeed over http", () => {
     expect(records[0]!.source).toBe(feed.name);
   });
 });
+
+describe("openFeed over http: a transient answer is retried before the feed starts", () => {
+  it("retries 503 and 429 (with Retry-After), not 404; the CLI notes each retry", async () => {
+    const body =
+      "sku,name,url,image,price,currency\n" +
+      "A1,One,https://s.example/a1,https://s.example/a1.jpg,1.00,EUR\n" +
+      "A2,Two,https://s.example/a2,https://s.example/a2.jpg,2.00,EUR\n";
+    const plan: Record<string, number[]> = { "/flaky.csv": [503, 429, 200], "/gone.csv": [404, 200] };
+    const seen: Record<string, number> = {};
+    const server = createServer((req, res) => {
+      const path = req.url ?? "";
+      const n = (seen[path] = (seen[path] ?? 0) + 1);
+      const status = plan[path]?.[n - 1] ?? 200;
+      if (status !== 200) {
+        res.writeHead(status, { "retry-after": "0", "content-type": "text/plain" });
+        res.end(`status ${status}`);
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/csv" });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const feed = await openFeed(`${origin}/flaky.csv`, { retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+      const records: SourceRecord[] = [];
+      for await (const b of feed.records) records.push(...b);
+      expect(records.map((r) => r.fields.sku)).toEqual(["A1", "A2"]);
+      expect(seen["/flaky.csv"]).toBe(3);
+      const err = await openFeed(`${origin}/gone.csv`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FeedpipeError);
+      expect(seen["/gone.csv"]).toBe(1);
+      // Without retry: the first answer is the outcome.
+      seen["/flaky.csv"] = 0;
+      expect(await openFeed(`${origin}/flaky.csv`, { retry: false }).catch((e: unknown) => e)).toBeInstanceOf(
+        FeedpipeError,
+      );
+      expect(seen["/flaky.csv"]).toBe(1);
+      // The CLI: the run goes through, and says it retried.
+      seen["/flaky.csv"] = 0;
+      const { runCli } = await import("./helpers/cli.js");
+      const r = await runCli(["validate", `${origin}/flaky.csv`, "--json"]);
+      expect(seen["/flaky.csv"]).toBe(3);
+      expect(r.out, r.err).not.toBe("");
+      expect(JSON.parse(r.out)).toMatchObject({ records: 2 });
+      expect(r.err).toMatch(/503.*retrying in/);
+    } finally {
+      await new Promise((r) => server.close(r));
+      await closeHttpAgents();
+    }
+  });
+});

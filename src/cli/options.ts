@@ -107,6 +107,8 @@ export function readThreadOption(
 export function feedOptions(
   flags: InputFlags,
   io: { env?: Record<string, string | undefined>; signal?: AbortSignal | undefined } = {},
+  /** Where a retried URL request is noted (the CLI's redacting stderr). */
+  err?: (text: string) => void,
 ): ReadFeedOptions {
   const delimiter = flags.delimiter === "\\t" || flags.delimiter === "tab" ? "\t" : flags.delimiter;
   const format = flags.format === "tsv" ? "csv" : flags.format;
@@ -120,5 +122,11 @@ export function feedOptions(
     timeoutMs: flags.timeout,
     worker: readThreadOption(flags.readThread, io.env),
     signal: io.signal,
+    onRetry: err
+      ? (e) =>
+          err(
+            `feedpipe: ${e.error.message}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt + 1})\n`,
+          )
+      : undefined,
   };
 }

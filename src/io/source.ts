@@ -7,6 +7,7 @@ import { stat } from "node:fs/promises";
 import { isAborted, toAborted } from "../core/abort.js";
 import { FeedpipeError, redactUrl } from "../core/errors.js";
 import { expectOk, httpRequest } from "./http.js";
+import { type RetryEvent, type RetryPolicy, withRetry } from "../core/retry.js";
 
 export interface ByteSource {
   /** Name for messages and record origins (URLs without credentials). */
@@ -32,6 +33,14 @@ export interface OpenSourceOptions {
   name?: string | undefined;
   /** Read size for files (bytes). */
   highWaterMark?: number | undefined;
+  /**
+   * Retry of a URL's request until its answer starts (5xx, 429 with Retry-After, timeouts, resets;
+   * never once bytes were read): the shared policy by default, `false` when the caller retries
+   * the whole open itself.
+   */
+  retry?: Partial<RetryPolicy> | false | undefined;
+  /** Each retry of a URL's request (for a progress line). */
+  onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
 /**
@@ -116,16 +125,25 @@ export async function openSource(spec: string, options: OpenSourceOptions = {}):
   if (isUrl(spec)) {
     const name = redactUrl(spec);
     refuseUserinfo(spec, name);
-    const res = await expectOk(
-      await httpRequest(spec, {
-        headers: { "accept-encoding": "identity", ...(options.headers ?? {}) },
-        timeoutMs: options.timeoutMs,
-        bodyTimeoutMs: options.bodyTimeoutMs,
-        signal: options.signal,
-        // A feed may sit behind a CDN: follow it there, but with no credential and no body.
-        crossOriginRedirects: "strip",
-      }),
-    );
+    const request = async () =>
+      expectOk(
+        await httpRequest(spec, {
+          headers: { "accept-encoding": "identity", ...(options.headers ?? {}) },
+          timeoutMs: options.timeoutMs,
+          bodyTimeoutMs: options.bodyTimeoutMs,
+          signal: options.signal,
+          // A feed may sit behind a CDN: follow it there, but with no credential and no body.
+          crossOriginRedirects: "strip",
+        }),
+      );
+    const res =
+      options.retry === false
+        ? await request()
+        : await withRetry(request, {
+            policy: options.retry,
+            signal: options.signal,
+            onRetry: options.onRetry,
+          });
     const len = Number(res.headers["content-length"]);
     return {
       name,

@@ -266,6 +266,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
           opened = await withRetry(
             () =>
               openFeed(c.url, {
+                retry: false, // this withRetry is the one (paced by the run's rate controller)
                 headers: options.client.downloadHeaders(c.url),
                 timeoutMs: options.timeoutMs,
                 signal: options.signal,

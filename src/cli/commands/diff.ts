@@ -124,7 +124,7 @@ Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable f
           const spec = side === "old" ? oldSpec : newSpec;
           const feed = await openFeed(spec === "-" ? spec : resolve(ctx.io.cwd, spec), {
             // One thread unless asked: a reader thread's heap would take two 1M feeds past 200 MB.
-            ...feedOptions({ ...flags, readThread: flags.readThread ?? "off" }, ctx.io),
+            ...feedOptions({ ...flags, readThread: flags.readThread ?? "off" }, ctx.io, ctx.err),
             stdin: ctx.io.stdin as NodeJS.ReadableStream,
           });
           return pipeline.process(feed);

@@ -68,7 +68,7 @@ Examples:
       });
     }
     const feed = await openFeed(source, {
-      ...feedOptions(flags, ctx.io),
+      ...feedOptions(flags, ctx.io, ctx.err),
       worker: false,
       stdin: ctx.io.stdin as NodeJS.ReadableStream,
     });

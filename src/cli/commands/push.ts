@@ -240,7 +240,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
         status: () => rateStatus(rates),
       });
       let opened = 0;
-      const read = { ...feedOptions(flags, ctx.io), stdin: ctx.io.stdin as NodeJS.ReadableStream };
+      const read = { ...feedOptions(flags, ctx.io, ctx.err), stdin: ctx.io.stdin as NodeJS.ReadableStream };
       // The push job spools stdin or a URL once when the gate must read it twice.
       const input: PushInput = {
         spec,

@@ -162,7 +162,7 @@ Exit codes: 0 registered, 1 refused by --check, 2 fatal error (config, auth, API
       };
       check = await checkFeed(
         flags.fetchUrl,
-        { pipeline: pipelineOptions, input: feedOptions(flags, ctx.io) },
+        { pipeline: pipelineOptions, input: feedOptions(flags, ctx.io, ctx.err) },
         flags.checkThreshold,
       );
       if (!check.ok) {

@@ -111,7 +111,7 @@ export async function runChecked(
 ): Promise<CheckedRun> {
   let pendingBytes = 0;
   const feed = await openFeed(source, {
-    ...feedOptions(flags, ctx.io),
+    ...feedOptions(flags, ctx.io, ctx.err),
     stdin: ctx.io.stdin as NodeJS.ReadableStream,
     onBytes: (n) => {
       pendingBytes += n;
