@@ -20,6 +20,11 @@ export interface CliIO {
   onHangup?: ((listener: () => void) => () => void) | undefined;
   /** The scheduler's clock (tests inject one; default: the system clock). */
   clock?: SchedulerClock | undefined;
+  /**
+   * The command's outputs are all committed (main.ts: an interrupt that comes after this does not
+   * make the run exit 130, since nothing it wrote is unfinished).
+   */
+  onFinal?: (() => void) | undefined;
 }
 
 export interface CliContext {
@@ -35,6 +40,8 @@ export interface CliContext {
    * a helper opened for the command (the shared rate budget's Redis) are closed here, once.
    */
   cleanups: (() => unknown)[];
+  /** Say that every output of the command is committed (see CliIO.onFinal). */
+  final(): void;
 }
 
 export const EXIT_OK = 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The only module that touches the real process. */
 import { boundOldGeneration, heapGrowingOption } from "./old-generation.js";
-import { run } from "./run.js";
+import { interruptedExitCode, run } from "./run.js";
 import { capYoungGeneration, youngGenerationOption } from "./young-generation.js";
 
 // Flat memory: keep V8's young generation small (see young-generation.ts), and the garbage the old
@@ -12,8 +12,11 @@ boundOldGeneration(heapGrowingOption(process.env));
 // First Ctrl-C (or SIGTERM): abort the run cleanly (outputs are aborted, no half-written file is
 // left looking complete). A second one ends the process at once.
 const controller = new AbortController();
+let final = false; // the command said its outputs are committed (ctx.final)
+let finalBeforeSignal = false;
 const onSignal = (signal: NodeJS.Signals) => {
   if (controller.signal.aborted) process.exit(130);
+  finalBeforeSignal = final;
   process.stderr.write(`\nfeedpipe: ${signal} received, stopping (again to force)\n`);
   controller.abort(new Error(`interrupted by ${signal}`));
 };
@@ -38,10 +41,13 @@ const onHangup = (listener: () => void) => {
   return () => void process.off("SIGHUP", listener);
 };
 
-run(process.argv.slice(2), { signal: controller.signal, onHangup }).then(
+const onFinal = () => {
+  final = true;
+};
+
+run(process.argv.slice(2), { signal: controller.signal, onHangup, onFinal }).then(
   (code) => {
-    // Interrupted runs exit 130 (128 + SIGINT), the shell convention, whatever stopped them.
-    process.exitCode = controller.signal.aborted ? 130 : code;
+    process.exitCode = interruptedExitCode(code, controller.signal.aborted, finalBeforeSignal);
   },
   (err: unknown) => {
     process.stderr.write(`feedpipe: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);

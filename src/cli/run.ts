@@ -28,6 +28,7 @@ export function createContext(io: CliIO): CliContext {
     exitCode: 0,
     secrets,
     cleanups: [],
+    final: () => io.onFinal?.(),
     out: (text) => io.stdout.write(terminalSafe(redactSecrets(text, secrets))),
     err: (text) => io.stderr.write(terminalSafe(redactSecrets(text, secrets))),
   };
@@ -178,4 +179,13 @@ export async function run(argv: string[], io: Partial<CliIO> = {}): Promise<numb
   } finally {
     await closeHttpAgents();
   }
+}
+
+/**
+ * The exit code of a run that may have been interrupted: 130 (128 + SIGINT, the shell convention)
+ * whatever stopped it, unless the signal came after the command had committed every output (a
+ * script seeing 130 takes the outputs to be missing or partial).
+ */
+export function interruptedExitCode(code: number, aborted: boolean, finalBeforeSignal: boolean): number {
+  return aborted && !finalBeforeSignal ? 130 : code;
 }

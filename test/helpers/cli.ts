@@ -21,6 +21,8 @@ export interface CliOptions {
   tty?: boolean | undefined;
   /** stdout claims to be a terminal (data written to `-o -` is shown). */
   stdoutTty?: boolean | undefined;
+  /** Called when the command says its outputs are committed (ctx.final). */
+  onFinal?: (() => void) | undefined;
 }
 
 export async function runCli(argv: string[], options: CliOptions = {}): Promise<Captured> {
@@ -44,6 +46,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     stdin: Readable.from([Buffer.from(options.stdin ?? "")]),
     env: options.env ?? {},
     signal: options.signal,
+    onFinal: options.onFinal,
   };
   if (options.cwd !== undefined) io.cwd = options.cwd;
   const code = await run(argv, io);

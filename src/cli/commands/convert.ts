@@ -144,6 +144,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records (va
         output: { path: where, format, written },
       });
       const html = doc ? await writeHtmlFlag(ctx, flags.html, doc) : undefined;
+      ctx.final();
       if (flags.json === true) {
         ctx.out(
           `${JSON.stringify({ ...report, output: flags.output, format, written, rejectsFile: run.rejects?.path, html })}\n`,

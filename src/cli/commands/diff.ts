@@ -157,6 +157,7 @@ Exit codes: 0 no differences, 1 differences, 2 trouble (usage, I/O, unreadable f
           throw err;
         }
       }
+      ctx.final();
       const write = flags.output === "-" ? (t: string) => ctx.err(t) : (t: string) => ctx.out(t);
       if (flags.json) {
         write(

@@ -225,6 +225,7 @@ Exit codes: 0 no invalid record (or within --max-invalid), 1 invalid records, 2 
       rejectsFile: run.rejects?.path,
     });
     const html = doc ? await writeHtmlFlag(ctx, flags.html, doc) : undefined;
+    ctx.final();
     if (flags.report === "json") {
       const out: RunReport & { rejectsFile?: string; ok: boolean } = { ...report, ok };
       if (run.rejects) out.rejectsFile = run.rejects.path;
