@@ -244,3 +244,98 @@ export const WITHDRAWN_CURRENCIES: Readonly<Record<string, string>> = {
 export function isCurrencyCode(code: string): code is CurrencyCode {
   return CURRENCY_SET.has(code);
 }
+
+/**
+ * The ISO 4217 codes each currency sign is written for, the usual reading first: `$` alone is the
+ * sign of dozens of dollars and pesos (read as USD when a record states no currency), `¥` of the
+ * yen and the yuan, `£` of several pounds. A price written with a sign contradicts the record's
+ * currency only when that currency is not among them, so `$10.00` in CAD stays valid while `$10.00`
+ * in EUR is a mismatch. A sign with a letter prefix (`US$`, `R$`) is looked up whole, else by its
+ * last character (`HK$` as `$`); `¢` and unknown signs say nothing about the currency.
+ */
+const SIGN_CURRENCIES: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+  [
+    "$",
+    [
+      "USD",
+      "CAD",
+      "AUD",
+      "NZD",
+      "MXN",
+      "SGD",
+      "HKD",
+      "TWD",
+      "ARS",
+      "BBD",
+      "BMD",
+      "BND",
+      "BRL",
+      "BSD",
+      "BZD",
+      "CLP",
+      "COP",
+      "CUP",
+      "CVE",
+      "DOP",
+      "FJD",
+      "GYD",
+      "JMD",
+      "KYD",
+      "LRD",
+      "MOP",
+      "NAD",
+      "NIO",
+      "SBD",
+      "SRD",
+      "TOP",
+      "TTD",
+      "UYU",
+      "WST",
+      "XCD",
+    ],
+  ],
+  ["US$", ["USD"]],
+  ["CA$", ["CAD"]],
+  ["C$", ["CAD", "NIO"]],
+  ["AU$", ["AUD"]],
+  ["A$", ["AUD"]],
+  ["NZ$", ["NZD"]],
+  ["R$", ["BRL"]],
+  ["HK$", ["HKD"]],
+  ["S$", ["SGD"]],
+  ["NT$", ["TWD"]],
+  ["MX$", ["MXN"]],
+  ["€", ["EUR"]],
+  ["£", ["GBP", "GIP", "FKP", "SHP", "EGP", "LBP", "SYP", "SSP", "SDG"]],
+  ["E£", ["EGP"]],
+  ["¥", ["JPY", "CNY"]],
+  ["₹", ["INR"]],
+  ["₩", ["KRW", "KPW"]],
+  ["₽", ["RUB"]],
+  ["₺", ["TRY"]],
+  ["₪", ["ILS"]],
+  ["₫", ["VND"]],
+  ["฿", ["THB"]],
+  ["₴", ["UAH"]],
+  ["₦", ["NGN"]],
+  ["₱", ["PHP", "CUP"]],
+  ["₲", ["PYG"]],
+  ["₵", ["GHS"]],
+  ["₡", ["CRC"]],
+  ["₭", ["LAK"]],
+  ["₮", ["MNT"]],
+  ["₸", ["KZT"]],
+  ["₼", ["AZN"]],
+  ["₾", ["GEL"]],
+  ["S/", ["PEN"]],
+  ["zł", ["PLN"]],
+  ["Kč", ["CZK"]],
+  ["Ft", ["HUF"]],
+  ["lei", ["RON", "MDL"]],
+  ["CHF", ["CHF"]],
+]);
+
+/** The codes a currency sign (`$`, `US$`, `€`, `zł`) is written for; undefined when it names none. */
+export function signCurrencies(sign: string): readonly string[] | undefined {
+  return SIGN_CURRENCIES.get(sign) ?? (sign.length > 1 ? SIGN_CURRENCIES.get(sign.slice(-1)) : undefined);
+}

@@ -283,8 +283,11 @@ export interface PriceParseOptions {
 export type PriceParse =
   | {
       ok: true;
-      amount: number /** upper-cased code found in the text (withCurrency only) */;
+      amount: number;
+      /** Upper-cased code found in the text (withCurrency only). */
       currency: string | undefined;
+      /** The currency sign written with the amount (`$`, `US$`, `€`, `S/`), as written. */
+      sign: string | undefined;
     }
   | { ok: false /** why, for a message: "not a number", ... */; reason: string };
 
@@ -332,12 +335,16 @@ const NOT_A_NUMBER: PriceParse = { ok: false, reason: "not a number" };
  * Parse a price: a number as it is; text like `1234.56`, `1,234.56`, `$12.50`, `12.50 €`,
  * `-3.00` (negative numbers parse; the validator rejects them), with `decimalComma` `1.234,56` and
  * `12,50`, with `withCurrency` `15.00 USD` / `USD 15.00` (the code is returned upper-cased; it is
- * not checked against ISO 4217 here). Currency symbols are stripped, never turned into a code.
+ * not checked against ISO 4217 here). A currency sign (`$`, `US$`, `€`) is returned as written in
+ * `sign`, never turned into a code here: which codes it may stand for is the validator's question
+ * (`signCurrencies`).
  * Ambiguous text is refused, not guessed: `12,50` without `decimalComma` is not 1250.
  */
 export function parsePrice(value: string | number, options: PriceParseOptions = {}): PriceParse {
   if (typeof value === "number") {
-    return Number.isFinite(value) ? { ok: true, amount: value, currency: undefined } : NOT_A_NUMBER;
+    return Number.isFinite(value)
+      ? { ok: true, amount: value, currency: undefined, sign: undefined }
+      : NOT_A_NUMBER;
   }
   const decimalComma = options.decimalComma === true;
   const first = value.charCodeAt(0);
@@ -347,7 +354,9 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
   const end = plainAmountEnd(text, decimalComma ? 44 : 46);
   if (end > 0 && end === text.length) {
     const amount = Number(decimalComma ? text.replace(",", ".") : text);
-    return Number.isFinite(amount) ? { ok: true, amount, currency: undefined } : NOT_A_NUMBER;
+    return Number.isFinite(amount)
+      ? { ok: true, amount, currency: undefined, sign: undefined }
+      : NOT_A_NUMBER;
   }
   if (
     end > 0 &&
@@ -362,7 +371,7 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
     const number = text.slice(0, end);
     const amount = Number(decimalComma ? number.replace(",", ".") : number);
     if (!Number.isFinite(amount)) return NOT_A_NUMBER;
-    return { ok: true, amount, currency: normalizeCurrency(text.slice(end + 1)) };
+    return { ok: true, amount, currency: normalizeCurrency(text.slice(end + 1)), sign: undefined };
   }
   if (text === "") return { ok: false, reason: "empty" };
   if (text.length > MAX_PRICE_TEXT) return { ok: false, reason: "too long to be a price" };
@@ -383,7 +392,18 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
     negative = true;
     text = text.slice(1).trimStart();
   }
-  text = text.replace(SYMBOL_BEFORE, "").replace(SYMBOL_AFTER, "");
+  // The sign is kept for the validator: `€10.00` in a USD record is a mismatch, not 10 USD.
+  let sign: string | undefined;
+  const signBefore = SYMBOL_BEFORE.exec(text);
+  if (signBefore !== null) {
+    sign = signBefore[0].trimEnd();
+    text = text.slice(signBefore[0].length);
+  }
+  const signAfter = SYMBOL_AFTER.exec(text);
+  if (signAfter !== null) {
+    sign ??= signAfter[0].trimStart();
+    text = text.slice(0, signAfter.index);
+  }
   if (!negative && text.startsWith("-")) {
     negative = true;
     text = text.slice(1);
@@ -406,7 +426,7 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
     amount = Number(text.replace(/[, \u00a0\u202f']/g, ""));
   }
   if (!Number.isFinite(amount)) return NOT_A_NUMBER;
-  return { ok: true, amount: negative ? -amount : amount, currency };
+  return { ok: true, amount: negative ? -amount : amount, currency, sign };
 }
 
 const HAS_CODE = /^(?:[A-Za-z]{3}\s*[\d.,]|[\d.,].*?\s*[A-Za-z]{3}$)/;

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { FeedpipeError } from "../src/core/errors.js";
 import { PLAIN_FIELDS } from "../src/core/plain-text.js";
 import { clip, type Issue } from "../src/core/record.js";
-import { isCurrencyCode, WITHDRAWN_CURRENCIES } from "./currencies.js";
+import { isCurrencyCode, signCurrencies, WITHDRAWN_CURRENCIES } from "./currencies.js";
 import {
   checkGtin,
   type GtinCode,
@@ -176,6 +176,39 @@ function currencyMessage(code: string, field: string): string {
 }
 
 /**
+ * PRICE_CURRENCY_MISMATCH when a price text states another currency than the record's (`currency`,
+ * a valid code): its code (priceWithCurrency) first, else its sign, so `€10.00` in a USD record is
+ * not pushed as 10 USD (while `$10.00` in CAD is fine: `$` is a sign of CAD too, see
+ * signCurrencies). Undefined when they agree or the text states none. The mapping calls it for a
+ * price its `price` / `split_price` transform read (transforms/mapping.ts), where only the amount
+ * reaches the validator.
+ */
+export function priceCurrencyMismatch(
+  field: "price" | "old_price",
+  code: string | undefined,
+  sign: string | undefined,
+  currency: string,
+  value: unknown,
+): Issue | undefined {
+  let stated: string | undefined;
+  if (code !== undefined && code !== currency) stated = code;
+  else if (sign !== undefined) {
+    const codes = signCurrencies(sign);
+    if (codes !== undefined && !codes.includes(currency)) {
+      const some = codes.length > 3 ? `${codes.slice(0, 3).join(", ")}, …` : codes.join(", ");
+      stated = codes.length === 1 ? codes[0] : `${sign} (${some})`;
+    }
+  }
+  if (stated === undefined) return undefined;
+  return issue(
+    "PRICE_CURRENCY_MISMATCH",
+    field,
+    `${field} is in ${stated} but currency is ${currency}`,
+    value,
+  );
+}
+
+/**
  * Compile a validator with options resolved once. The returned function is the hot path: call it
  * per candidate. Throws FeedpipeError INVALID_OPTION on bad options.
  */
@@ -190,7 +223,7 @@ export function compileValidator(
     field: "price" | "old_price",
     raw: string | number,
     issues: Issue[],
-  ): { amount: number; currency: string | undefined } | undefined {
+  ): { amount: number; currency: string | undefined; sign: string | undefined } | undefined {
     const parsed: PriceParse = parsePrice(raw, priceOptions);
     if (parsed.ok && parsed.amount >= 0) return parsed;
     const code: RuleCode = field === "price" ? "PRICE_INVALID" : "OLD_PRICE_INVALID";
@@ -254,6 +287,7 @@ export function compileValidator(
     // price, currency, old_price: checked together, they share the currency.
     let price: number | undefined;
     let priceCurrency: string | undefined;
+    let priceSign: string | undefined;
     const priceValue = rawPrice(c.price);
     if (priceValue === undefined) issues.push(missing("price", c.price));
     else {
@@ -261,16 +295,19 @@ export function compileValidator(
       if (p !== undefined) {
         price = p.amount;
         priceCurrency = p.currency;
+        priceSign = p.sign;
       }
     }
     let oldPrice: number | undefined;
     let oldPriceCurrency: string | undefined;
+    let oldPriceSign: string | undefined;
     const oldPriceValue = rawPrice(c.old_price);
     if (oldPriceValue !== undefined) {
       const p = checkPrice("old_price", oldPriceValue, issues);
       if (p !== undefined) {
         oldPrice = p.amount;
         oldPriceCurrency = p.currency;
+        oldPriceSign = p.sign;
       }
     }
 
@@ -289,14 +326,22 @@ export function compileValidator(
       issues.push(issue("CURRENCY_INVALID", "currency", currencyMessage(currency, "currency"), c.currency));
     } else currencyOk = true;
     // A mismatch is reported against a valid currency only (an invalid one is reported already).
+    // A sign is only compared: an empty currency is filled from a code, as before, never from a sign
+    // (`$` alone does not say which dollar; the mapping's `price` transform reads signs as codes).
     if (currencyOk) {
-      if (priceCurrency !== undefined && priceCurrency !== currency) {
-        const message = `price is in ${priceCurrency} but currency is ${currency}`;
-        issues.push(issue("PRICE_CURRENCY_MISMATCH", "price", message, c.price));
+      if (priceCurrency !== undefined || priceSign !== undefined) {
+        const m = priceCurrencyMismatch("price", priceCurrency, priceSign, currency as string, c.price);
+        if (m !== undefined) issues.push(m);
       }
-      if (oldPriceCurrency !== undefined && oldPriceCurrency !== currency) {
-        const message = `old_price is in ${oldPriceCurrency} but currency is ${currency}`;
-        issues.push(issue("PRICE_CURRENCY_MISMATCH", "old_price", message, c.old_price));
+      if (oldPriceCurrency !== undefined || oldPriceSign !== undefined) {
+        const m = priceCurrencyMismatch(
+          "old_price",
+          oldPriceCurrency,
+          oldPriceSign,
+          currency as string,
+          c.old_price,
+        );
+        if (m !== undefined) issues.push(m);
       }
     }
 

@@ -37,15 +37,15 @@ describe("cell shapes", () => {
     expect(categoryPath("Shoes")).toBe("Shoes");
   });
 
-  it("prices with symbols and codes, either decimal separator", () => {
-    expect(parseMoney("$269.99")).toEqual({ amount: 269.99, currency: "USD" });
-    expect(parseMoney("269,99 €")).toEqual({ amount: 269.99, currency: "EUR" });
-    expect(parseMoney("1.299,00 zł")).toEqual({ amount: 1299, currency: "PLN" });
+  it("prices with symbols and codes, either decimal separator (a symbol is kept as the sign)", () => {
+    expect(parseMoney("$269.99")).toEqual({ amount: 269.99, currency: "USD", sign: "$" });
+    expect(parseMoney("269,99 €")).toEqual({ amount: 269.99, currency: "EUR", sign: "€" });
+    expect(parseMoney("1.299,00 zł")).toEqual({ amount: 1299, currency: "PLN", sign: "zł" });
     expect(parseMoney("1,299.00")).toEqual({ amount: 1299, currency: undefined });
-    expect(parseMoney("899 Kč")).toEqual({ amount: 899, currency: "CZK" });
-    expect(parseMoney("EUR 12.50")).toEqual({ amount: 12.5, currency: "EUR" });
+    expect(parseMoney("899 Kč")).toEqual({ amount: 899, currency: "CZK", sign: "Kč" });
+    expect(parseMoney("EUR 12.50")).toStrictEqual({ amount: 12.5, currency: "EUR" });
     expect(parseMoney("12.50 usd")).toEqual({ amount: 12.5, currency: "USD" });
-    expect(parseMoney("£1,000")).toEqual({ amount: 1000, currency: "GBP" });
+    expect(parseMoney("£1,000")).toEqual({ amount: 1000, currency: "GBP", sign: "£" });
     expect(parseMoney("abc")).toBeUndefined();
     expect(parseMoney("12,5,0")).toBeUndefined();
   });

@@ -44,8 +44,18 @@ describe("mapping-file options without a preset", () => {
       currency: "EUR",
       url: "https://other.example/products/linen-apron",
     });
+    // Without the price transform the flag's CHF wins over the file's EUR too; the text's € then
+    // contradicts it and the record is rejected, not pushed as 34.90 CHF.
     const plain = await run(CSV, { mapping: `${FIX}/decimal-comma.yaml`, currency: "CHF" });
-    expect(plain.records[0]!.product).toMatchObject({ currency: "CHF", price: 34.9 });
+    expect(plain.records[0]!.product).toBeUndefined();
+    expect(plain.records[0]!.issues).toEqual([
+      expect.objectContaining({
+        code: "PRICE_CURRENCY_MISMATCH",
+        message: "price is in EUR but currency is CHF",
+      }),
+    ]);
+    const eur = await run(CSV, { mapping: `${FIX}/decimal-comma.yaml`, currency: "EUR" });
+    expect(eur.records[0]!.product).toMatchObject({ currency: "EUR", price: 34.9 });
   });
 
   it("the CLI flags --currency and --base-url fill in for a mapping file without options", async () => {

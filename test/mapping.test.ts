@@ -1,6 +1,10 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
 import { FeedpipeError } from "../src/core/errors.js";
+import type { Issue } from "../src/core/record.js";
 import { loadPipeline, processFeed } from "../src/jobs/pipeline.js";
 import { openFeed } from "../src/formats/index.js";
 import {
@@ -11,8 +15,15 @@ import {
   compileMapping,
   compilePath,
   compileTransform,
+  createRecordMapper,
+  type Candidate,
+  Expand,
+  type Expanded,
+  isExpanded,
   loadMappingFile,
   parseMapping,
+  type Preset,
+  Skip,
   splitPrice,
   toValue,
 } from "../transforms/index.js";
@@ -122,6 +133,107 @@ describe("transforms", () => {
     // a split price fills an unmapped currency
     const map = compileMapping({ fields: { price: { from: "p", transforms: ["split_price"] } } });
     expect(map({ p: "15.00 USD" })).toEqual({ price: "15.00", currency: "USD" });
+  });
+
+  it("a price text whose currency contradicts the currency field is PRICE_CURRENCY_MISMATCH, not dropped", () => {
+    const map = compileMapping({
+      fields: {
+        price: { from: "p", transforms: ["price"] },
+        old_price: { from: "o", transforms: ["split_price"] },
+        currency: "c",
+      },
+    });
+    const run = (fields: Record<string, string>) => {
+      const issues: Issue[] = [];
+      return { candidate: map(fields, issues), issues };
+    };
+    const eur = run({ p: "€10.00", c: "USD" });
+    expect(eur.candidate).toEqual({ price: 10, currency: "USD" });
+    expect(eur.issues).toEqual([
+      {
+        code: "PRICE_CURRENCY_MISMATCH",
+        severity: "error",
+        field: "price",
+        message: "price is in EUR but currency is USD",
+        value: "€10.00",
+      },
+    ]);
+    expect(run({ p: "$10.00", c: "eur" }).issues).toEqual([
+      expect.objectContaining({ message: "price is in $ (USD, CAD, AUD, …) but currency is EUR" }),
+    ]);
+    expect(run({ p: "10.00", o: "12.00 EUR", c: "USD" }).issues).toEqual([
+      expect.objectContaining({
+        field: "old_price",
+        message: "old_price is in EUR but currency is USD",
+        value: "12.00 EUR",
+      }),
+    ]);
+    // `$` is read as USD but is CAD's sign too; agreeing codes and plain amounts say nothing.
+    expect(run({ p: "$10.00", c: "CAD" }).issues).toEqual([]);
+    expect(run({ p: "10.00 EUR", o: "12.00 EUR", c: "EUR" }).issues).toEqual([]);
+    expect(run({ p: "10.00", c: "USD" }).issues).toEqual([]);
+    // An empty currency field is still filled from the price text; old_price is checked against it.
+    const filled = run({ p: "£10.00", o: "12.00 USD" });
+    expect(filled.candidate).toMatchObject({ price: 10, currency: "GBP" });
+    expect(filled.issues).toEqual([
+      expect.objectContaining({ field: "old_price", message: "old_price is in USD but currency is GBP" }),
+    ]);
+    // An invalid currency is the validator's CURRENCY_INVALID, not a mismatch.
+    expect(run({ p: "€10.00", c: "EURO" }).issues).toEqual([]);
+    // `number` keeps no currency, but its sign is compared too.
+    const number = compileMapping({
+      fields: { price: { from: "p", transforms: ["number"] }, currency: "c" },
+    });
+    const issues: Issue[] = [];
+    expect(number({ p: "€10.00", c: "USD" }, issues)).toEqual({ price: 10, currency: "USD" });
+    expect(issues).toEqual([expect.objectContaining({ message: "price is in EUR but currency is USD" })]);
+    expect(number({ p: "€10.00" }, issues)).toEqual({ price: 10 });
+  });
+
+  it("a record that expands into several products: each item gets the mismatches of its own price", () => {
+    const preset: Preset = {
+      name: "test",
+      title: "test",
+      signature: { required: [], columns: {} },
+      mapping: () => ({ fields: { price: { from: "p", transforms: ["price"] }, currency: "c" } }),
+      prepare: () => (fields) =>
+        new Expand(new Skip("TEST_PARENT", "parent"), [fields, { ...fields, p: "$1" }]),
+    };
+    const mapper = createRecordMapper(preset, undefined, {}, ["p", "c"]);
+    const shared: Issue[] = [];
+    const out = mapper({ p: "€1", c: "USD" }, shared);
+    expect(isExpanded(out as Candidate)).toBe(true);
+    const items = (out as Expanded).items;
+    expect(items[0]!.issues).toEqual([
+      expect.objectContaining({ message: "price is in EUR but currency is USD" }),
+    ]);
+    expect(items[1]!.issues).toBeUndefined();
+    expect(shared).toEqual([]);
+  });
+
+  it("a mapping file's price transform: a € price in a USD record is rejected, not pushed as USD", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-mapping-"));
+    const csv = join(dir, "cur.csv");
+    await writeFile(
+      csv,
+      "sku,name,url,image,price,currency\n" +
+        "A1,N,https://x.example/a,https://x.example/a.jpg,€10.00,USD\n" +
+        "A2,N,https://x.example/b,https://x.example/b.jpg,$10.00,EUR\n" +
+        "A3,N,https://x.example/c,https://x.example/c.jpg,€10.00,EUR\n",
+    );
+    const mapping = join(dir, "m.yaml");
+    await writeFile(mapping, "preset: partnerboost\nfields:\n  price: {from: price, transforms: [price]}\n");
+    for (const options of [{}, { mapping }]) {
+      const run = await processFeed(await openFeed(csv), options);
+      const records = (await collect(run.records)).flat();
+      expect(records.map((r) => r.product?.currency)).toEqual([undefined, undefined, "EUR"]);
+      expect(records.map((r) => r.issues.map((i) => i.message))).toEqual([
+        ["price is in EUR but currency is USD"],
+        ["price is in $ (USD, CAD, AUD, …) but currency is EUR"],
+        [],
+      ]);
+      expect(run.report()).toMatchObject({ valid: 1, invalid: 2 });
+    }
   });
 
   it("checks transform specs with a precise problem", () => {

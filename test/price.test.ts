@@ -2,10 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parsePrice } from "../schemas/normalize.js";
 
-const ok = (amount: number, currency?: string) => ({ ok: true, amount, currency });
+const ok = (amount: number, currency?: string, sign?: string) => ({ ok: true, amount, currency, sign });
 
 describe("parsePrice (decimal point, the default)", () => {
-  it.each<[string | number, number]>([
+  it.each<[string | number, number, string?]>([
     ["1234.56", 1234.56],
     ["1234", 1234],
     ["0", 0],
@@ -16,19 +16,19 @@ describe("parsePrice (decimal point, the default)", () => {
     ["1,234", 1234],
     ["1 234.56", 1234.56],
     ["1'234.50", 1234.5],
-    ["$12.50", 12.5],
-    ["$ 12.50", 12.5],
-    ["US$12.50", 12.5],
-    ["12.50 €", 12.5],
-    ["£1,000", 1000],
-    ["¥1200", 1200],
+    ["$12.50", 12.5, "$"],
+    ["$ 12.50", 12.5, "$"],
+    ["US$12.50", 12.5, "US$"],
+    ["12.50 €", 12.5, "€"],
+    ["£1,000", 1000, "£"],
+    ["¥1200", 1200, "¥"],
     ["  49.95  ", 49.95],
     ["-3.00", -3],
-    ["-$3.00", -3],
+    ["-$3.00", -3, "$"],
     [12.5, 12.5],
     [0, 0],
-  ])("%j -> %d", (text, amount) => {
-    expect(parsePrice(text)).toEqual(ok(amount));
+  ])("%j -> %d (sign %s)", (text, amount, sign) => {
+    expect(parsePrice(text)).toEqual(ok(amount, undefined, sign));
   });
 
   it.each([
@@ -66,7 +66,7 @@ describe("parsePrice (decimal point, the default)", () => {
 
 describe("parsePrice with decimalComma", () => {
   const dc = { decimalComma: true };
-  it.each<[string, number]>([
+  it.each<[string, number, string?]>([
     ["1.234,56", 1234.56],
     ["1234,56", 1234.56],
     ["12,50", 12.5],
@@ -76,11 +76,11 @@ describe("parsePrice with decimalComma", () => {
     ["1.234.567,89", 1234567.89],
     ["1 234,56", 1234.56],
     ["1\u00a0234,56", 1234.56],
-    ["12,50 €", 12.5],
-    ["€ 12,50", 12.5],
+    ["12,50 €", 12.5, "€"],
+    ["€ 12,50", 12.5, "€"],
     [",99", 0.99],
-  ])("%j -> %d", (text, amount) => {
-    expect(parsePrice(text, dc)).toEqual(ok(amount));
+  ])("%j -> %d (sign %s)", (text, amount, sign) => {
+    expect(parsePrice(text, dc)).toEqual(ok(amount, undefined, sign));
   });
 
   it.each(["12.50", "1,234.56", "1.23,4.5", "abc"])("%j is refused", (text) => {
@@ -94,17 +94,17 @@ describe("parsePrice with decimalComma", () => {
 
 describe("parsePrice with withCurrency", () => {
   const wc = { withCurrency: true };
-  it.each<[string, number, string | undefined]>([
+  it.each<[string, number, string | undefined, string?]>([
     ["15.00 USD", 15, "USD"],
     ["15.00USD", 15, "USD"],
     ["USD 15.00", 15, "USD"],
     ["usd 15", 15, "USD"],
     ["1,234.56 EUR", 1234.56, "EUR"],
-    ["$15.00 USD", 15, "USD"],
+    ["$15.00 USD", 15, "USD", "$"],
     ["15.00", 15, undefined],
     ["15.00 XYZ", 15, "XYZ"],
-  ])("%j -> %d %s", (text, amount, currency) => {
-    expect(parsePrice(text, wc)).toEqual(ok(amount, currency));
+  ])("%j -> %d %s", (text, amount, currency, sign) => {
+    expect(parsePrice(text, wc)).toEqual(ok(amount, currency, sign));
   });
 
   it("combines with decimalComma", () => {
@@ -145,7 +145,7 @@ describe("parsePrice fast paths (no regex for `123.45` and `123.45 USD`)", () =>
         const n = frac === undefined ? whole : `${whole}${comma ? "," : "."}${frac}`;
         const fast = parsePrice(n, options);
         expect(fast).toStrictEqual(ok(Number(n.replace(",", ".")), undefined));
-        if (n.length < 64) expect(fast).toStrictEqual(parsePrice(`$${n}`, options));
+        if (n.length < 64) expect({ ...fast, sign: "$" }).toStrictEqual(parsePrice(`$${n}`, options));
       }),
     );
   });

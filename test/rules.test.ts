@@ -161,6 +161,64 @@ describe("validateCandidate", () => {
     expect(off.issues[0]?.message).toMatch(/price-with-currency/);
   });
 
+  it("a currency sign in the price text that contradicts the currency is PRICE_CURRENCY_MISMATCH", () => {
+    const one = (c: CandidateProduct, options?: Parameters<typeof validateCandidate>[1]) =>
+      validateCandidate({ ...good, old_price: undefined, ...c }, options);
+    const eur = one({ price: "€10.00", currency: "USD" });
+    expect(eur.product).toBeUndefined();
+    expect(eur.issues).toEqual([
+      {
+        code: "PRICE_CURRENCY_MISMATCH",
+        severity: "error",
+        field: "price",
+        message: "price is in EUR but currency is USD",
+        value: "€10.00",
+      },
+    ]);
+    expect(one({ price: "$10.00", currency: "EUR" }).issues).toEqual([
+      expect.objectContaining({
+        code: "PRICE_CURRENCY_MISMATCH",
+        message: "price is in $ (USD, CAD, AUD, …) but currency is EUR",
+      }),
+    ]);
+    expect(one({ price: "10,00 €", currency: "GBP" }, { decimalComma: true }).issues[0]?.message).toBe(
+      "price is in EUR but currency is GBP",
+    );
+    expect(one({ price: "R$ 10.00", currency: "USD" }).issues[0]?.message).toBe(
+      "price is in BRL but currency is USD",
+    );
+    expect(one({ price: "¥1200", currency: "USD" }).issues[0]?.message).toBe(
+      "price is in ¥ (JPY, CNY) but currency is USD",
+    );
+    // A sign is the sign of every currency that writes it: `$` of CAD, `¥` of CNY, `£` of GBP.
+    expect(one({ price: "$10.00", currency: "CAD" }).product).toMatchObject({ price: 10, currency: "CAD" });
+    expect(one({ price: "US$10.00", currency: "usd" }).product).toMatchObject({ currency: "USD" });
+    expect(one({ price: "¥1200", currency: "CNY" }).product).toMatchObject({ price: 1200 });
+    expect(one({ price: "£5", currency: "GBP" }).issues).toEqual([]);
+    expect(one({ price: "99¢", currency: "EUR" }).issues).toEqual([]); // ¢ names no currency
+    // old_price the same way
+    expect(validateCandidate({ ...good, price: "10.00", old_price: "€12.00" }).issues).toEqual([
+      expect.objectContaining({
+        code: "PRICE_CURRENCY_MISMATCH",
+        field: "old_price",
+        message: "old_price is in EUR but currency is USD",
+        value: "€12.00",
+      }),
+    ]);
+    // An empty currency is not filled from a sign (as before): it is missing.
+    expect(one({ price: "€10.00", currency: undefined }).issues).toEqual([
+      expect.objectContaining({ code: "REQUIRED_MISSING", field: "currency" }),
+    ]);
+    // With priceWithCurrency the code fills it, and the sign is checked against that code.
+    const wc = { priceWithCurrency: true };
+    expect(one({ price: "€15.00 USD", currency: undefined }, wc).issues[0]?.message).toBe(
+      "price is in EUR but currency is USD",
+    );
+    expect(one({ price: "$15.00 USD", currency: undefined }, wc).product).toMatchObject({ currency: "USD" });
+    // An invalid currency is reported as such, not as a mismatch.
+    expect(codes({ ...good, price: "€10.00", currency: "XYZ" })).toEqual(["CURRENCY_INVALID"]);
+  });
+
   it("CURRENCY_INVALID for codes outside ISO 4217, with a hint for withdrawn ones", () => {
     expect(codes({ ...good, currency: "usd" })).toEqual([]);
     expect(validateCandidate({ ...good, currency: " usd " }).product?.currency).toBe("USD");

@@ -122,6 +122,11 @@ export interface Money {
   amount: number;
   /** ISO 4217 code from a code or a symbol in the text, upper-cased (not checked here). */
   currency: string | undefined;
+  /**
+   * The symbol the currency was read from (`$`, `zł`), when it was one: `$` is read as USD, but a
+   * record in CAD written with `$` does not contradict itself (schemas/currencies.ts signCurrencies).
+   */
+  sign?: string | undefined;
 }
 
 const CODE_RE = /^([A-Za-z]{3})\s*(.*)$|^(.*?)\s*([A-Za-z]{3})$/;
@@ -136,10 +141,12 @@ export function parseMoney(text: string): Money | undefined {
   let t = text.trim().replace(/[\u00a0\u202f]/g, " ");
   if (t === "" || t.length > 64) return undefined;
   let currency: string | undefined;
+  let sign: string | undefined;
   for (const [sym, code] of SYMBOLS) {
     const i = t.indexOf(sym);
     if (i >= 0 && (i === 0 || i + sym.length === t.length || /^-/.test(t))) {
       currency = code;
+      sign = sym;
       t = (t.slice(0, i) + t.slice(i + sym.length)).trim();
       break;
     }
@@ -177,5 +184,7 @@ export function parseMoney(text: string): Money | undefined {
   if (!/^\d+(?:\.\d+)?$/.test(normal)) return undefined;
   const amount = Number(normal);
   if (!Number.isFinite(amount)) return undefined;
-  return { amount: negative ? -amount : amount, currency };
+  const money: Money = { amount: negative ? -amount : amount, currency };
+  if (sign !== undefined) money.sign = sign;
+  return money;
 }

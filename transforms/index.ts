@@ -4,7 +4,7 @@
  */
 import type { Fields, Issue } from "../src/core/record.js";
 import { PLAIN_FIELDS, type PlainSources } from "../src/core/plain-text.js";
-import { type Candidate, compileMapping, makeResolver, type MappingSpec } from "./mapping.js";
+import { type Candidate, compileMapping, type Mapper, makeResolver, type MappingSpec } from "./mapping.js";
 import type { LoadedMapping } from "./mapping-file.js";
 import { Expand, joinUrl, type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
 
@@ -68,7 +68,8 @@ export { compilePath, isBlankRecord, isValidPath, toValue, type Value } from "./
 /** A record that holds several products: it is skipped, and each item is a product. */
 export interface Expanded {
   skip: Skip;
-  items: { fields: Fields; candidate: Candidate }[];
+  /** `issues`: what the mapping found in that item alone (see Mapper), when anything. */
+  items: { fields: Fields; candidate: Candidate; issues?: Issue[] | undefined }[];
 }
 
 /** Maps one record (fields after the reader) to candidate product fields, a Skip, or several products. */
@@ -137,14 +138,22 @@ export function createRecordMapper(
   // not state, as a preset does: the currency, and absolute URLs from relative paths.
   const map = preset ? compiled : withRunOptions(compiled, options);
   const prepare: Prepare | undefined = preset?.prepare?.(options);
-  if (!prepare) return (fields) => map(fields);
+  if (!prepare) return (fields, issues) => map(fields, issues);
   return (fields, issues) => {
     const prepared = prepare(fields, issues);
     if (prepared instanceof Skip) return prepared;
-    if (prepared instanceof Expand) {
-      return { skip: prepared.skip, items: prepared.items.map((f) => ({ fields: f, candidate: map(f) })) };
-    }
-    return map(prepared);
+    if (prepared instanceof Expand)
+      return { skip: prepared.skip, items: prepared.items.map(expandItem(map)) };
+    return map(prepared, issues);
+  };
+}
+
+/** One item of an Expand, mapped with issues of its own (not its siblings'). */
+function expandItem(map: Mapper): (fields: Fields) => Expanded["items"][number] {
+  return (fields) => {
+    const own: Issue[] = [];
+    const candidate = map(fields, own);
+    return own.length === 0 ? { fields, candidate } : { fields, candidate, issues: own };
   };
 }
 
@@ -157,12 +166,12 @@ function absolute(v: string | number, base: string | undefined): string | number
 }
 
 /** Currency default and base URLs for a mapping without a preset. */
-function withRunOptions(map: (fields: Fields) => Candidate, o: PresetOptions): (fields: Fields) => Candidate {
+function withRunOptions(map: Mapper, o: PresetOptions): Mapper {
   const { currency, baseUrl } = o;
   const mediaBase = o.mediaBaseUrl ?? baseUrl;
   if (currency === undefined && baseUrl === undefined && mediaBase === undefined) return map;
-  return (fields) => {
-    const c = map(fields);
+  return (fields, issues) => {
+    const c = map(fields, issues);
     if (c.currency === undefined && currency !== undefined) c.currency = currency;
     if (c.url !== undefined) c.url = absolute(c.url, baseUrl);
     if (c.image !== undefined) c.image = absolute(c.image, mediaBase);

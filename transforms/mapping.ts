@@ -3,9 +3,11 @@
  * small pipeline of transforms. Presets and mapping files share this shape; both are compiled once
  * into one plain function `(fields) → candidate` that runs synchronously per record.
  */
+import { isCurrencyCode, normalizeCurrency } from "../schemas/normalize.js";
 import { PRODUCT_FIELDS, type Product } from "../schemas/product.js";
+import { priceCurrencyMismatch } from "../schemas/validate.js";
 import { isBlankText } from "../src/core/plain-text.js";
-import type { Fields } from "../src/core/record.js";
+import type { Fields, Issue } from "../src/core/record.js";
 import { compileTemplate } from "./template.js";
 import { compileTransforms, type MapState, type TransformSpec } from "./transforms.js";
 import { compilePath, type Getter, keyIndex, toValue, type Value } from "./value.js";
@@ -36,7 +38,12 @@ export interface MappingSpec {
 /** What a mapping makes of one record: product fields still as text (or numbers), before the rules. */
 export type Candidate = Partial<Record<ProductField, string | number>>;
 
-export type Mapper = (fields: Fields) => Candidate;
+/**
+ * `issues`, when given, receives what only the mapping can see: a price text whose currency
+ * (`€10.00`, `349.00 EUR`) contradicts the record's currency field, as PRICE_CURRENCY_MISMATCH
+ * (the validator then only sees the amount).
+ */
+export type Mapper = (fields: Fields, issues?: Issue[]) => Candidate;
 
 /** Whether a field name is one of the product's fields. */
 export function isProductField(name: string): name is ProductField {
@@ -113,10 +120,38 @@ export function compileField(spec: FieldSpec, resolve: (n: string) => string = (
   return (f, state) => nonBlank(tf(base(f, state), f, state));
 }
 
+type Stated = NonNullable<MapState["stated"]>;
+
+/**
+ * PRICE_CURRENCY_MISMATCH into `issues` when a price text stated another currency than the
+ * record's. Only against a valid currency: an invalid one is the validator's CURRENCY_INVALID.
+ */
+function checkStated(
+  issues: Issue[],
+  field: "price" | "old_price",
+  stated: Stated,
+  text: string | undefined,
+  currency: string | number | undefined,
+): void {
+  if (typeof currency !== "string") return;
+  const code = normalizeCurrency(currency);
+  if (!isCurrencyCode(code)) return;
+  // A sign is compared as a sign (`$` fits CAD too), a code as the code.
+  const m = priceCurrencyMismatch(
+    field,
+    stated.sign === undefined ? stated.currency : undefined,
+    stated.sign,
+    code,
+    text,
+  );
+  if (m !== undefined) issues.push(m);
+}
+
 /**
  * Compile a mapping into one function. `keys` (the header, or the first record's keys) lets source
  * names match case-insensitively. When a price was split (`349.00 EUR`) and no currency field gives
- * a value, the currency from the price text is used.
+ * a value, the currency from the price text is used; when one does and the price text says another
+ * currency, that is a PRICE_CURRENCY_MISMATCH (into the mapper's `issues`), never dropped.
  */
 export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapper {
   const resolve = makeResolver(keys);
@@ -131,14 +166,35 @@ export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapp
     }
   }
   const n = names.length;
-  return (fields) => {
-    const state: MapState = { splitCurrency: undefined };
+  const priceAt = names.indexOf("price");
+  const oldPriceAt = names.indexOf("old_price");
+  return (fields, issues) => {
+    const state: MapState = { splitCurrency: undefined, stated: undefined, statedText: undefined };
     const out: Candidate = {};
+    let price: Stated | undefined;
+    let priceText: string | undefined;
+    let oldPrice: Stated | undefined;
+    let oldPriceText: string | undefined;
     for (let i = 0; i < n; i++) {
       const v = fns[i]!(fields, state);
       if (v !== undefined) out[names[i]!] = v;
+      if (state.stated !== undefined) {
+        // Kept per field: price and old_price may each state a currency.
+        if (i === priceAt) {
+          price = state.stated;
+          priceText = state.statedText;
+        } else if (i === oldPriceAt) {
+          oldPrice = state.stated;
+          oldPriceText = state.statedText;
+        }
+        state.stated = undefined;
+      }
     }
     if (out.currency === undefined && state.splitCurrency !== undefined) out.currency = state.splitCurrency;
+    if (issues !== undefined) {
+      if (price !== undefined) checkStated(issues, "price", price, priceText, out.currency);
+      if (oldPrice !== undefined) checkStated(issues, "old_price", oldPrice, oldPriceText, out.currency);
+    }
     return out;
   };
 }

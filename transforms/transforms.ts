@@ -20,6 +20,13 @@ export type TransformSpec = string | { [name: string]: unknown };
 export interface MapState {
   /** Currency code found by `split_price` in a price text, used when no currency field is mapped. */
   splitCurrency?: string | undefined;
+  /**
+   * What the price text of the field being mapped states, its code or its sign (`price`,
+   * `split_price`), with that text: the mapping compares it with the record's currency field after
+   * each field (a text in EUR must not be pushed in the column's USD).
+   */
+  stated?: { currency: string | undefined; sign?: string | undefined } | undefined;
+  statedText?: string | undefined;
 }
 
 export type TransformFn = (value: Value, fields: Fields, state: MapState) => Value;
@@ -293,7 +300,11 @@ export function compileTransform(spec: TransformSpec): TransformFn {
         const s = splitPrice(v);
         if (!s) return part === "amount" ? v : undefined; // left as written: the price rule reports it
         if (part === "currency") return s.currency;
-        if (s.currency !== undefined && state.splitCurrency === undefined) state.splitCurrency = s.currency;
+        if (s.currency !== undefined) {
+          if (state.splitCurrency === undefined) state.splitCurrency = s.currency;
+          state.stated = s;
+          state.statedText = v;
+        }
         return s.amount;
       };
     }
@@ -308,10 +319,16 @@ export function compileTransform(spec: TransformSpec): TransformFn {
     case "number": {
       const o = (arg ?? {}) as { locale?: string; decimalComma?: boolean };
       const comma = o.decimalComma ?? (o.locale !== undefined ? localeUsesDecimalComma(o.locale) : false);
-      return (v) => {
+      return (v, _f, state) => {
         if (typeof v !== "string") return v;
-        const n = parseLocaleNumber(v, comma);
-        return n === undefined ? v : n; // unparsable text is kept: the rule reports it with the raw value
+        const r = parsePrice(v, { decimalComma: comma });
+        if (!r.ok) return v; // unparsable text is kept: the rule reports it with the raw value
+        // A sign (`€10.00`) is not a code to fill the currency with, but it must not contradict it.
+        if (r.sign !== undefined) {
+          state.stated = r;
+          state.statedText = v;
+        }
+        return r.amount;
       };
     }
     case "prefix": {
@@ -364,7 +381,11 @@ export function compileTransform(spec: TransformSpec): TransformFn {
         if (typeof v !== "string") return v;
         const m = parseMoney(v);
         if (!m) return v; // left as written: the price rule reports it with the raw value
-        if (m.currency !== undefined && state.splitCurrency === undefined) state.splitCurrency = m.currency;
+        if (m.currency !== undefined) {
+          if (state.splitCurrency === undefined) state.splitCurrency = m.currency;
+          state.stated = m;
+          state.statedText = v;
+        }
         return m.amount;
       };
     case "map": {

@@ -353,7 +353,8 @@ async function startRun(
         // One record, several products (variations): the record is skipped, each item is a product.
         report.skip(rec, mapped.skip.code, mapped.skip.message, mapped.skip.sku);
         for (const item of mapped.items) {
-          const c = finish({ ...rec, fields: item.fields }, item.candidate, issues.slice());
+          const own = item.issues === undefined ? issues.slice() : issues.concat(item.issues);
+          const c = finish({ ...rec, fields: item.fields }, item.candidate, own);
           report.add(c);
           out.push(c);
         }
@@ -371,6 +372,8 @@ async function startRun(
     const v = validate(mapped, marked ? (rec.plain ?? 0) : 0);
     const all = issues.length === 0 ? v.issues : issues.concat(v.issues);
     let product = v.product;
+    // An error the mapping found (a price text in another currency) rejects it as the rules' do.
+    if (product !== undefined && issues.length > 0 && issues.some(isError)) product = undefined;
     const sku = product?.sku ?? skuText(mapped.sku);
     if (seen !== undefined && sku !== undefined) {
       if (!seen.add(sku)) {
@@ -418,6 +421,10 @@ async function startRun(
       return r;
     },
   };
+}
+
+function isError(issue: Issue): boolean {
+  return issue.severity === "error";
 }
 
 function checked(
