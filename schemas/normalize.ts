@@ -330,6 +330,13 @@ const LOOKS_DECIMAL_DOT = /^\d{1,3}(?:,\d{3})*\.\d+$|^\d+\.\d{1,2}$/;
 const MAX_PRICE_TEXT = 64;
 
 const NOT_A_NUMBER: PriceParse = { ok: false, reason: "not a number" };
+/** Digits a double cannot hold (`1e400` from JSON is Infinity, 400 nines in text too). */
+const OUT_OF_RANGE: PriceParse = { ok: false, reason: "out of range (too large for a number)" };
+
+/** NaN is not a number; ±Infinity is a number written too large. */
+function notFinite(amount: number): PriceParse {
+  return Number.isNaN(amount) ? NOT_A_NUMBER : OUT_OF_RANGE;
+}
 
 /**
  * Parse a price: a number as it is; text like `1234.56`, `1,234.56`, `$12.50`, `12.50 €`,
@@ -344,7 +351,7 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
   if (typeof value === "number") {
     return Number.isFinite(value)
       ? { ok: true, amount: value, currency: undefined, sign: undefined }
-      : NOT_A_NUMBER;
+      : notFinite(value);
   }
   const decimalComma = options.decimalComma === true;
   const first = value.charCodeAt(0);
@@ -356,7 +363,7 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
     const amount = Number(decimalComma ? text.replace(",", ".") : text);
     return Number.isFinite(amount)
       ? { ok: true, amount, currency: undefined, sign: undefined }
-      : NOT_A_NUMBER;
+      : notFinite(amount);
   }
   if (
     end > 0 &&
@@ -370,7 +377,7 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
   ) {
     const number = text.slice(0, end);
     const amount = Number(decimalComma ? number.replace(",", ".") : number);
-    if (!Number.isFinite(amount)) return NOT_A_NUMBER;
+    if (!Number.isFinite(amount)) return notFinite(amount);
     return { ok: true, amount, currency: normalizeCurrency(text.slice(end + 1)), sign: undefined };
   }
   if (text === "") return { ok: false, reason: "empty" };
@@ -425,7 +432,7 @@ export function parsePrice(value: string | number, options: PriceParseOptions = 
     }
     amount = Number(text.replace(/[, \u00a0\u202f']/g, ""));
   }
-  if (!Number.isFinite(amount)) return NOT_A_NUMBER;
+  if (!Number.isFinite(amount)) return notFinite(amount);
   return { ok: true, amount: negative ? -amount : amount, currency, sign };
 }
 

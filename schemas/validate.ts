@@ -118,8 +118,9 @@ function rawPrice(v: unknown): string | number | undefined {
   return typeof v === "number" ? v : rawText(v);
 }
 
-/** A value quoted for a message, cut to a readable length. */
+/** A value quoted for a message, cut to a readable length (NaN and Infinity by name, not `null`). */
 function q(v: string | number): string {
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
   return JSON.stringify(typeof v === "string" ? clip(v, 100) : v);
 }
 

@@ -86,6 +86,13 @@ describe("source paths", () => {
     expect(toValue("")).toBeUndefined();
     expect(toValue(12.5)).toBe(12.5);
   });
+
+  it("a number JSON overflowed (1e400 is Infinity) is a value for the rules to reject, not a missing one", () => {
+    expect(toValue(Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
+    expect(compileMapping({ fields: { old_price: "o" } })({ o: Number.NEGATIVE_INFINITY })).toEqual({
+      old_price: Number.NEGATIVE_INFINITY,
+    });
+  });
 });
 
 describe("transforms", () => {

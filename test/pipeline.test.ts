@@ -1,10 +1,13 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
 import { FeedpipeError } from "../src/core/errors.js";
 import { loadPipeline, processFeed, productRow, resolvePipelineOptions } from "../src/jobs/pipeline.js";
 import type { Fields, RecordBatch, SourceRecord } from "../src/core/record.js";
 import { formatReportText } from "../src/core/report.js";
-import type { Feed } from "../src/formats/index.js";
+import { type Feed, openFeed } from "../src/formats/index.js";
 
 const HEADER = ["sku", "name", "url", "image", "price", "currency"];
 
@@ -232,6 +235,33 @@ describe("processFeed", () => {
     const p = await processFeed(feedOf([[rec(product("A", { price: "1.234,50" }))]]), { decimalComma: true });
     const [r] = await collect(p.records);
     expect(r?.product?.price).toBe(1234.5);
+  });
+
+  it("a JSON / NDJSON number too large for a double is PRICE_INVALID / OLD_PRICE_INVALID, not missing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-pipeline-"));
+    const item =
+      '{"sku":"A1","name":"N","url":"https://x.example/a","image":"https://x.example/a.jpg",' +
+      '"price":1e400,"old_price":-1e400,"currency":"EUR","gtin":1e400}';
+    await writeFile(join(dir, "inf.ndjson"), `${item}\n`);
+    await writeFile(join(dir, "inf.json"), `[${item}]`);
+    for (const file of ["inf.ndjson", "inf.json"]) {
+      const run = await processFeed(await openFeed(join(dir, file)));
+      const [r] = (await collect(run.records)).flat();
+      expect(r!.product).toBeUndefined();
+      expect(r!.issues).toEqual([
+        expect.objectContaining({
+          code: "PRICE_INVALID",
+          message: "price Infinity is not a valid price: out of range (too large for a number)",
+          value: Number.POSITIVE_INFINITY,
+        }),
+        expect.objectContaining({
+          code: "OLD_PRICE_INVALID",
+          message: "old_price -Infinity is not a valid price: out of range (too large for a number)",
+        }),
+        // an optional field is not dropped either: the overflowed number is reported
+        expect.objectContaining({ code: "GTIN_NOT_NUMERIC", field: "gtin", value: Number.POSITIVE_INFINITY }),
+      ]);
+    }
   });
 
   it("shop layouts take --base-url and --currency", async () => {

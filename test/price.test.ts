@@ -58,6 +58,17 @@ describe("parsePrice (decimal point, the default)", () => {
     expect(parsePrice("15.00 USD")).toMatchObject({ reason: expect.stringMatching(/price-with-currency/) });
     expect(parsePrice("abc")).toEqual({ ok: false, reason: "not a number" });
     expect(parsePrice(Number.POSITIVE_INFINITY).ok).toBe(false);
+    // a number too large for a double (JSON's 1e400 is Infinity) is out of range, NaN not a number
+    const range = { ok: false, reason: "out of range (too large for a number)" };
+    expect(parsePrice(Number.POSITIVE_INFINITY)).toEqual(range);
+    expect(parsePrice(Number.NEGATIVE_INFINITY)).toEqual(range);
+    expect(parsePrice(Number.NaN)).toEqual({ ok: false, reason: "not a number" });
+    expect(parsePrice("9".repeat(60))).toEqual(ok(Number("9".repeat(60))));
+    expect(parsePrice("9".repeat(400))).toEqual(range);
+    // (text with a currency is at most 64 characters: it cannot overflow)
+    expect(parsePrice(`${"9".repeat(400)} USD`, { withCurrency: true })).toMatchObject({
+      reason: "too long to be a price",
+    });
     expect(parsePrice("9".repeat(400)).ok).toBe(false);
     expect(parsePrice(`${"9".repeat(400)},5`, { decimalComma: true }).ok).toBe(false);
     expect(parsePrice(`$${"9".repeat(400)}.5`).ok).toBe(false);

@@ -122,6 +122,22 @@ describe("validateCandidate", () => {
     ]);
     expect(codes({ ...good, price: -1 })).toEqual(["PRICE_INVALID"]);
     expect(codes({ ...good, price: Number.NaN })).toEqual(["PRICE_INVALID"]);
+    // Infinity (JSON's 1e400) is named, not printed as null, and is not "missing"
+    const inf = validateCandidate({
+      ...good,
+      price: Number.POSITIVE_INFINITY,
+      old_price: Number.NEGATIVE_INFINITY,
+    });
+    expect(inf.issues).toEqual([
+      expect.objectContaining({
+        code: "PRICE_INVALID",
+        message: "price Infinity is not a valid price: out of range (too large for a number)",
+      }),
+      expect.objectContaining({
+        code: "OLD_PRICE_INVALID",
+        message: "old_price -Infinity is not a valid price: out of range (too large for a number)",
+      }),
+    ]);
     expect(codes({ ...good, price: 0 })).toEqual([]);
   });
 

@@ -139,11 +139,13 @@ function hasRel(v: FieldValue): boolean {
 /**
  * A parsed value as text: strings as they are, numbers as numbers, lists by their first non-empty
  * item, XML elements by their text (or `href` attribute, as Atom's `<link href>`); empty → undefined.
+ * A number JSON overflowed (`1e400` is Infinity) is a value too: the rules reject it as out of range;
+ * as "missing" it was misreported, and an optional old_price or gtin vanished without a word.
  */
 export function toValue(v: FieldValue | undefined): Value {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string") return v === "" ? undefined : v;
-  if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+  if (typeof v === "number") return v;
   if (typeof v === "boolean") return v ? "true" : "false";
   if (Array.isArray(v)) {
     // Atom's links: the page is the `alternate` one (or one without `rel`), not `self`, `edit`, ...
