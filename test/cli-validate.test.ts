@@ -322,6 +322,26 @@ describe("feedpipe validate: what a user needs to fix a run", () => {
     expect(ok.out).not.toContain("does not have");
   });
 
+  it("a header naming two columns alike gets a hint: which one is read, what the other is called", async () => {
+    const dir = await tmp();
+    await writeFile(
+      join(dir, "d.csv"),
+      "sku,name,name,url,image,price,currency\nA1,First,Second,https://x.example/a,https://x.example/a.jpg,10.00,EUR\n",
+    );
+    const r = await cli(["validate", join(dir, "d.csv")]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      'hint: the header names columns 2 and 3 "name": column 2 is the one read as "name" (column 3 as "col_3")',
+    );
+    const out = await cli(["convert", join(dir, "d.csv"), "-o", "-", "--to", "ndjson"]);
+    expect(JSON.parse(out.out)).toMatchObject({ name: "First" }); // the value used is unchanged
+    expect(out.err).toContain('column 2 is the one read as "name"');
+    const json = await cli(["validate", join(dir, "d.csv"), "--json"]);
+    expect(JSON.parse(json.out).hints).toEqual([
+      'the header names columns 2 and 3 "name": column 2 is the one read as "name" (column 3 as "col_3")',
+    ]);
+  });
+
   it("a YAML mapping error ends in its place, not a dangling colon", async () => {
     const dir = await mkdtemp(join(tmpdir(), "fp-validate-"));
     await writeFile(join(dir, "f.csv"), feed);

@@ -48,8 +48,38 @@ describe("CSV engine", () => {
     expect(rows.map((r) => r.blank)).toEqual([false, false, true, false, false]);
   });
 
-  it("keeps text after a closing quote like spreadsheets do", () => {
-    expect(runEngine('"abc"def,g\n', [])[0]!.cells).toEqual(["abcdef", "g"]);
+  it("keeps text after a closing quote like spreadsheets do, and marks the row unless it is spaces", () => {
+    const [row] = runEngine('"abc"def,g\n', []);
+    expect(row!.cells).toEqual(["abcdef", "g"]);
+    expect(row!.badQuote).toEqual({ column: 1, text: '"abc"def' });
+    const [spaces] = runEngine('"abc"  ,g\n', []);
+    expect(spaces!.cells).toEqual(["abc  ", "g"]);
+    expect(spaces!.badQuote).toBeUndefined();
+  });
+
+  it("marks the first field with text after its closing quote, for any chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.constantFrom("\n", "\r\n", "\r"),
+        (rawCuts, eol) => {
+          const text = ["h1,h2,h3", '1,"Ba"r,"c"d', '2,"ok",3', '"x\ny"z,5,6', "7,8,9"].join(eol) + eol;
+          const rows = runEngine(
+            text,
+            rawCuts.map((c) => c % (text.length + 1)),
+          );
+          expect(rows.map((r) => r.badQuote)).toEqual([
+            undefined,
+            { column: 2, text: '"Ba"r' },
+            undefined,
+            { column: 1, text: '"x\ny"z' },
+            undefined,
+          ]);
+          expect(rows[1]!.cells).toEqual(["1", "Bar", "cd"]);
+          expect(rows.map((r) => r.line)).toEqual([1, 2, 3, 4, 6]);
+        },
+      ),
+    );
   });
 
   it("reports an unclosed quote with the line where it opened", () => {

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FeedpipeError } from "../src/core/errors.js";
 import type { SourceRecord } from "../src/core/record.js";
-import { headerNames, readCsv } from "../src/formats/csv.js";
+import { headerNames, readCsv, repeatedHeaderNames } from "../src/formats/csv.js";
 import type { ReaderStream } from "../src/formats/reader.js";
 import type { CsvReaderOptions } from "../src/formats/types.js";
 import { pieces } from "./helpers/text.js";
@@ -259,6 +259,17 @@ describe.each(["fast", "csv-parse"] as const)("readCsv (%s engine)", (name) => {
     expect(records[0]!.fields).toEqual({ id: "1", col_2: "x", price: "2", col_4: "3" });
   });
 
+  it("names the repeated header names and their columns in the stats (the first one is read)", async () => {
+    expect(repeatedHeaderNames(["\uFEFFid", "name", " name ", "", "", "id", "name"])).toEqual([
+      { name: "id", positions: [1, 6] },
+      { name: "name", positions: [2, 3, 7] },
+    ]);
+    const { records, stream } = await read("sku,name,name,price\nA1,First,Second,10\n");
+    expect(stream.stats.repeatedColumns).toEqual([{ name: "name", positions: [2, 3] }]);
+    expect(records[0]!.fields).toEqual({ sku: "A1", name: "First", col_3: "Second", price: "10" });
+    expect((await read("a,b\n1,2\n")).stream.stats.repeatedColumns).toBeUndefined();
+  });
+
   it("keeps extra cells under another key when a column is named _extra", async () => {
     const { records } = await read("id,_extra\n1,2,3\n");
     expect(records[0]!.fields).toEqual({ id: "1", _extra: "2", __extra: ["3"] });
@@ -340,5 +351,59 @@ describe.each(["fast", "csv-parse"] as const)("readCsv (%s engine)", (name) => {
       }),
       { numRuns: 300, seed: 20240601 },
     );
+  });
+});
+
+describe("readCsv: text after a closing quote", () => {
+  it('rejects the row ("Ba"r is a stray quote, not Bar), with its line, for any chunking', async () => {
+    engine = "fast";
+    const text =
+      'sku,name,price\r\nA1,"Ba"r,10\r\nA2,"ok" ,11\r\nA3,"multi\nline"x,12\r\nA4,"5"" screen",13\r\nA5,"x"y"z,"a"b\r\n';
+    for (const size of [...CHUNKINGS, 4, 5, 11]) {
+      const { records, stream, error } = await read(text, {}, size);
+      expect(error).toBeUndefined();
+      expect(records.map((r) => [r.line, r.problem?.code])).toEqual([
+        [2, "CSV_MALFORMED_ROW"],
+        [3, undefined], // only spaces after the quote: nothing is guessed
+        [4, "CSV_MALFORMED_ROW"],
+        [6, undefined],
+        [7, "CSV_MALFORMED_ROW"],
+      ]);
+      expect(records[0]).toMatchObject({
+        fields: { sku: "A1", name: "Bar", price: "10" },
+        problem: {
+          severity: "error",
+          message:
+            'field 2 (name) has text after its closing quote: "Ba"r; write a quote inside a quoted field as "", or leave the field unquoted',
+        },
+        raw: "A1,Bar,10",
+      });
+      expect(records[2]!.problem?.message).toContain('"multi\nline"x;');
+      // the first such field is named; the row's other cells are kept as read
+      expect(records[4]!.problem?.message).toContain(
+        'field 2 (name) has text after its closing quote: "x"y"z;',
+      );
+      expect(records[4]!.fields).toMatchObject({ name: 'xy"z', price: "ab" });
+      expect(stream.stats).toMatchObject({ records: 5, problems: 3 });
+    }
+  });
+
+  it("names the quote character in use, and a field past the header by its number", async () => {
+    engine = "fast";
+    const { records } = await read("a,b\n1,'x'y\n2,3,'z'w\n", { quote: "'" });
+    expect(records[0]!.problem?.message).toBe(
+      "field 2 (b) has text after its closing quote: 'x'y; write a quote inside a quoted field as '', or leave the field unquoted",
+    );
+    expect(records[1]!.problem).toMatchObject({
+      code: "CSV_MALFORMED_ROW",
+      message: expect.stringMatching(/^field 3 has text after its closing quote: 'z'w;/),
+    });
+  });
+
+  it("the csv-parse engine (multi-character delimiters) keeps relax_quotes' reading: the text as written", async () => {
+    engine = "csv-parse";
+    const { records } = await read('sku,name\nA1,"Ba"r\n');
+    expect(records[0]!.fields).toEqual({ sku: "A1", name: '"Ba"r' });
+    expect(records[0]!.problem).toBeUndefined();
   });
 });

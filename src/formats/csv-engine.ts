@@ -7,7 +7,9 @@
  * - rows end at \n, \r\n or a lone \r (mixed endings are fine);
  * - a field that starts with the quote character is quoted: delimiters and newlines inside are data,
  *   a doubled quote is one quote; text after the closing quote up to the delimiter is appended
- *   (`"abc"def` → `abcdef`);
+ *   (`"abc"def` → `abcdef`, as spreadsheets read it) and, unless it is only spaces, marks the row
+ *   (`badQuote`): `"Ba"r` is a stray quote whose meaning is a guess (strict csv-parse refuses it,
+ *   its relax_quotes reads `"Ba"r`), so the reader rejects the row instead of passing `Bar` on;
  * - a quote inside an unquoted field is data (`5" screen`);
  * - a row that holds nothing (an empty line) is reported as blank;
  * - at the end of input, an open quoted field is an error row naming the line where it opened.
@@ -30,6 +32,16 @@ export interface CsvRow {
   length: number;
   /** Set for a row over `skipRowsOver`: its size (cells + delimiters); `cells` is then empty. */
   tooLarge?: number | undefined;
+  /**
+   * Set when a quoted field has text after its closing quote (`"Ba"r`): the first such field's
+   * 1-based position and its text as written. Its cell holds the spreadsheet reading (`Bar`).
+   */
+  badQuote?: BadQuote | undefined;
+}
+
+export interface BadQuote {
+  column: number;
+  text: string;
 }
 
 export interface CsvEngineOptions {
@@ -92,6 +104,8 @@ export class CsvEngine {
   private line = 1;
   /** The finished cells of the row cut by the last chunk end (undefined between rows). */
   private pendingCells: string[] | undefined;
+  /** That row's first field with text after its closing quote, if any. */
+  private pendingBad: BadQuote | undefined;
   /** That row's start line, and its characters before `carry`. */
   private pendingLine = 1;
   private pendingChars = 0;
@@ -306,6 +320,7 @@ export class CsvEngine {
       const before = pending ? this.pendingChars : 0;
       const cells: string[] = pending ?? [];
       const continued = pending !== undefined;
+      let bad = continued ? this.pendingBad : undefined;
       pending = undefined;
       let i = pos;
       let fieldStart = i;
@@ -359,7 +374,14 @@ export class CsvEngine {
             k++;
           }
           if (k >= len && !final) break;
-          if (k > i) value += s.slice(i, k);
+          if (k > i) {
+            const after = s.slice(i, k);
+            value += after;
+            // Spaces before the delimiter change nothing once trimmed; anything else is a stray quote.
+            if (bad === undefined && after.trim() !== "") {
+              bad = { column: cells.length + 1, text: s.slice(fieldStart, k) };
+            }
+          }
           cells.push(value);
           i = k;
           if (i >= len) {
@@ -420,13 +442,16 @@ export class CsvEngine {
           this.sizedCells = 0;
         }
         this.pendingCells = cells;
+        this.pendingBad = bad;
         this.pendingLine = rowLine;
         this.pendingChars = before + (fieldStart - rowStart);
         this.line = fieldLine;
         return fieldStart;
       }
       const blank = cells.length === 1 && cells[0] === "" && before === 0 && s.charCodeAt(rowStart) !== quote;
-      out.push({ cells, line: rowLine, blank, length: before + i - rowStart });
+      const row: CsvRow = { cells, line: rowLine, blank, length: before + i - rowStart };
+      if (bad !== undefined) row.badQuote = bad;
+      out.push(row);
       pos = i;
     }
     this.line = line;

@@ -6,20 +6,39 @@
  * name → cell text (all strings).
  *
  * Bad rows are data: a ragged row (too few or too many cells) is a record with a CSV_RAGGED_ROW
- * problem, a row over the size cap a record with RECORD_TOO_LARGE. Blank rows are skipped and
+ * problem, a row over the size cap a record with RECORD_TOO_LARGE, a row the tokenizer cannot read
+ * without guessing (csv-parse's skipped errors; the default engine's text after a closing quote,
+ * `"Ba"r`) a record with CSV_MALFORMED_ROW. Blank rows are skipped and
  * counted in the reader's stats. Only a quote that is never closed (or a "record" so large that it
  * can only be one) stops the run, with FEED_CSV_MALFORMED, after every record before it was yielded.
  */
 import type { CsvError, Parser } from "csv-parse";
 import { FeedpipeError } from "../core/errors.js";
 import { clip, type Fields, type RecordBatch, type SourceRecord } from "../core/record.js";
-import { CsvEngine, type CsvRow, CsvRowTooLargeError, CsvUnclosedQuoteError } from "./csv-engine.js";
-import { checkReaderOptions, newReaderStats, type Reader, type ReaderStats, withStats } from "./reader.js";
+import {
+  type BadQuote,
+  CsvEngine,
+  type CsvRow,
+  CsvRowTooLargeError,
+  CsvUnclosedQuoteError,
+} from "./csv-engine.js";
+import {
+  checkReaderOptions,
+  newReaderStats,
+  type Reader,
+  type ReaderStats,
+  type RepeatedColumn,
+  withStats,
+} from "./reader.js";
 import type { CsvReaderOptions } from "./types.js";
+
+function headerName(cell: string, i: number): string {
+  return (i === 0 ? cell.replace(/^\uFEFF/, "") : cell).trim();
+}
 
 /** Column names for a header row: trimmed, BOM stripped, blank or repeated names → `col_N`. */
 export function headerNames(cells: readonly string[]): string[] {
-  const trimmed = cells.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, "") : c).trim());
+  const trimmed = cells.map(headerName);
   const used = new Set<string>();
   const firstUse = new Set<string>();
   // Names that appear once (or first) keep their name; a blank or later duplicate gets col_N.
@@ -36,6 +55,25 @@ export function headerNames(cells: readonly string[]): string[] {
     used.add(candidate);
     return candidate;
   });
+}
+
+/**
+ * Names a header row gives to more than one column, with their positions, as headerNames reads
+ * them: the first keeps the name, a later one becomes `col_N`, which a mapping naming the column
+ * never reads. The pipeline says so in a hint (a second `name` column is otherwise silently unused).
+ */
+export function repeatedHeaderNames(cells: readonly string[]): RepeatedColumn[] {
+  const seen = new Map<string, number[]>();
+  cells.forEach((cell, i) => {
+    const name = headerName(cell, i);
+    if (name === "") return;
+    const at = seen.get(name);
+    if (at === undefined) seen.set(name, [i + 1]);
+    else at.push(i + 1);
+  });
+  const out: RepeatedColumn[] = [];
+  for (const [name, positions] of seen) if (positions.length > 1) out.push({ name, positions });
+  return out;
 }
 
 /** Line breaks inside cell text (CRLF counts once): how many physical lines a record adds. */
@@ -75,6 +113,7 @@ class RowShaper {
   constructor(
     private readonly source: string,
     private readonly delimiter: string,
+    private readonly quote: string,
     private readonly maxRecordBytes: number,
     private readonly stats: ReaderStats,
   ) {}
@@ -82,8 +121,14 @@ class RowShaper {
   /**
    * The record for one row, or undefined for the header and blank rows. `chars` is an upper bound
    * of the row's size when the tokenizer knows it (the size is only summed when it may be over).
+   * `badQuote`: the tokenizer's mark of a field with text after its closing quote.
    */
-  shape(cells: string[], line: number, chars = Number.POSITIVE_INFINITY): SourceRecord | undefined {
+  shape(
+    cells: string[],
+    line: number,
+    chars = Number.POSITIVE_INFINITY,
+    badQuote?: BadQuote,
+  ): SourceRecord | undefined {
     const { stats } = this;
     if (isBlankRow(cells)) {
       stats.blankRows++;
@@ -97,6 +142,8 @@ class RowShaper {
       this.width = names.length;
       this.protoColumn = names.indexOf("__proto__");
       stats.columns = names;
+      const repeated = repeatedHeaderNames(cells);
+      if (repeated.length > 0) stats.repeatedColumns = repeated;
       return undefined;
     }
     const { source, width, maxRecordBytes } = this;
@@ -128,17 +175,29 @@ class RowShaper {
       }
     }
     const record: SourceRecord = { source, index, line, fields };
-    if (n !== width) {
+    if (n !== width || badQuote !== undefined) {
       if (n > width) fields[this.extraKey] = cells.slice(width);
+      // A stray quote first: it is the likelier cause of a ragged row too.
       record.problem = {
-        code: "CSV_RAGGED_ROW",
+        code: badQuote !== undefined ? "CSV_MALFORMED_ROW" : "CSV_RAGGED_ROW",
         severity: "error",
-        message: `expected ${width} columns, got ${n}`,
+        message:
+          badQuote !== undefined ? this.badQuoteMessage(badQuote) : `expected ${width} columns, got ${n}`,
       };
       record.raw = clip(cells.join(this.delimiter));
       stats.problems++;
     }
     return record;
+  }
+
+  private badQuoteMessage(bad: BadQuote): string {
+    const name = this.columns?.[bad.column - 1];
+    const where = name === undefined ? `field ${bad.column}` : `field ${bad.column} (${name})`;
+    const q = this.quote;
+    return (
+      `${where} has text after its closing quote: ${clip(bad.text, 60)}; ` +
+      `write a quote inside a quoted field as ${q}${q}, or leave the field unquoted`
+    );
   }
 
   /** A row over the size cap whose text the tokenizer did not keep (or that is dropped here). */
@@ -251,7 +310,7 @@ async function* engineBatches(
     maxRowChars: hardCap(maxRecordBytes),
     skipRowsOver: maxRecordBytes,
   });
-  const shaper = new RowShaper(source, delimiter, maxRecordBytes, stats);
+  const shaper = new RowShaper(source, delimiter, quote, maxRecordBytes, stats);
   let rows: CsvRow[] = [];
   let first = true;
 
@@ -265,7 +324,7 @@ async function* engineBatches(
       const record =
         row.tooLarge !== undefined && shaper.columns !== undefined
           ? shaper.tooLarge(row.line, row.tooLarge)
-          : shaper.shape(row.cells, row.line, row.length);
+          : shaper.shape(row.cells, row.line, row.length, row.badQuote);
       if (record) batch.push(record);
     }
     rows = [];
@@ -328,7 +387,7 @@ async function* csvBatches(
 ): AsyncGenerator<RecordBatch> {
   const { source, delimiter, maxRecordBytes } = options;
   let batch: SourceRecord[] = [];
-  const shaper = new RowShaper(source, delimiter, maxRecordBytes, stats);
+  const shaper = new RowShaper(source, delimiter, quote, maxRecordBytes, stats);
   // Line bookkeeping. csv-parse's own `info.lines` counts a CRLF inside a quoted cell twice, so the
   // reader keeps its own count: `nextLine` is the physical line where the next row starts.
   let nextLine = 1;

@@ -20,6 +20,15 @@ export interface ReaderStats {
   blankRows: number;
   /** CSV: the column names used as field keys (trimmed, BOM stripped, made unique), header order. */
   columns?: string[] | undefined;
+  /** CSV: names the header has more than once (only the first keeps the name), for a hint. */
+  repeatedColumns?: RepeatedColumn[] | undefined;
+}
+
+/** A header name given to several columns. */
+export interface RepeatedColumn {
+  name: string;
+  /** 1-based positions; the first is read as `name`, the others under their `col_N` keys. */
+  positions: number[];
 }
 
 /** A record stream with its reader's counters. */

@@ -42,6 +42,7 @@ import {
   Skip,
 } from "../../transforms/index.js";
 import type { Feed } from "../formats/index.js";
+import type { RepeatedColumn } from "../formats/reader.js";
 import { FeedpipeError } from "../core/errors.js";
 import type { Fields, Issue, RecordBatch, SourceRecord } from "../core/record.js";
 import { ReportBuilder, type RunReport } from "../core/report.js";
@@ -326,6 +327,7 @@ async function startRun(
   });
   addHints(report, chosen.preset, presetOptions);
   if (mapping && !chosen.inferred && feed.stats?.columns) addAbsentHint(report, mapping, feed.stats.columns);
+  if (feed.stats?.repeatedColumns) addRepeatedHint(report, feed.stats.repeatedColumns, feed.stats.columns);
   const seen = options.dedupe ? new CompactStringSet() : undefined;
   let blankSeen = 0;
 
@@ -482,6 +484,29 @@ function addAbsentHint(report: ReportBuilder, mapping: LoadedMapping, columns: r
   const hint =
     `mapping ${mapping.file} names columns the feed does not have: ${named.join(", ")} ` +
     `(its columns: ${shown.join(", ")}${more})`;
+  report.hint(() => hint);
+}
+
+/**
+ * A header naming several columns alike: only the first is read by that name (the value used is
+ * not changed here), so say which, and what the others are called, instead of ignoring them.
+ */
+function addRepeatedHint(
+  report: ReportBuilder,
+  repeated: readonly RepeatedColumn[],
+  columns: readonly string[] | undefined,
+): void {
+  const list = (items: string[]) =>
+    items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+  const each = repeated.map(({ name, positions }) => {
+    const [first, ...rest] = positions;
+    const others = rest.map((p) => `column ${p} as ${JSON.stringify(columns?.[p - 1] ?? `col_${p}`)}`);
+    return (
+      `the header names columns ${list(positions.map(String))} ${JSON.stringify(name)}: ` +
+      `column ${first} is the one read as ${JSON.stringify(name)} (${list(others)})`
+    );
+  });
+  const hint = each.join("; ");
   report.hint(() => hint);
 }
 
