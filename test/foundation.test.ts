@@ -144,6 +144,18 @@ describe("HTTP outcome mapping", () => {
     // Characters special to a regular expression are matched literally.
     expect(redactSecrets("a.b*c+d?e(f)g[h]i|j^k$l a-b*c+d", ["a.b*c+d?e(f)g[h]i|j^k$l"])).toBe("*** a-b*c+d");
     expect(redactSecrets("ab cd", ["a.b*c+d?e(f)g[h]i|j^k$l"])).toBe("ab cd");
+    // A head goes on as far as the text spells the secret, and no further.
+    expect(redactSecrets(`x ${token.slice(0, 20)}Q y`, [token])).toBe("x ***Q y");
+  });
+
+  it("redacts long secrets (a 16 kB signed token) without a pattern that could not compile", () => {
+    const long = Array.from(
+      { length: 16_384 },
+      (_, i) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + 3) % 62],
+    ).join("");
+    expect(redactSecrets(`token=${long}&page=2`, [long])).toBe("token=***&page=2");
+    const mid = long.slice(0, 500);
+    expect(redactSecrets(`a ${mid} b ${mid.slice(0, 400)} c`, [mid])).toBe("a *** b *** c");
   });
 
   it("urlSecrets: credential parameters by whole name, never ordinary words", () => {

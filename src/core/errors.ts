@@ -206,42 +206,87 @@ export function redactSecrets(text: string, secrets: Iterable<string | undefined
   let out = text;
   for (const s of secrets) {
     if (!s || s.length < 4) continue;
-    const pattern = secretPattern(s);
-    pattern.lastIndex = 0;
-    if (pattern.test(out)) {
-      pattern.lastIndex = 0;
-      out = out.replace(pattern, "***");
+    if (s.length > LONG_SECRET) {
+      // A secret this long (a signed token) is matched as written in its exact forms only: a
+      // pattern of it would cost more to compile and run than the text is worth.
+      for (const form of [...secretForms(s), Buffer.from(s, "utf8").toString("hex")]) {
+        if (out.includes(form)) out = out.split(form).join("***");
+      }
+      continue;
     }
+    out = redactWith(out, s, secretPattern(s));
   }
   return out;
+}
+
+/** Secrets longer than this are redacted in their exact forms only (see redactSecrets). */
+const LONG_SECRET = 512;
+
+/** Every match of `p` in `text` as `***`; a match of the head goes on as far as the text spells the secret. */
+function redactWith(text: string, secret: string, p: SecretPattern): string {
+  const re = p.re;
+  re.lastIndex = 0;
+  let m = re.exec(text);
+  if (m === null) return text;
+  let out = "";
+  let last = 0;
+  while (m !== null) {
+    let end = m.index + m[0].length;
+    if (p.head !== undefined && m[0].length === p.head && m[0].toLowerCase() === p.headLower) {
+      // The head of the secret: take as much more of it as the text goes on with.
+      let k = p.head;
+      while (k < secret.length && end < text.length && text[end]!.toLowerCase() === p.lower[k]) {
+        k++;
+        end++;
+      }
+    }
+    out += `${text.slice(last, m.index)}***`;
+    last = end;
+    re.lastIndex = end;
+    m = re.exec(text);
+  }
+  return out + text.slice(last);
+}
+
+interface SecretPattern {
+  re: RegExp;
+  /** Length of the head alternative (undefined when the secret is too short to have one). */
+  head: number | undefined;
+  headLower: string;
+  lower: string;
 }
 
 /**
  * One case-insensitive pattern per secret: its encoded forms (secretForms), its hex spelling, and
  * a long head of it (a server that echoes the token cut short, `TokABCDEF0123456789x…`, still
  * gives away all but a few characters): at least 12 characters and three quarters of the secret.
+ * The head is a plain literal (matched as far as the text goes on with the secret by redactWith),
+ * never a nest of optional groups, so a long secret compiles to a small pattern.
  */
-function secretPattern(secret: string): RegExp {
-  let re = patternCache.get(secret);
-  if (re === undefined) {
+function secretPattern(secret: string): SecretPattern {
+  let p = patternCache.get(secret);
+  if (p === undefined) {
     const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
     const min = Math.max(12, Math.ceil(secret.length * 0.75));
     const parts = secretForms(secret).map(esc);
     const hex = Buffer.from(secret, "utf8").toString("hex");
     if (hex.length >= 8) parts.unshift(hex);
-    if (secret.length > min) {
-      let tail = "";
-      for (let i = secret.length - 1; i >= min; i--) tail = `(?:${esc(secret[i]!)}${tail})?`;
-      parts.push(esc(secret.slice(0, min)) + tail);
-    }
-    re = new RegExp(parts.join("|"), "gi");
+    const head = secret.length > min ? min : undefined;
+    if (head !== undefined) parts.push(esc(secret.slice(0, head)));
+    const lower = secret.toLowerCase();
+    p = {
+      re: new RegExp(parts.join("|"), "gi"),
+      head,
+      headLower: head === undefined ? "" : secret.slice(0, head).toLowerCase(),
+      lower: lower.length === secret.length ? lower : secret,
+    };
     if (patternCache.size > 64) patternCache.clear();
-    patternCache.set(secret, re);
+    patternCache.set(secret, p);
   }
-  return re;
+  return p;
 }
 
-const patternCache = new Map<string, RegExp>();
+const patternCache = new Map<string, SecretPattern>();
 
 /**
  * Cut a (redacted) text to at most `max` characters plus "…", on one line, never inside a word:
