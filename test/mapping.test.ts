@@ -243,6 +243,29 @@ describe("transforms", () => {
     }
   });
 
+  it("the number transform's sign against the run's currency (--currency, options.currency), with no currency column", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-mapping-"));
+    const csv = join(dir, "nocur.csv");
+    await writeFile(
+      csv,
+      "sku,name,url,image,price\n" +
+        "A1,N,https://x.example/a,https://x.example/a.jpg,€10.00\n" +
+        "A2,N,https://x.example/b,https://x.example/b.jpg,$10.00\n",
+    );
+    const fields =
+      "fields:\n  sku: sku\n  name: name\n  url: url\n  image: image\n  price: {from: price, transforms: [number]}\n";
+    const flag = join(dir, "flag.yaml");
+    await writeFile(flag, fields);
+    const file = join(dir, "file.yaml");
+    await writeFile(file, `${fields}options: { currency: USD }\n`);
+    for (const options of [{ mapping: flag, currency: "USD" }, { mapping: file }]) {
+      const run = await processFeed(await openFeed(csv), options);
+      const records = (await collect(run.records)).flat();
+      expect(records.map((r) => r.issues.map((i) => i.code))).toEqual([["PRICE_CURRENCY_MISMATCH"], []]);
+      expect(records.map((r) => r.product?.currency)).toEqual([undefined, "USD"]);
+    }
+  });
+
   it("checks transform specs with a precise problem", () => {
     expect(checkTransform("strp_html")).toEqual({
       ok: false,

@@ -264,6 +264,22 @@ describe("processFeed", () => {
     }
   });
 
+  it('an overflowed number in a text field is not the text "Infinity": a SKU of 1e400 is missing, a brand dropped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-pipeline-"));
+    const rest =
+      '"url":"https://x.example/a","image":"https://x.example/a.jpg","price":"1.00","currency":"EUR"';
+    await writeFile(
+      join(dir, "inf.ndjson"),
+      `{"sku":1e400,"name":"N",${rest}}\n{"sku":"B2","name":"N","brand":-1e400,${rest}}\n`,
+    );
+    const run = await processFeed(await openFeed(join(dir, "inf.ndjson")));
+    const [a, b] = (await collect(run.records)).flat();
+    expect(a!.product).toBeUndefined();
+    expect(a!.issues).toEqual([expect.objectContaining({ code: "REQUIRED_MISSING", field: "sku" })]);
+    expect(b!.product).toBeDefined();
+    expect(b!.product!.brand).toBeUndefined();
+  });
+
   it("shop layouts take --base-url and --currency", async () => {
     line = 1;
     const shopify = {

@@ -133,7 +133,13 @@ export function createRecordMapper(
   options: PresetOptions,
   keys: Iterable<string> | undefined,
 ): RecordMapper {
-  const compiled = compileMapping(runSpec(preset, mapping, options), keys);
+  // Without a preset, the run's currency is filled in by the mapping itself, so that a price text
+  // in another currency (`€10.00` through the `number` transform) is compared with it.
+  const compiled = compileMapping(
+    runSpec(preset, mapping, options),
+    keys,
+    preset ? undefined : options.currency,
+  );
   // Without a preset, the run options (flags, else the file's `options`) fill in what a layout does
   // not state, as a preset does: the currency, and absolute URLs from relative paths.
   const map = preset ? compiled : withRunOptions(compiled, options);

@@ -153,7 +153,12 @@ function checkStated(
  * a value, the currency from the price text is used; when one does and the price text says another
  * currency, that is a PRICE_CURRENCY_MISMATCH (into the mapper's `issues`), never dropped.
  */
-export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapper {
+export function compileMapping(
+  spec: MappingSpec,
+  keys?: Iterable<string>,
+  /** The run's currency for a record that states none (before the price texts are compared). */
+  defaultCurrency?: string,
+): Mapper {
   const resolve = makeResolver(keys);
   // Two parallel arrays and an index loop: this runs once per record.
   const names: ProductField[] = [];
@@ -166,6 +171,7 @@ export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapp
     }
   }
   const n = names.length;
+  const numeric = names.map((f) => f === "price" || f === "old_price" || f === "gtin");
   const priceAt = names.indexOf("price");
   const oldPriceAt = names.indexOf("old_price");
   return (fields, issues) => {
@@ -177,7 +183,9 @@ export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapp
     let oldPriceText: string | undefined;
     for (let i = 0; i < n; i++) {
       const v = fns[i]!(fields, state);
-      if (v !== undefined) out[names[i]!] = v;
+      // A number JSON overflowed (1e400 is Infinity) is kept for the rules that judge numbers
+      // (price, old_price: out of range; gtin: not numeric), never turned into the text "Infinity".
+      if (v !== undefined && (typeof v !== "number" || numeric[i] || Number.isFinite(v))) out[names[i]!] = v;
       if (state.stated !== undefined) {
         // Kept per field: price and old_price may each state a currency.
         if (i === priceAt) {
@@ -191,6 +199,7 @@ export function compileMapping(spec: MappingSpec, keys?: Iterable<string>): Mapp
       }
     }
     if (out.currency === undefined && state.splitCurrency !== undefined) out.currency = state.splitCurrency;
+    if (out.currency === undefined && defaultCurrency !== undefined) out.currency = defaultCurrency;
     if (issues !== undefined) {
       if (price !== undefined) checkStated(issues, "price", price, priceText, out.currency);
       if (oldPrice !== undefined) checkStated(issues, "old_price", oldPrice, oldPriceText, out.currency);
