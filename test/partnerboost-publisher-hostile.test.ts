@@ -174,6 +174,21 @@ describe("a server that ignores page", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("a last page of a few products listed before (the total counts them twice) is not a repeated page 1", async () => {
+    const all = [
+      ...Array.from({ length: 20 }, (_, i) => product(`D${i}`)),
+      ...Array.from({ length: 5 }, (_, i) => product(`D${i}`)),
+    ];
+    const api = await stub((_op, params) => {
+      const page = Number(params.page ?? 1);
+      return { total: "25", list: all.slice((page - 1) * 10, page * 10) };
+    });
+    const pull = pullPublisherProducts(api.client(), {}, { limit: 10, concurrency: 1 });
+    const got = await collect(pull.products);
+    expect(got).toHaveLength(20);
+    expect(pull.stats()).toMatchObject({ products: 20, duplicates: 5 });
+  });
+
   it("new products on every page and has_more forever: the page cap ends it with a clear error, nothing written", async () => {
     const api = await stub((_op, _params, n) => ({ list: [product(`N${n}`)], has_more: "1" }));
     const pull = pullPublisherProducts(api.client(), {}, { limit: 10, maxPages: 25 });

@@ -13,7 +13,8 @@
  *
  * Against a server that ignores `page` (the same products on every page): without a total, a page
  * that brings nothing new (every product already seen) ends the pull (`repeatedPage` says which);
- * under a total not yet reached, such a page is NET_BAD_RESPONSE (the export could not be complete);
+ * under a total not yet reached, page 1 again (same products, same order) is NET_BAD_RESPONSE (the
+ * export could not be complete);
  * and no pull goes past `maxPages` (PULL_PAGE_CAP, a clear error: the output is not written).
  */
 import { FeedpipeError, NetworkError } from "../../core/errors.js";
@@ -169,6 +170,17 @@ function emptyFirstPage(label: string, total: number): NetworkError {
   );
 }
 
+/** A page's products by key, in order (undefined when any has no key: no identity to compare). */
+function pageKeys<T>(products: readonly T[], key: (item: T) => string | undefined): string | undefined {
+  const keys: string[] = [];
+  for (const p of products) {
+    const k = key(p);
+    if (k === undefined) return undefined;
+    keys.push(k);
+  }
+  return JSON.stringify(keys);
+}
+
 function repeatedPageError(label: string, page: number, products: number, total: number): NetworkError {
   return new NetworkError(
     "NET_BAD_RESPONSE",
@@ -191,6 +203,7 @@ export async function* pagedPull<T>(
   let received = 0; // list entries received so far (products, duplicates and malformed)
   let pageSize = limit; // the server's page size: page 1's, when it sends fewer (or more) than asked
   let continuing = false; // the decision on the page about to be yielded
+  let firstKeys: string | undefined; // page 1's products, by key, in order
   const pages = pagesInOrder<ListPage<T>>({
     concurrency: options.concurrency,
     window: options.window,
@@ -239,9 +252,18 @@ export async function* pagedPull<T>(
     const batch = dedupe.filter(result.products);
     const nothingNew = batch.length === 0 && result.products.length > 0;
     if (nothingNew && continuing && counters.total === undefined) counters.repeatedPage = page;
-    // Under a total not yet reached, a later page of nothing but products already listed is a
-    // server that ignores `page`: an error, never an export of the first page as the catalog.
-    if (nothingNew && page > 1 && counters.total !== undefined && counters.products < known) {
+    if (page === 1) firstKeys = pageKeys(result.products, options.key);
+    // Under a total not yet reached, page 1 again (the same products in the same order) is a server
+    // that ignores `page`: an error, never an export of the first page as the catalog. A last page
+    // of a few repeats (a catalog that lists some products twice) is not page 1 and stays fine.
+    if (
+      nothingNew &&
+      page > 1 &&
+      counters.total !== undefined &&
+      counters.products < known &&
+      firstKeys !== undefined &&
+      pageKeys(result.products, options.key) === firstKeys
+    ) {
       throw repeatedPageError(label, page, counters.products, known);
     }
     options.onPage?.({
