@@ -287,6 +287,28 @@ describe("openFeed over files", () => {
       expect(records[0]!.fields.name).not.toContain("\uFFFD");
       expect(records[1]!.problem?.message).toContain(encoding);
     }
+    // GB18030 spells U+FFFD itself (84 31 A4 37): a character, not bad bytes; GBK has no four-byte
+    // sequences (Node's decoder reads them as bad bytes), so there the record is rejected.
+    for (const [encoding, code, name] of [
+      ["gb18030", "ok", "x\uFFFD"],
+      ["gbk", "FEED_ENCODING_INVALID", undefined],
+    ] as const) {
+      const file = join(dir, `${encoding}.csv`);
+      await writeFile(
+        file,
+        Buffer.concat([
+          Buffer.from("sku,name\nA1,x"),
+          Buffer.from([0x84, 0x31, 0xa4, 0x37]),
+          Buffer.from("\n"),
+        ]),
+      );
+      const { records } = await readFeed(file, { encoding });
+      expect(
+        records.map((r) => r.problem?.code ?? "ok"),
+        encoding,
+      ).toEqual([code]);
+      if (name !== undefined) expect(records[0]!.fields.name).toBe(name);
+    }
   });
 
   it("reports blank rows and columns through feed.stats", async () => {

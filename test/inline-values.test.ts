@@ -29,6 +29,22 @@ describe("inlineText", () => {
   });
 });
 
+describe("renderTable", () => {
+  it("measures the escaped cells, so a row with line breaks stays aligned", async () => {
+    const { renderTable } = await import("../src/networks/partnerize/present.js");
+    const lines = renderTable(
+      ["name", "id", "location"],
+      [
+        ["a\nb\nc\nd", "1", "x"],
+        ["abcdefg", "2", "y"],
+      ],
+    ).split("\n");
+    expect(lines).toHaveLength(4);
+    const at = lines.slice(0, 3).map((l) => l.indexOf(l.includes("id") ? "id" : l.includes("1") ? "1" : "2"));
+    expect(new Set(at).size).toBe(1);
+  });
+});
+
 describe("feed values in the validate summary", () => {
   it("a SKU holding a newline does not forge the summary's counts", async () => {
     const dir = await mkdtemp(join(tmpdir(), "fp-inline-"));

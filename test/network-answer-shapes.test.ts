@@ -205,7 +205,7 @@ describe("PartnerBoost answers", () => {
   });
 
   it("the bulk download id is escaped on the terminal's progress line", async () => {
-    const id = "371\u001b]0;pwned\u0007\u001b[2J";
+    const id = "371\u001b]0;pwned\u0007\u001b[2J\n  products    999999 (forged line)";
     let polls = 0;
     const sb = await serve((req, reply) => {
       if (req.url.pathname === "/data/x.csv") {
@@ -247,5 +247,8 @@ describe("PartnerBoost answers", () => {
     expect(r.err).not.toContain("\u001b]0;");
     expect(r.err).not.toContain("\u0007");
     expect(r.err).not.toContain("\u001b[2J");
+    // Nor a line break: the id cannot print a line of the summary's own.
+    for (const text of [r.out, r.err]) expect(text).not.toMatch(/^\s*products\s+999999/m);
+    expect(r.out + r.err).toContain("\\n  products    999999 (forged line)");
   });
 });

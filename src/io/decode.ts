@@ -105,7 +105,8 @@ export async function decode(
   }
   const state: DecodeState = { invalidBytes: false };
   const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
-  // Every encoding but gb18030 (which can spell U+FFFD itself) has no bytes for U+FFFD: in its
+  // Every encoding but gb18030 (which can spell U+FFFD itself; Node's gbk decoder does not read its
+  // four-byte sequences, so there they are invalid bytes) has no bytes for U+FFFD: in its
   // text, one is always bytes the decoder could not read (Shift_JIS, EUC-KR, Big5, the ISO-8859
   // parts with unassigned bytes). UTF-8's own EF BF BD is told apart below.
   const checkInvalid = encoding !== "gb18030";

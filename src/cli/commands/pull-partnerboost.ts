@@ -14,7 +14,6 @@ import { type Command, Option } from "commander";
 import { compileValidator } from "../../../schemas/validate.js";
 import { loadConfig, requireSettings } from "../../core/config.js";
 import { FeedpipeError } from "../../core/errors.js";
-import { terminalSafe } from "../../core/terminal-text.js";
 import { type ExportResult, exportRows } from "../../jobs/pull.js";
 import { ReportBuilder, type RunReport, formatReportText } from "../../core/report.js";
 import type { RetryEvent } from "../../core/retry.js";
@@ -40,6 +39,7 @@ import {
 import { type CliContext, EXIT_OK } from "../context.js";
 import { type NetworkSummary, networkLine } from "../../jobs/final-pass.js";
 import { intOption } from "../options.js";
+import { oneLine } from "../terminal.js";
 import { networkText, type RateFlags, rateOptions, ratesFor, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
 
@@ -102,7 +102,7 @@ function summaryText(s: PullSummary, limit: number, concurrency: number): string
     lines.push(`  mode        paged list: ${s.pages} pages of up to ${limit}, concurrency ${concurrency}`);
   } else {
     lines.push(
-      `  mode        bulk download ${s.download?.id ?? "?"} (ready after ${s.download?.polls ?? "?"} polls)`,
+      `  mode        bulk download ${oneLine(s.download?.id ?? "?")} (ready after ${s.download?.polls ?? "?"} polls)`,
     );
   }
   lines.push(`  products    ${formatCount(s.products)} written`);
@@ -306,14 +306,14 @@ Examples:
             onRequested: (id) => {
               if (!quiet)
                 ctx.err(
-                  `feedpipe: requested PartnerBoost download ${id} for brand ${filters.brand_id}; waiting for the file\n`,
+                  `feedpipe: requested PartnerBoost download ${oneLine(id)} for brand ${filters.brand_id}; waiting for the file\n`,
                 );
             },
             onPoll: (info) => {
               if (showProgress) {
                 ctx.io.stderr.write(
                   // The id and status are the server's: escaped like every other line.
-                  `\r\x1b[Kdownload ${terminalSafe(info.id)}: ${terminalSafe(info.status)} (poll ${info.polls}, ${Math.round(info.elapsedMs / 1000)} s)`,
+                  `\r\x1b[Kdownload ${oneLine(info.id)}: ${oneLine(info.status)} (poll ${info.polls}, ${Math.round(info.elapsedMs / 1000)} s)`,
                 );
                 if (info.status !== "PENDING") ctx.io.stderr.write("\r\x1b[K");
               }

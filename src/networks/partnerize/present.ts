@@ -41,10 +41,11 @@ export function formatFrequency(seconds: number | undefined): string {
 }
 
 /** An aligned text table: header row, then rows; the last column is not padded. */
-export function renderTable(header: string[], rows: string[][]): string {
+export function renderTable(header: string[], rawRows: string[][]): string {
+  // A cell is one line: a name or title from the server cannot start a row of its own (escaped
+  // before the widths are measured, so the columns stay aligned).
+  const rows = rawRows.map((r) => r.map(inlineText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  // A cell is one line: a name or title from the server cannot start a row of its own.
-  rows = rows.map((r) => r.map(inlineText));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))

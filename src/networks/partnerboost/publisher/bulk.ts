@@ -3,6 +3,7 @@
  * ready, then stream the CSV through the ingest reader.
  */
 import { FeedpipeError, NetworkError } from "../../../core/errors.js";
+import { inlineText } from "../../../core/terminal-text.js";
 import type { SourceRecord } from "../../../core/record.js";
 import { openFeed } from "../../../formats/index.js";
 import { countMalformed, Deduper, newCounters } from "../paging.js";
@@ -62,7 +63,7 @@ export function checkDownloadUrl(url: string, id: string): string {
             : "not an http(s) URL";
     throw new NetworkError(
       "NET_BAD_RESPONSE",
-      `PartnerBoost said download ${id} is ready but its data.url is ${kind}; the file was refused`,
+      `PartnerBoost said download ${inlineText(id)} is ready but its data.url is ${kind}; the file was refused`,
       { context: { downloadId: id } },
     );
   }
@@ -93,7 +94,7 @@ export async function waitForDownload(
       if (url === "") {
         throw new NetworkError(
           "NET_BAD_RESPONSE",
-          `PartnerBoost said download ${id} is ready (OK) but gave no URL`,
+          `PartnerBoost said download ${inlineText(id)} is ready (OK) but gave no URL`,
           { context: { downloadId: id } },
         );
       }
@@ -102,14 +103,14 @@ export async function waitForDownload(
     if (status === "FAIL") {
       throw new NetworkError(
         "NET_DOWNLOAD_FAILED",
-        `PartnerBoost could not prepare the product file for brand ${String(brandId)} (download ${id}: status FAIL); try again later or pull page by page without --bulk`,
+        `PartnerBoost could not prepare the product file for brand ${String(brandId)} (download ${inlineText(id)}: status FAIL); try again later or pull page by page without --bulk`,
         { context: { downloadId: id, brandId: String(brandId) } },
       );
     }
     if (elapsedMs + wait > timeoutMs) {
       throw new NetworkError(
         "NET_TIMEOUT",
-        `PartnerBoost's product file for brand ${String(brandId)} (download ${id}) was still PENDING after ${Math.round(elapsedMs / 1000)} s and ${polls} polls; try again later or raise the bulk timeout`,
+        `PartnerBoost's product file for brand ${String(brandId)} (download ${inlineText(id)}) was still PENDING after ${Math.round(elapsedMs / 1000)} s and ${polls} polls; try again later or raise the bulk timeout`,
         { context: { downloadId: id, brandId: String(brandId), polls } },
       );
     }
@@ -135,7 +136,7 @@ function checkProductHeader(columns: string[], id: string): void {
   const first = safeText(columns[0] ?? "", 60);
   throw new NetworkError(
     "NET_BAD_RESPONSE",
-    `PartnerBoost's file for download ${id} is not a product CSV (its first line names none of the product fields${first ? `; it starts with "${first}"` : ""}); nothing was exported`,
+    `PartnerBoost's file for download ${inlineText(id)} is not a product CSV (its first line names none of the product fields${first ? `; it starts with "${first}"` : ""}); nothing was exported`,
     { context: { downloadId: id } },
   );
 }
