@@ -11,6 +11,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { interruptedExitCode } from "../src/cli/run.js";
+import { closeHttpAgents } from "../src/io/http.js";
+import { partnerboostPublisherModule } from "../src/sandbox/partnerboost-publisher.js";
+import { startSandbox } from "../src/sandbox/server.js";
 
 describe("interruptedExitCode", () => {
   it("is 130 for a run interrupted before its outputs were final, the run's code after", () => {
@@ -60,5 +63,41 @@ describe("commands say when their outputs are final", () => {
     const missing = await runCli(["convert", join(dir, "nope.csv"), "-o", join(dir, "x.csv")], { onFinal });
     expect(missing.code).toBe(2);
     expect(finals).toBe(0);
+  });
+});
+
+describe("pull says when its output is final", () => {
+  it("pull partnerboost: once, after the export is committed; never when the pull failed", async () => {
+    const token = "final-pub-token-3c9e1f02";
+    const sb = await startSandbox({
+      modules: [partnerboostPublisherModule({ token, products: 60, seed: 3 })],
+    });
+    try {
+      const dir = await mkdtemp(join(tmpdir(), "fp-final-pull-"));
+      const out = join(dir, "products.csv");
+      let finals = 0;
+      let inPlace = false;
+      const onFinal = () => {
+        finals++;
+        inPlace = existsSync(out);
+      };
+      const env = {
+        PARTNERBOOST_PUBLISHER_TOKEN: token,
+        PARTNERBOOST_PUBLISHER_API_URL: `${sb.origin}/api.php`,
+      };
+      const r = await runCli(["pull", "partnerboost", "-o", out, "-q"], { env, onFinal });
+      expect(r.code, r.err).toBe(0);
+      expect([finals, inPlace]).toEqual([1, true]);
+      finals = 0;
+      const bad = await runCli(["pull", "partnerboost", "-o", join(dir, "x.csv"), "-q"], {
+        env: { ...env, PARTNERBOOST_PUBLISHER_TOKEN: "wrong-token-00000000" },
+        onFinal,
+      });
+      expect(bad.code).toBe(2);
+      expect(finals).toBe(0);
+    } finally {
+      await sb.close();
+      await closeHttpAgents();
+    }
   });
 });

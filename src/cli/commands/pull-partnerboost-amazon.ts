@@ -329,6 +329,7 @@ Examples:
       } finally {
         progress?.done();
       }
+      ctx.final();
       const stats = pull.stats();
       const summary: AmazonPullSummary = {
         command: "pull partnerboost-amazon",

@@ -382,6 +382,7 @@ Examples:
       } finally {
         progress?.done();
       }
+      ctx.final();
 
       const stats = pull.stats();
       const download =

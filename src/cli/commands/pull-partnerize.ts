@@ -243,6 +243,7 @@ Examples:
         throw err;
       }
       progress?.done();
+      ctx.final();
 
       if (result.feeds.length === 0) {
         const scope = flags.campaignId ? ` on campaign ${flags.campaignId}` : "";

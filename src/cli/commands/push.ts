@@ -339,6 +339,7 @@ Exit codes: 0 every valid product confirmed, 1 failed products or invalid record
             })
           : undefined;
       const html = doc ? await writeHtmlFlag(ctx, flags.html, doc) : undefined;
+      ctx.final();
       if (flags.json) {
         const { report: r, ...rest } = summary;
         write(
