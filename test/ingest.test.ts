@@ -311,6 +311,41 @@ describe("openFeed over files", () => {
     }
   });
 
+  it("UTF-16: a U+FFFD the feed holds is a character, a lone surrogate bad bytes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fp-utf16-"));
+    for (const le of [true, false]) {
+      const unit = (c: number) => (le ? Buffer.from([c & 0xff, c >> 8]) : Buffer.from([c >> 8, c & 0xff]));
+      const text = (t: string) => Buffer.concat([...t].map((ch) => unit(ch.charCodeAt(0))));
+      const held = join(dir, `held-${le ? "le" : "be"}.csv`);
+      await writeFile(held, Buffer.concat([unit(0xfeff), text("sku,name\nA1,ok\uFFFDok\nA2,fine\n")]));
+      const ok = await readFeed(held);
+      expect(
+        ok.records.map((r) => r.problem?.code ?? "ok"),
+        le ? "le" : "be",
+      ).toEqual(["ok", "ok"]);
+      expect(ok.records[0]!.fields.name).toBe("ok\uFFFDok");
+      const bad = join(dir, `bad-${le ? "le" : "be"}.csv`);
+      // A lone high surrogate: bytes no text spells.
+      await writeFile(
+        bad,
+        Buffer.concat([unit(0xfeff), text("sku,name\nA1,"), unit(0xd800), text("x\nA2,fine\n")]),
+      );
+      const got = await readFeed(bad);
+      expect(got.records.map((r) => r.problem?.code ?? "ok")).toEqual(["FEED_ENCODING_INVALID", "ok"]);
+    }
+    // Counting FD FF across chunk cuts, at odd and even offsets.
+    const { utf16ReplacementsIn } = await import("../src/io/decode.js");
+    const bytes = Buffer.from([0x41, 0x00, 0xfd, 0xff, 0x42, 0x00, 0xfd, 0xff]);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const a = bytes.subarray(0, cut);
+      const b = bytes.subarray(cut);
+      const n =
+        utf16ReplacementsIn(-1, false, a, true) +
+        utf16ReplacementsIn(a.length > 0 ? a[a.length - 1]! : -1, cut % 2 === 1, b, true);
+      expect(n, `cut ${cut}`).toBe(2);
+    }
+  });
+
   it("reports blank rows and columns through feed.stats", async () => {
     const { feed } = await readFeed(path("csv", "blank-rows", "feed.csv"));
     expect(feed.stats).toEqual({ records: 3, problems: 0, blankRows: 5, columns: ["id", "name"] });

@@ -43,6 +43,23 @@ export function replacementsIn(before: Buffer, chunk: Buffer): number {
   return n;
 }
 
+/**
+ * U+FFFD written out in UTF-16 (FD FF little-endian, FF FD big-endian) completed in `chunk`:
+ * `odd` says the chunk starts in the middle of a code unit, whose first byte was `before`.
+ */
+export function utf16ReplacementsIn(before: number, odd: boolean, chunk: Buffer, le: boolean): number {
+  const first = le ? 0xfd : 0xff;
+  const second = le ? 0xff : 0xfd;
+  let n = 0;
+  let i = 0;
+  if (odd && chunk.length > 0) {
+    if (before === first && chunk[0] === second) n++;
+    i = 1;
+  }
+  for (; i + 1 < chunk.length; i += 2) if (chunk[i] === first && chunk[i + 1] === second) n++;
+  return n;
+}
+
 /** Normalise a user or document encoding label; throws for labels the platform cannot decode. */
 export function resolveEncoding(label: string, name: string): string {
   const l = label.trim().toLowerCase();
@@ -108,21 +125,31 @@ export async function decode(
   // Every encoding but gb18030 (which can spell U+FFFD itself; Node's gbk decoder does not read its
   // four-byte sequences, so there they are invalid bytes) has no bytes for U+FFFD: in its
   // text, one is always bytes the decoder could not read (Shift_JIS, EUC-KR, Big5, the ISO-8859
-  // parts with unassigned bytes). UTF-8's own EF BF BD is told apart below.
+  // parts with unassigned bytes). UTF-8's own EF BF BD and UTF-16's FD FF are told apart below.
   const checkInvalid = encoding !== "gb18030";
   const utf8 = encoding === "utf-8";
+  const utf16 = encoding === "utf-16le" || encoding === "utf-16be";
   let last: Buffer = EMPTY;
+  let bytes = 0; // consumed so far (UTF-16: where the code units begin)
+  let lastByte = -1;
   async function* text(): AsyncIterable<string> {
     for await (const chunk of all) {
       const s = decoder.decode(chunk, { stream: true });
       if (checkInvalid && !state.invalidBytes && s.includes(REPLACEMENT)) {
-        // U+FFFD is also a character a feed may hold as it is (EF BF BD): invalid only when the
-        // text has more of them than the bytes spell out (`replacementsIn` above).
-        if (!utf8 || count(s) > replacementsIn(last, chunk)) state.invalidBytes = true;
+        // U+FFFD is also a character a feed may hold as it is (EF BF BD in UTF-8, FD FF in
+        // UTF-16LE): invalid only when the text has more of them than the bytes spell out.
+        const spelled = utf8
+          ? replacementsIn(last, chunk)
+          : utf16
+            ? utf16ReplacementsIn(lastByte, bytes % 2 === 1, chunk, encoding === "utf-16le")
+            : 0;
+        if (count(s) > spelled) state.invalidBytes = true;
       }
       if (utf8)
         last =
           chunk.length >= 2 ? chunk.subarray(chunk.length - 2) : Buffer.concat([last, chunk]).subarray(-2);
+      if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
+      bytes += chunk.length;
       if (s.length > 0) yield s;
     }
     const tail = decoder.decode();
