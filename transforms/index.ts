@@ -141,7 +141,7 @@ export function createRecordMapper(
     preset ? undefined : options.currency,
   );
   // Without a preset, the run options (flags, else the file's `options`) fill in what a layout does
-  // not state, as a preset does: the currency, and absolute URLs from relative paths.
+  // not state, as a preset does: absolute URLs from relative paths (the currency: compileMapping).
   const map = preset ? compiled : withRunOptions(compiled, options);
   const prepare: Prepare | undefined = preset?.prepare?.(options);
   if (!prepare) return (fields, issues) => map(fields, issues);
@@ -171,14 +171,13 @@ function absolute(v: string | number, base: string | undefined): string | number
   return joinUrl(base, v);
 }
 
-/** Currency default and base URLs for a mapping without a preset. */
+/** Base URLs for a mapping without a preset (its currency default is compileMapping's). */
 function withRunOptions(map: Mapper, o: PresetOptions): Mapper {
-  const { currency, baseUrl } = o;
+  const { baseUrl } = o;
   const mediaBase = o.mediaBaseUrl ?? baseUrl;
-  if (currency === undefined && baseUrl === undefined && mediaBase === undefined) return map;
+  if (baseUrl === undefined && mediaBase === undefined) return map;
   return (fields, issues) => {
     const c = map(fields, issues);
-    if (c.currency === undefined && currency !== undefined) c.currency = currency;
     if (c.url !== undefined) c.url = absolute(c.url, baseUrl);
     if (c.image !== undefined) c.image = absolute(c.image, mediaBase);
     return c;

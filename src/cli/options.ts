@@ -1,6 +1,7 @@
 /** Option parsing helpers shared by commands: numbers, enums, and the common input options. */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ReadFeedOptions } from "../formats/index.js";
+import { retryNotice } from "./terminal.js";
 
 export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -122,11 +123,6 @@ export function feedOptions(
     timeoutMs: flags.timeout,
     worker: readThreadOption(flags.readThread, io.env),
     signal: io.signal,
-    onRetry: err
-      ? (e) =>
-          err(
-            `feedpipe: ${e.error.message}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt + 1})\n`,
-          )
-      : undefined,
+    onRetry: err ? (e) => err(retryNotice(e)) : undefined,
   };
 }

@@ -7,11 +7,11 @@ import { type Command, Option } from "commander";
 import { loadConfig, requireSettings } from "../core/config.js";
 import { FeedpipeError } from "../core/errors.js";
 import { exportRows } from "../jobs/pull.js";
-import type { RetryEvent } from "../core/retry.js";
 import type { OutputFormat, Row } from "../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../formats/writers/index.js";
 import { type AmazonClient, createAmazonClient } from "../networks/partnerboost/amazon.js";
 import { safeText } from "../networks/partnerboost/values.js";
+import { retryNotice } from "./terminal.js";
 import type { CliContext } from "./context.js";
 import { intOption } from "./options.js";
 import { type RateFlags, rateOptions, ratesFor } from "./rate.js";
@@ -20,10 +20,6 @@ export interface AmazonClientFlags extends RateFlags {
   config?: string | undefined;
   timeout?: number | undefined;
   quiet?: boolean | undefined;
-}
-
-export function retryNotice(e: RetryEvent): string {
-  return `feedpipe: ${e.error.message}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt + 1})\n`;
 }
 
 /** `what` names the command in a missing-settings error ("feedpipe amazon brands"). */

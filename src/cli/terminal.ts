@@ -1,4 +1,5 @@
 /** Text for the terminal: see ../core/terminal-text.ts. */
+import type { RetryEvent } from "../core/retry.js";
 import { inlineText, terminalSafe } from "../core/terminal-text.js";
 
 export { inlineText, terminalSafe };
@@ -10,4 +11,9 @@ export { inlineText, terminalSafe };
  */
 export function oneLine(text: string): string {
   return inlineText(terminalSafe(text));
+}
+
+/** The stderr note of one retried request ("…; retrying in 0.4 s (attempt 3)"). */
+export function retryNotice(e: RetryEvent): string {
+  return `feedpipe: ${e.error.message}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt + 1})\n`;
 }

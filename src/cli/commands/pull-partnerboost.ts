@@ -16,7 +16,6 @@ import { loadConfig, requireSettings } from "../../core/config.js";
 import { FeedpipeError } from "../../core/errors.js";
 import { type ExportResult, exportRows } from "../../jobs/pull.js";
 import { ReportBuilder, type RunReport, formatReportText } from "../../core/report.js";
-import type { RetryEvent } from "../../core/retry.js";
 import type { OutputFormat, Row } from "../../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../../formats/writers/index.js";
 import {
@@ -39,7 +38,7 @@ import {
 import { type CliContext, EXIT_OK } from "../context.js";
 import { type NetworkSummary, networkLine } from "../../jobs/final-pass.js";
 import { intOption } from "../options.js";
-import { oneLine } from "../terminal.js";
+import { oneLine, retryNotice } from "../terminal.js";
 import { networkText, type RateFlags, rateOptions, ratesFor, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
 
@@ -89,10 +88,6 @@ export interface PullSummary {
   bytes: number;
   download?: { id: string; polls: number } | undefined;
   validation?: RunReport | undefined;
-}
-
-function retryNotice(e: RetryEvent): string {
-  return `feedpipe: ${e.error.message}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt + 1})\n`;
 }
 
 function summaryText(s: PullSummary, limit: number, concurrency: number): string {
