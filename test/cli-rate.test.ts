@@ -24,10 +24,11 @@ afterEach(async () => {
   rmSync(cwd, { recursive: true, force: true });
 });
 
-function cli(argv: string[]): Promise<Captured> {
+function cli(argv: string[], extraEnv: Record<string, string> = {}): Promise<Captured> {
   return runCli(argv, {
     cwd,
     env: {
+      ...extraEnv,
       PARTNERBOOST_BRAND_API_URL: sb.url,
       PARTNERBOOST_BRAND_ID: CREDS.brandId,
       PARTNERBOOST_TOKEN: CREDS.token,
@@ -47,6 +48,21 @@ describe("feedpipe push --rate / --max-wait", () => {
     expect(out.network.hosts).toHaveLength(1);
     expect(out.network.hosts[0].currentRate).toBeLessThanOrEqual(200);
     expect(out.network.achievedRate).toBeGreaterThan(0);
+  });
+
+  it("FEEDPIPE_DEBUG prints what each rate-limit episode taught the controller (and nothing without it)", async () => {
+    sb.script.push({ kind: "pass" }, { kind: "pass" }, { kind: "code", code: 1002 });
+    const debug = await cli(["push", CATALOG, "--concurrency", "1"], { FEEDPIPE_DEBUG: "1" });
+    expect(debug.code).toBe(0);
+    expect(debug.err).toMatch(
+      /feedpipe debug: 127\.0\.0\.1:\d+: rate-limit answer to request 3 at \d+\.\d\d s \(2 passed before\): limit unknown → ~2\/s, pacing 2\/s; pause 50 ms\n/,
+    );
+    expect(debug.err).not.toContain(CREDS.token);
+    sb.script.push({ kind: "code", code: 1002 });
+    const quiet = await cli(["push", CATALOG, "--full", "--concurrency", "1", "--json"]);
+    expect(quiet.code).toBe(0);
+    expect(JSON.parse(quiet.out).network).toMatchObject({ rateLimited: 1 });
+    expect(quiet.err).not.toContain("feedpipe debug");
   });
 
   it("the text summary has a network line", async () => {

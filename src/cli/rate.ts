@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from "commander";
 import { type NetworkSummary, networkLine, networkSummary } from "../jobs/final-pass.js";
-import { DEFAULT_MAX_WAIT_MS, type RatePause } from "../core/rate.js";
+import { DEFAULT_MAX_WAIT_MS, type RateEpisode, type RatePause } from "../core/rate.js";
 import { RateLimits, type SharedRate } from "../core/rate-limits.js";
 import { redisUrlOf } from "../sync/backend.js";
 import type { RedisSharedRate } from "../sync/redis-rate.js";
@@ -52,6 +52,8 @@ export function ratesFor(ctx: CliContext, flags: RateFlags, notice?: (line: stri
       maxRate: flags.rate,
       maxWaitMs: flags.maxWait === undefined ? undefined : flags.maxWait * 1000,
       onPause: notice ? (e) => notice(pauseNotice(e)) : undefined,
+      // FEEDPIPE_DEBUG: what each rate-limit episode taught the controller, for "why is it slow".
+      onEpisode: ctx.io.env.FEEDPIPE_DEBUG ? (e) => ctx.err(episodeLine(e)) : undefined,
     },
     shared,
   );
@@ -105,6 +107,21 @@ export function pauseNotice(e: RatePause): string {
         : "";
   const wait = e.pauseMs < 1000 ? `${Math.round(e.pauseMs)} ms` : `${(e.pauseMs / 1000).toFixed(1)} s`;
   return `feedpipe: ${e.host} is rate limiting${why}; waiting ${wait} before the next request\n`;
+}
+
+/**
+ * "feedpipe debug: 127.0.0.1:8080: rate-limit answer to request 153 at 0.97 s (152 passed before):
+ * limit unknown → ~152/s, pacing 148.2/s; pause 1.0 s (asked by the server)".
+ */
+export function episodeLine(e: RateEpisode): string {
+  const limit = (n: number | undefined) => (n === undefined ? "unknown" : `~${one(n)}/s`);
+  const pause = e.pauseMs < 1000 ? `${Math.round(e.pauseMs)} ms` : `${(e.pauseMs / 1000).toFixed(1)} s`;
+  return (
+    `feedpipe debug: ${e.host}: rate-limit answer to request ${e.request} at ${(e.atMs / 1000).toFixed(2)} s ` +
+    `(${e.passed} passed before): limit ${limit(e.limitBefore)} → ${limit(e.limitAfter)}, ` +
+    `${e.rate === undefined ? "not paced" : `pacing ${one(e.rate)}/s`}; pause ${pause}` +
+    `${e.asked ? " (asked by the server)" : ""}\n`
+  );
 }
 
 const one = (n: number) => (n >= 100 ? String(Math.round(n)) : String(Math.round(n * 10) / 10));

@@ -9,6 +9,27 @@ export interface RateOptions {
   clock?: Clock | undefined;
   /** Called when a rate-limit answer pauses the host (not for answers to requests already sent). */
   onPause?: ((event: RatePause) => void) | undefined;
+  /** Called after each episode with what the controller learned from it (`FEEDPIPE_DEBUG`). */
+  onEpisode?: ((event: RateEpisode) => void) | undefined;
+}
+
+/** One rate-limit episode and what it taught the controller. */
+export interface RateEpisode {
+  host: string;
+  /** Time since the host's first request (ms). */
+  atMs: number;
+  /** The refused request's place in grant order. */
+  request: number;
+  /** Answers that passed before it, in the whole run. */
+  passed: number;
+  /** The learned limit before and after (requests per second; undefined: not known). */
+  limitBefore: number | undefined;
+  limitAfter: number | undefined;
+  /** The rate paced to now (requests per second; undefined: not paced). */
+  rate: number | undefined;
+  /** The pause that follows (ms) and whether the server asked for it (`Retry-After`). */
+  pauseMs: number;
+  asked: boolean;
 }
 
 export interface RatePause {

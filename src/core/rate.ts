@@ -53,6 +53,7 @@ export type {
   RateHeaders,
   RateOptions,
   RateOutcome,
+  RateEpisode,
   RatePause,
   RateStats,
   RateTicket,
@@ -81,6 +82,7 @@ export class RateController {
   readonly #cap: number;
   readonly #maxWaitMs: number;
   readonly #onPause: RateOptions["onPause"];
+  readonly #onEpisode: RateOptions["onEpisode"];
   readonly #learner: LimitLearner;
   #next = -Infinity;
   #blockedUntil = -Infinity;
@@ -117,6 +119,7 @@ export class RateController {
     this.#start = new SlowStart(!Number.isFinite(this.#cap));
     this.#maxWaitMs = Math.max(0, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     this.#onPause = options.onPause;
+    this.#onEpisode = options.onEpisode;
   }
 
   /** Requests let through and not yet settled. */
@@ -189,6 +192,7 @@ export class RateController {
     if (ticket.seq > this.#episodeSeq) {
       // Sent after the last reaction: news about the server, not an echo of the last episode.
       this.#episodeSeq = this.#requests;
+      const limitBefore = this.#learner.limit;
       if (ticket.probe) this.#probeFailures++;
       else {
         this.#learner.learn(send, this.#requests, this.#log, retryAfter !== undefined);
@@ -204,6 +208,17 @@ export class RateController {
       this.#learner.hold(t, retryAfter ?? 0);
       this.#needProbe = true;
       this.#onPause?.({ host: this.host, pauseMs: pause, message: outcome.message });
+      this.#onEpisode?.({
+        host: this.host,
+        atMs: t - (this.#firstAt ?? t),
+        request: send.seq,
+        passed: this.#passed,
+        limitBefore,
+        limitAfter: this.#learner.limit,
+        rate: Number.isFinite(this.#learner.rate) ? this.#learner.rate : undefined,
+        pauseMs: pause,
+        asked: retryAfter !== undefined,
+      });
     } else if (retryAfter !== undefined) {
       this.#block(t, retryAfter, true);
     }
