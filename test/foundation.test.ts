@@ -298,6 +298,15 @@ describe("format sniffing", () => {
     });
   });
 
+  it("a one-line catalog keyed by id is a JSON document, not one NDJSON record", () => {
+    const keyed = '{"products":{"a":{"sku":"O1","name":"One"},"b":{"sku":"O2","name":"Two"}}}';
+    expect(sniffFormat(keyed)).toMatchObject({ format: "json", jsonPath: "products" });
+    expect(sniffFormat(keyed + "\n")).toMatchObject({ format: "json", jsonPath: "products" });
+    // One product with nested objects, or with a single keyed member, stays one NDJSON record.
+    expect(sniffFormat('{"sku":"A","attrs":{"x":{"y":1},"z":{"y":2}}}')).toMatchObject({ format: "ndjson" });
+    expect(sniffFormat('{"product":{"a":{"sku":"O1"}}}')).toMatchObject({ format: "ndjson" });
+  });
+
   it("finds nested JSON arrays of objects and skips arrays of scalars", () => {
     expect(sniffJsonArrayPath('{"meta":{"tags":["a","b"]},"data":{"products":[{"sku":1}]}}')).toBe(
       "data.products",

@@ -393,6 +393,19 @@ describe("openFeed over files", () => {
     expect(malformed.error?.code).toBe("FEED_JSON_MALFORMED");
     const missing = await readFeed(path("json", "nested-path", "feed.json"), { jsonPath: "data.nothing" });
     expect(missing.error?.code).toBe("FEED_JSON_PATH_NOT_FOUND");
+    // A one-line document is a JSON document when --json-path names a path in it (not one NDJSON
+    // record read whole), and a keyed catalog is refused, never read as one record.
+    const dir = await mkdtemp(join(tmpdir(), "fp-oneline-"));
+    const oneLine = join(dir, "one.json");
+    await writeFile(oneLine, '{"sku":"X","items":[{"sku":"A"},{"sku":"B"}]}');
+    const named = await readFeed(oneLine, { jsonPath: "items" });
+    expect(named.feed.format).toBe("json");
+    expect(named.records.map((r) => r.fields.sku)).toEqual(["A", "B"]);
+    const keyed = join(dir, "keyed.json");
+    await writeFile(keyed, '{"products":{"a":{"sku":"O1"},"b":{"sku":"O2"}}}');
+    const refused = await readFeed(keyed);
+    expect(refused.records).toHaveLength(0);
+    expect(refused.error?.code).toBe("FEED_JSON_PATH_NOT_FOUND");
 
     const nd: [string, number, number, number][] = [
       ["good", 3, 0, 0],

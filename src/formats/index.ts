@@ -165,6 +165,8 @@ export async function prepareFeed(src: ByteSource, options: ReadFeedOptions): Pr
   if (sniffed.format === "json" && sniffed.jsonPath === undefined && NDJSON_NAME.test(src.name)) {
     sniffed = { format: "ndjson" };
   }
+  // A JSON path is a JSON document's: a one-line document is not NDJSON when the user names one.
+  if (sniffed.format === "ndjson" && options.jsonPath !== undefined) sniffed = { format: "json" };
   const format = options.format && options.format !== "auto" ? options.format : sniffed.format;
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   return {

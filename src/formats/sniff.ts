@@ -118,18 +118,47 @@ export function sniffJsonArrayPath(text: string): string | undefined {
   return undefined;
 }
 
+/** A one-line keyed catalog's key: the path whose value the JSON reader then reports as not an array. */
+function keyedPath(text: string): string | undefined {
+  const first = text.split(/\r?\n/, 1)[0]!.trim();
+  try {
+    return keyedCatalogKey(JSON.parse(first));
+  } catch {
+    return undefined;
+  }
+}
+
 function looksLikeNdjson(text: string): boolean {
   const lines = text.split(/\r?\n/, 3).filter((l) => l.trim() !== "");
   const first = lines[0]?.trim();
   if (!first?.startsWith("{") || !first.endsWith("}")) return false;
+  let value: unknown;
   try {
-    JSON.parse(first);
+    value = JSON.parse(first);
   } catch {
     return false;
   }
   const second = lines[1]?.trim();
+  // `{"products":{"a":{…},"b":{…}}}` on one line: a catalog keyed by id, not one record of
+  // nested objects (the JSON reader then says where it found an object instead of an array).
+  if (second === undefined && keyedCatalogKey(value) !== undefined) return false;
   if (second !== undefined) return second.startsWith("{");
   return sniffJsonArrayPath(first) === undefined;
+}
+
+/** The key of a document `{"key": {"id1": {…}, "id2": {…}, …}}` (two or more objects), if it is one. */
+function keyedCatalogKey(value: unknown): string | undefined {
+  if (!isObject(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return undefined;
+  const inner = value[keys[0]!];
+  if (!isObject(inner)) return undefined;
+  const members = Object.values(inner);
+  return members.length >= 2 && members.every(isObject) ? keys[0] : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Decide the format from the head of the decoded text. */
@@ -139,7 +168,7 @@ export function sniffFormat(head: string): Sniffed {
   if (t.startsWith("[")) return { format: "json", jsonPath: "" };
   if (t.startsWith("{")) {
     if (looksLikeNdjson(t)) return { format: "ndjson" };
-    return { format: "json", jsonPath: sniffJsonArrayPath(t) };
+    return { format: "json", jsonPath: sniffJsonArrayPath(t) ?? keyedPath(t) };
   }
   return { format: "csv", delimiter: sniffDelimiter(t) };
 }
