@@ -128,6 +128,32 @@ function issue(code: RuleCode, field: ProductField, message: string, value: unkn
   return { code, severity: RULES[code].severity, field, message, value };
 }
 
+/** The one currency a price sign stands for (`€` EUR), if only one uses it. */
+function soleSignCurrency(sign: string | undefined): string | undefined {
+  if (sign === undefined) return undefined;
+  const codes = signCurrencies(sign);
+  return codes?.length === 1 ? codes[0] : undefined;
+}
+
+const STATED_CODE = /(?:^|[^A-Za-z])[A-Za-z]{3}(?:$|[^A-Za-z])/;
+
+/** A price text that failed to parse (`amount` undefined) but names a currency code (`-5 USD`). */
+function failedWithCode(value: string | number | undefined, amount: number | undefined): boolean {
+  return amount === undefined && typeof value === "string" && STATED_CODE.test(value);
+}
+
+function missingCurrency(value: unknown, sign: string | undefined): Issue {
+  if (sign === undefined) return missing("currency", value);
+  const codes = signCurrencies(sign) ?? [];
+  const some = codes.length > 3 ? `${codes.slice(0, 3).join(", ")}, …` : codes.join(", ");
+  return issue(
+    "REQUIRED_MISSING",
+    "currency",
+    `Required field currency is missing or empty (the price's ${sign} is used by ${some}: pass --currency)`,
+    value,
+  );
+}
+
 function missing(field: ProductField, value: unknown): Issue {
   return issue("REQUIRED_MISSING", field, `Required field ${field} is missing or empty`, value);
 }
@@ -316,10 +342,17 @@ export function compileValidator(
     let currency = currencyText === undefined ? undefined : normalizeCurrency(currencyText);
     let currencyOk = false;
     if (currency === undefined) {
-      // An empty currency field is filled from the price text (priceWithCurrency).
-      currency = priceCurrency ?? oldPriceCurrency;
-      if (currency === undefined) issues.push(missing("currency", c.currency));
-      else if (!isCurrencyCode(currency)) {
+      // An empty currency field is filled from the price text (priceWithCurrency): its code, else
+      // a sign only one currency uses (`€`, `zł`, `US$`; `$` and `£` alone do not say which).
+      currency = priceCurrency ?? oldPriceCurrency ?? soleSignCurrency(priceSign ?? oldPriceSign);
+      if (currency === undefined) {
+        // A price text that failed but states its code (`-5 USD`) is reported once, as the price.
+        if (!(
+          opts.priceWithCurrency &&
+          (failedWithCode(priceValue, price) || failedWithCode(oldPriceValue, oldPrice))
+        ))
+          issues.push(missingCurrency(c.currency, priceSign ?? oldPriceSign));
+      } else if (!isCurrencyCode(currency)) {
         const field = priceCurrency !== undefined ? "price" : "old_price";
         issues.push(issue("CURRENCY_INVALID", field, currencyMessage(currency, field), c[field]));
       } else currencyOk = true;

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { collect } from "../src/core/batch.js";
 import { FeedpipeError } from "../src/core/errors.js";
@@ -111,6 +114,47 @@ describe("google-merchant preset", () => {
     ]);
     const withCurrency = await check(`${FIX}/google-merchant/feed.csv`, { currency: "EUR" });
     expect(withCurrency.report).toMatchObject({ valid: 3, invalid: 0 });
+  });
+
+  it("reads a header spelled as spreadsheets do (PRICE, Sale_Price, image link) like its own names", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-gm-case-"));
+    const file = join(dir, "feed.csv");
+    writeFileSync(
+      file,
+      "ID,Title,PRICE,Sale_Price,Link,image link\n" +
+        "H1,First,10.00 USD,8.00 USD,https://s.example/1,https://s.example/1.jpg\n" +
+        "H2,Second,12.00 USD,,https://s.example/2,https://s.example/2.jpg\n",
+    );
+    const { preset, report, bySku } = await check(file);
+    expect(preset).toBe("google-merchant");
+    expect(report).toMatchObject({ records: 2, valid: 2, invalid: 0 });
+    expect(bySku.get("H1")?.product).toMatchObject({
+      price: 8,
+      old_price: 10,
+      currency: "USD",
+      image: "https://s.example/1.jpg",
+    });
+    expect(bySku.get("H2")?.product).toMatchObject({ price: 12, currency: "USD" });
+    expect(bySku.get("H2")?.product?.old_price).toBeUndefined();
+  });
+
+  it("takes the currency from a sign only one currency uses; an ambiguous sign asks for --currency", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-gm-sign-"));
+    const file = join(dir, "feed.csv");
+    writeFileSync(
+      file,
+      "id,title,price,link,image_link\n" +
+        "E1,Euro,€12.50,https://s.example/1,https://s.example/1.jpg\n" +
+        'D1,Dollar,"$1,234.56",https://s.example/2,https://s.example/2.jpg\n' +
+        "N1,Negative,-5 USD,https://s.example/3,https://s.example/3.jpg\n",
+    );
+    const { bySku } = await check(file);
+    expect(bySku.get("E1")?.product).toMatchObject({ price: 12.5, currency: "EUR" });
+    const dollar = bySku.get("D1");
+    expect(codes(dollar)).toEqual(["REQUIRED_MISSING"]);
+    expect(dollar?.issues[0]?.message).toContain("$ is used by USD, CAD, AUD");
+    // A price text that fails but names its code is reported once, as the price.
+    expect(codes(bySku.get("N1"))).toEqual(["PRICE_INVALID"]);
   });
 });
 

@@ -144,14 +144,67 @@ export function createRecordMapper(
   // not state, as a preset does: absolute URLs from relative paths (the currency: compileMapping).
   const map = preset ? compiled : withRunOptions(compiled, options);
   const prepare: Prepare | undefined = preset?.prepare?.(options);
-  if (!prepare) return (fields, issues) => map(fields, issues);
+  const aliases = preset && keys ? presetAliases(preset, runSpec(preset, mapping, options), keys) : undefined;
+  const alias = aliases ? (fields: Fields) => withAliases(fields, aliases) : (fields: Fields) => fields;
+  if (!prepare)
+    return aliases ? (fields, issues) => map(alias(fields), issues) : (fields, issues) => map(fields, issues);
   return (fields, issues) => {
-    const prepared = prepare(fields, issues);
+    const prepared = prepare(alias(fields), issues);
     if (prepared instanceof Skip) return prepared;
     if (prepared instanceof Expand)
       return { skip: prepared.skip, items: prepared.items.map(expandItem(map)) };
     return map(prepared, issues);
   };
+}
+
+/** A column name as spreadsheets vary it: case, spaces, underscores and hyphens aside. */
+function looseName(name: string): string {
+  return name.toLowerCase().replace(/[\s_-]+/g, "");
+}
+
+/**
+ * The header's spellings of the names a preset knows, where they differ (`PRICE`, `Sale_Price`,
+ * `image link` for `price`, `sale_price`, `image_link`): [preset name, header key] pairs. Preset
+ * hooks and computed fields read their columns by the preset's own spelling, so a record gets
+ * those names too (`withAliases`); a name the header has as written is left alone.
+ */
+export function presetAliases(
+  preset: Preset,
+  spec: MappingSpec,
+  keys: Iterable<string>,
+): [string, string][] | undefined {
+  const known = new Set<string>([
+    ...Object.keys(preset.signature.columns),
+    ...preset.signature.required.flat(),
+  ]);
+  for (const s of Object.values(spec.fields)) {
+    if (typeof s === "string") known.add(s);
+    else if (Array.isArray(s)) for (const n of s as readonly string[]) known.add(n);
+    else if (s && typeof s === "object" && "from" in s)
+      for (const n of typeof s.from === "string" ? [s.from] : s.from) known.add(n);
+  }
+  const header = [...keys];
+  const exact = new Set(header);
+  const byLoose = new Map<string, string>();
+  for (const k of header) {
+    const l = looseName(k);
+    if (!byLoose.has(l)) byLoose.set(l, k);
+  }
+  const pairs: [string, string][] = [];
+  for (const name of known) {
+    if (exact.has(name)) continue;
+    const actual = byLoose.get(looseName(name));
+    if (actual !== undefined) pairs.push([name, actual]);
+  }
+  return pairs.length > 0 ? pairs : undefined;
+}
+
+/** The record with the preset's spellings of its columns beside the header's (see presetAliases). */
+function withAliases(fields: Fields, aliases: readonly [string, string][]): Fields {
+  const out: Fields = { ...fields };
+  for (const [name, actual] of aliases)
+    if (out[name] === undefined && actual in fields) out[name] = fields[actual]!;
+  return out;
 }
 
 /** One item of an Expand, mapped with issues of its own (not its siblings'). */
