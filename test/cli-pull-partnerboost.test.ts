@@ -63,6 +63,22 @@ describe("feedpipe pull partnerboost", () => {
     );
   });
 
+  it("a value that echoes the run's token is written masked, with a notice (never the token)", async () => {
+    const { mod, env } = await sandbox();
+    const first = mod.catalog[0]!;
+    first.tracking_url = `https://t.example/c?token=${TOKEN}&u=1`;
+    const dir = await tmp();
+    const r = await cli(["-o", "products.csv", "--limit", "100"], env, dir);
+    expect(r.code).toBe(0);
+    const text = await readFile(join(dir, "products.csv"), "utf8");
+    expect(text).not.toContain(TOKEN);
+    expect(text).toContain("https://t.example/c?token=***&u=1");
+    expect(r.err).toContain(
+      "1 value from the server held a credential of this run; written with it masked (***)",
+    );
+    expect(r.err + r.out).not.toContain(TOKEN);
+  });
+
   it("--json prints a machine-readable summary; the format follows the extension or --to", async () => {
     const { mod, env } = await sandbox({ shiftAfterPage: 1, shiftCount: 5 });
     const dir = await tmp();

@@ -11,7 +11,7 @@ import type { OutputFormat, Row } from "../formats/types.js";
 import { formatFromPath, OUTPUT_FORMATS } from "../formats/writers/index.js";
 import { type AmazonClient, createAmazonClient } from "../networks/partnerboost/amazon.js";
 import { safeText } from "../networks/partnerboost/values.js";
-import { retryNotice } from "./terminal.js";
+import { maskedNotice, retryNotice } from "./terminal.js";
 import type { CliContext } from "./context.js";
 import { intOption } from "./options.js";
 import { type RateFlags, rateOptions, ratesFor } from "./rate.js";
@@ -80,8 +80,10 @@ export async function writeRows(
     columns: options.columns,
     title: options.title,
     stdout: ctx.io.stdout,
+    secrets: ctx.secrets,
     signal: ctx.io.signal,
   });
+  if (result.masked > 0) ctx.err(maskedNotice(result.masked));
   return { format, bytes: result.bytes };
 }
 

@@ -17,3 +17,8 @@ export function oneLine(text: string): string {
 export function retryNotice(e: RetryEvent): string {
   return `feedpipe: ${e.error.message}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt + 1})\n`;
 }
+
+/** After an export: values from the server that held one of the run's secrets were masked. */
+export function maskedNotice(masked: number): string {
+  return `feedpipe: ${masked} value${masked === 1 ? "" : "s"} from the server held a credential of this run; written with it masked (***)\n`;
+}

@@ -219,6 +219,33 @@ export function redactSecrets(text: string, secrets: Iterable<string | undefined
   return out;
 }
 
+/**
+ * Mask the run's secrets in the text values of rows about to be exported (a server that echoes a
+ * token into a tracking URL must not put it into the user's file); returns how many values
+ * changed. Rows are changed in place.
+ */
+export function maskSecretsInRows(
+  rows: Record<string, unknown>[],
+  secrets: Iterable<string | undefined> | undefined,
+): number {
+  if (secrets === undefined) return 0;
+  const list = [...secrets].filter((s): s is string => s !== undefined && s.length >= 4);
+  if (list.length === 0) return 0;
+  let masked = 0;
+  for (const row of rows) {
+    for (const key in row) {
+      const v = row[key];
+      if (typeof v !== "string" || v.length < 4) continue;
+      const out = redactSecrets(v, list);
+      if (out !== v) {
+        row[key] = out;
+        masked++;
+      }
+    }
+  }
+  return masked;
+}
+
 /** Secrets longer than this are redacted in their exact forms only (see redactSecrets). */
 const LONG_SECRET = 512;
 

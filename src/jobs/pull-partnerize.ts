@@ -21,7 +21,7 @@
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FeedpipeError, NetworkError, redactUrl } from "../core/errors.js";
+import { FeedpipeError, maskSecretsInRows, NetworkError, redactUrl } from "../core/errors.js";
 import {
   type CheckedRecord,
   loadPipeline,
@@ -70,6 +70,8 @@ export interface PartnerizePullOptions {
   /** Stream for the `-` output. */
   stdout?: OpenOutputOptions["stdout"];
   signal?: AbortSignal | undefined;
+  /** The run's secrets: masked (`***`) wherever an exported value holds one (see `masked`). */
+  secrets?: Iterable<string> | undefined;
   /** Called before a feed is downloaded, with the download size when the listing gives it. */
   onFeedStart?: ((feed: PublisherFeed, info: { url: string; size: number | undefined }) => void) | undefined;
   /** Called per batch of records read from the current feed. */
@@ -115,6 +117,8 @@ export interface PartnerizePullResult {
   /** Files written (the single output, or one per successful feed). Empty for stdout. */
   outputs: string[];
   format: OutputFormat;
+  /** Exported values that held one of the run's secrets and were written masked. */
+  masked: number;
 }
 
 /** Marks errors that must stop the whole run rather than fail one feed. */
@@ -181,6 +185,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
   );
   const results: FeedPullResult[] = [];
   const outputs: string[] = [];
+  let masked = 0;
 
   let main: Output | undefined;
   let mainWriter: ReturnType<typeof createWriter> | undefined;
@@ -293,6 +298,7 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
       for await (const batch of processed.records) {
         const rows: Row[] = [];
         for (const rec of batch) if (rec.product) rows.push(partnerizeRow(rec.product, feed));
+        masked += maskSecretsInRows(rows, options.secrets);
         try {
           await sink.write(rows);
           await options.rejects?.add(batch);
@@ -361,5 +367,6 @@ export async function pullPartnerizeFeeds(options: PartnerizePullOptions): Promi
     failedFeeds: results.filter((r) => r.status === "failed").length,
     outputs,
     format,
+    masked,
   };
 }

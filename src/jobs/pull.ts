@@ -11,6 +11,7 @@ import type { OutputFormat, Row } from "../formats/types.js";
 import { createWriter } from "../formats/writers/index.js";
 import { type Output, type OutputStream, openOutput, writeBatch } from "../io/output.js";
 import { throwIfAborted } from "../core/abort.js";
+import { maskSecretsInRows } from "../core/errors.js";
 
 const INTERRUPTED = "The pull was interrupted";
 
@@ -29,6 +30,8 @@ export interface ExportRowsOptions {
   signal?: AbortSignal | undefined;
   /** Called after each batch is written (progress). */
   onBatch?: ((rows: number) => void) | undefined;
+  /** The run's secrets: masked (`***`) wherever a value holds one (see `masked`). */
+  secrets?: Iterable<string> | undefined;
 }
 
 export interface ExportResult {
@@ -36,6 +39,8 @@ export interface ExportResult {
   format: OutputFormat;
   rows: number;
   bytes: number;
+  /** Values that held one of the run's secrets and were written masked. */
+  masked: number;
 }
 
 /**
@@ -55,6 +60,7 @@ export async function exportRows(
   const iterator = batches[Symbol.asyncIterator]();
   let output: Output | undefined;
   let rows = 0;
+  let masked = 0;
   try {
     // Pull the first batch before opening the output: a failure before any data leaves nothing.
     let step = await iterator.next();
@@ -63,6 +69,7 @@ export async function exportRows(
     while (!step.done) {
       const batch = step.value;
       if (batch.length > 0) {
+        masked += maskSecretsInRows(batch, options.secrets);
         await writeBatch(output, writer, batch);
         rows += batch.length;
         options.onBatch?.(batch.length);
@@ -72,7 +79,7 @@ export async function exportRows(
     await output.write(writer.footer());
     throwIfAborted(options.signal, INTERRUPTED);
     await output.commit();
-    return { target: options.target, format: options.format, rows, bytes: output.bytes };
+    return { target: options.target, format: options.format, rows, bytes: output.bytes, masked };
   } catch (err) {
     await output?.abort();
     await iterator.return?.().catch(() => undefined);

@@ -11,6 +11,7 @@
  * unknown; 2 fatal.
  */
 import { createReadStream } from "node:fs";
+import { maskedNotice } from "../terminal.js";
 import { resolve } from "node:path";
 import { Readable } from "node:stream";
 import type { Command } from "commander";
@@ -182,8 +183,10 @@ Examples:
             format: flags.to ?? formatFromPath(flags.output) ?? "csv",
             columns: STATUS_COLUMNS,
             stdout: ctx.io.stdout,
+            secrets: ctx.secrets,
             signal: ctx.io.signal,
           });
+          if (written.masked > 0) ctx.err(maskedNotice(written.masked));
         } else {
           for await (const _ of rows());
         }

@@ -9,6 +9,7 @@
  * Exit codes: 0 exported; 1 exported, but some products got no link; 2 fatal.
  */
 import { resolve } from "node:path";
+import { maskedNotice } from "../terminal.js";
 import { type Command, Option } from "commander";
 import { FeedpipeError } from "../../core/errors.js";
 import type { CheckedRecord } from "../../jobs/pipeline.js";
@@ -320,8 +321,10 @@ Examples:
           protectFormulas: flags.rawCells !== true,
           title: flags.title ?? "PartnerBoost Amazon products",
           stdout: ctx.io.stdout,
+          secrets: ctx.secrets,
           signal,
         });
+        if (result.masked > 0) ctx.err(maskedNotice(result.masked));
         await rejects?.commit();
       } catch (err) {
         await rejects?.abort();

@@ -38,7 +38,7 @@ import {
 import { type CliContext, EXIT_OK } from "../context.js";
 import { type NetworkSummary, networkLine } from "../../jobs/final-pass.js";
 import { intOption } from "../options.js";
-import { oneLine, retryNotice } from "../terminal.js";
+import { maskedNotice, oneLine, retryNotice } from "../terminal.js";
 import { networkText, type RateFlags, rateOptions, ratesFor, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
 
@@ -372,11 +372,13 @@ Examples:
           protectFormulas: flags.rawCells !== true,
           title: flags.title ?? "PartnerBoost products",
           stdout: ctx.io.stdout,
+          secrets: ctx.secrets,
           signal,
         });
       } finally {
         progress?.done();
       }
+      if (result.masked > 0) ctx.err(maskedNotice(result.masked));
       ctx.final();
 
       const stats = pull.stats();

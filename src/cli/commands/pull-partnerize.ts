@@ -21,7 +21,7 @@ import { assertDistinctFiles } from "../../io/output-target.js";
 import type { FeedPullResult, PartnerizePullResult } from "../../jobs/pull-partnerize.js";
 import { type CliContext, EXIT_FATAL, EXIT_INVALID, EXIT_OK } from "../context.js";
 import { intOption } from "../options.js";
-import { oneLine } from "../terminal.js";
+import { maskedNotice, oneLine } from "../terminal.js";
 import { partnerizeClientFor, partnerizeRates } from "../partnerize.js";
 import { networkText, type RateFlags, rateOptions, rateStatus } from "../rate.js";
 import { createProgress, formatCount, type Progress, progressEnabled } from "../progress.js";
@@ -212,6 +212,7 @@ Examples:
           timeoutMs: flags.timeout,
           rates,
           stdout: ctx.io.stdout,
+          secrets: ctx.secrets,
           signal: ctx.io.signal,
           rejects,
           onFeedStart: (feed, info) => {
@@ -244,6 +245,7 @@ Examples:
       }
       progress?.done();
       ctx.final();
+      if (result.masked > 0) ctx.err(maskedNotice(result.masked));
 
       if (result.feeds.length === 0) {
         const scope = flags.campaignId ? ` on campaign ${flags.campaignId}` : "";
