@@ -268,6 +268,39 @@ describe("a zip with several feed files", () => {
         await writeFile(one, zipOf([["a.csv", a]], method, descriptor));
         const records = await collect((await openFeed(one, { worker: false })).records);
         expect(records.map((r) => r.fields.sku)).toEqual(["A-1"]);
+        // What macOS Finder and other archivers add beside the feed is not a second feed.
+        const finder = join(dir, "finder.zip");
+        await writeFile(
+          finder,
+          zipOf(
+            [
+              ["a.csv", a],
+              ["__MACOSX/", ""],
+              ["__MACOSX/._a.csv", "Mac OS X resource fork"],
+              [".DS_Store", "junk"],
+            ],
+            method,
+            descriptor,
+          ),
+        );
+        const fromFinder = await collect((await openFeed(finder, { worker: false })).records);
+        expect(fromFinder.map((r) => r.fields.sku)).toEqual(["A-1"]);
+        if (!descriptor) {
+          // Before the feed, with their sizes known: stepped over.
+          const junkFirst = join(dir, "junk-first.zip");
+          await writeFile(
+            junkFirst,
+            zipOf(
+              [
+                ["__MACOSX/._a.csv", "Mac OS X resource fork"],
+                ["a.csv", a],
+              ],
+              method,
+            ),
+          );
+          const read = await collect((await openFeed(junkFirst, { worker: false })).records);
+          expect(read.map((r) => r.fields.sku)).toEqual(["A-1"]);
+        }
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

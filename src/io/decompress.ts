@@ -127,13 +127,27 @@ async function* unzipFirst(input: AsyncIterable<Buffer>, name: string): AsyncIte
   // The local header is 30 bytes + name + extra; 64 KiB always covers it.
   const { head, all } = await peekBytes(input, 65_536);
   if (head.length < 30) throw new FeedpipeError("FEED_GZIP_TRUNCATED", `${name}: zip header is truncated`);
-  const flags = head.readUInt16LE(6);
-  const method = head.readUInt16LE(8);
-  const compressedSize = head.readUInt32LE(18);
-  const nameLen = head.readUInt16LE(26);
-  const extraLen = head.readUInt16LE(28);
-  const entryName = head.subarray(30, 30 + nameLen).toString("utf8");
-  const dataStart = 30 + nameLen + extraLen;
+  // Entries a desktop's archiver adds (macOS `__MACOSX/._feed.tsv`, `.DS_Store`) before the feed are
+  // stepped over while their size is known and the next header is within the head.
+  let at = 0;
+  while (
+    at + 30 <= head.length &&
+    head.readUInt32LE(at) === 0x04034b50 &&
+    !(head.readUInt16LE(at + 6) & 0x8) &&
+    isArchiverJunk(head.subarray(at + 30, at + 30 + head.readUInt16LE(at + 26)).toString("utf8"))
+  ) {
+    const next =
+      at + 30 + head.readUInt16LE(at + 26) + head.readUInt16LE(at + 28) + head.readUInt32LE(at + 18);
+    if (next + 30 > head.length || head.readUInt32LE(next) !== 0x04034b50) break;
+    at = next;
+  }
+  const flags = head.readUInt16LE(at + 6);
+  const method = head.readUInt16LE(at + 8);
+  const compressedSize = head.readUInt32LE(at + 18);
+  const nameLen = head.readUInt16LE(at + 26);
+  const extraLen = head.readUInt16LE(at + 28);
+  const entryName = head.subarray(at + 30, at + 30 + nameLen).toString("utf8");
+  const dataStart = at + 30 + nameLen + extraLen;
   if (entryName.endsWith("/")) {
     throw new FeedpipeError(
       "FEED_ZIP_UNSUPPORTED",
@@ -233,7 +247,7 @@ class TailWindow {
  */
 function otherZipFiles(bytes: Buffer, first: string, next: boolean): string[] {
   const names: string[] = [];
-  const isFile = (n: string) => n !== first && !n.endsWith("/") && n !== "";
+  const isFile = (n: string) => n !== first && !n.endsWith("/") && n !== "" && !isArchiverJunk(n);
   if (next) {
     // Consecutive local headers: directories (no data) may come before the next file.
     let at = 0;
@@ -257,6 +271,13 @@ function otherZipFiles(bytes: Buffer, first: string, next: boolean): string[] {
 }
 
 const CENTRAL = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
+
+/** What archivers add beside a file: macOS resource forks (`__MACOSX/`, `._name`), folder metadata. */
+function isArchiverJunk(entry: string): boolean {
+  if (entry.startsWith("__MACOSX/")) return true;
+  const base = entry.slice(entry.lastIndexOf("/") + 1);
+  return base.startsWith("._") || base === ".DS_Store" || base === "Thumbs.db" || base === "desktop.ini";
+}
 
 export interface Decompressed {
   compression: Compression;
