@@ -20,10 +20,22 @@ export * from "./gtin.js";
 const NEEDS_COLLAPSE = /[\t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}/;
 const WHITESPACE_RUN = /[\s\u0085]+/g;
 
-/** Trim and collapse every whitespace run (newlines, tabs, no-break spaces) to one space. */
+/**
+ * C0 and C1 control characters other than whitespace (tab, line breaks, NEL): never part of a
+ * product's text (a NUL, an escape sequence, a bell), so the text rules drop them.
+ */
+const HAS_CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
+const CONTROLS = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f]+/g;
+
+function withoutControls(t: string): string {
+  return HAS_CONTROL.test(t) ? t.replace(CONTROLS, "").trim() : t;
+}
+
+/** Trim, drop control characters and collapse every whitespace run (newlines, tabs, no-break spaces) to one space. */
 export function normalizeText(text: string): string {
-  const t = text.trim();
+  let t = text.trim();
   if (plainSpaced(t)) return t;
+  t = withoutControls(t);
   return NEEDS_COLLAPSE.test(t) ? t.replace(WHITESPACE_RUN, " ").trim() : t;
 }
 
@@ -37,8 +49,10 @@ const MANY_NEWLINES = /\n{3,}/g;
  * a line collapse, lines are trimmed, and at most one blank line is kept between paragraphs.
  */
 export function normalizeMultiline(text: string): string {
-  const t = text.trim();
-  if (plainSpaced(t) || !NEEDS_TIDY.test(t)) return t;
+  let t = text.trim();
+  if (plainSpaced(t)) return t;
+  t = withoutControls(t);
+  if (!NEEDS_TIDY.test(t)) return t;
   return t
     .replace(/\r\n?|[\u0085\u2028\u2029]/g, "\n")
     .replace(INLINE_SPACE_RUN, " ")

@@ -14,16 +14,17 @@ import {
 } from "../schemas/normalize.js";
 import { HTTP_URL_PATTERN, isHttpUrl } from "../schemas/product.js";
 
-// The general rules, as they read before the fast path.
+// The general rules, as they read before the fast path (control characters dropped first).
+const CONTROLS = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f]+/g;
 const NEEDS_COLLAPSE = /[\t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}/;
 const WHITESPACE_RUN = /[\s\u0085]+/g;
 function referenceText(text: string): string {
-  const t = text.trim();
+  const t = text.trim().replace(CONTROLS, "").trim();
   return NEEDS_COLLAPSE.test(t) ? t.replace(WHITESPACE_RUN, " ").trim() : t;
 }
 const NEEDS_TIDY = /[\t\v\f\r\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}|\n/;
 function referenceMultiline(text: string): string {
-  const t = text.trim();
+  const t = text.trim().replace(CONTROLS, "").trim();
   if (!NEEDS_TIDY.test(t)) return t;
   return t
     .replace(/\r\n?|[\u0085\u2028\u2029]/g, "\n")
@@ -70,6 +71,13 @@ const TEXT_CHARS = [
 const text = fc.array(fc.constantFrom(...TEXT_CHARS), { maxLength: 30 }).map((cs) => cs.join(""));
 
 describe("whitespace fast path", () => {
+  it("drops control characters (NUL, escape sequences, bells) from names and descriptions", () => {
+    expect(normalizeText("Tab\there \u001b[31mred\u0007 bell")).toBe("Tab here [31mred bell");
+    expect(normalizeText("Bad\u0000name")).toBe("Badname");
+    expect(normalizeMultiline("line one\u0000\nline\u009b two")).toBe("line one\nline two");
+    expect(normalizeText("Caf\u00e9 \u0085 ok")).toBe("Caf\u00e9 ok");
+  });
+
   it("normalizeText equals the general rule", () => {
     fc.assert(
       fc.property(fc.oneof(text, fc.string(), fc.string({ unit: "binary" })), (s) => {
