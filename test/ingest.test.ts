@@ -393,9 +393,22 @@ describe("openFeed over files", () => {
     expect(malformed.error?.code).toBe("FEED_JSON_MALFORMED");
     const missing = await readFeed(path("json", "nested-path", "feed.json"), { jsonPath: "data.nothing" });
     expect(missing.error?.code).toBe("FEED_JSON_PATH_NOT_FOUND");
+    const dir0 = await mkdtemp(join(tmpdir(), "fp-oneline-"));
+    // Excel's `sep=;` first line names the delimiter and is not the header; lines stay the file's.
+    const excel = join(dir0, "excel.csv");
+    await writeFile(excel, "\uFEFFsep=;\r\nsku;name\r\nA;x,1\r\nB;y\r\n");
+    const sep = await readFeed(excel);
+    expect(sep.feed.delimiter).toBe(";");
+    expect(sep.records.map((r) => [r.line, r.fields.sku, r.fields.name])).toEqual([
+      [3, "A", "x,1"],
+      [4, "B", "y"],
+    ]);
+    const tabs = join(dir0, "tabs.csv");
+    await writeFile(tabs, "sep=\\t\nsku\tname\nA\tx\n");
+    expect((await readFeed(tabs)).records.map((r) => r.fields.name)).toEqual(["x"]);
     // A one-line document is a JSON document when --json-path names a path in it (not one NDJSON
     // record read whole), and a keyed catalog is refused, never read as one record.
-    const dir = await mkdtemp(join(tmpdir(), "fp-oneline-"));
+    const dir = dir0;
     const oneLine = join(dir, "one.json");
     await writeFile(oneLine, '{"sku":"X","items":[{"sku":"A"},{"sku":"B"}]}');
     const named = await readFeed(oneLine, { jsonPath: "items" });

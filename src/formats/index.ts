@@ -12,7 +12,7 @@ import { closeable, type ReaderStats, type ReaderStream } from "./reader.js";
 import { readJson } from "./json.js";
 import { readNdjson } from "./ndjson.js";
 import { openFeedInWorker, useWorker, type WorkerOption } from "./worker-feed.js";
-import { sniffFormat, sniffIsDecided, xmlElementNames } from "./sniff.js";
+import { type Sniffed, sniffFormat, sniffIsDecided, xmlElementNames } from "./sniff.js";
 import type { InputFormat, JsonReaderOptions } from "./types.js";
 import { readXml } from "./xml.js";
 
@@ -159,7 +159,13 @@ export async function prepareFeed(src: ByteSource, options: ReadFeedOptions): Pr
       context: { source: src.name },
     });
   }
-  let sniffed = sniffFormat(head);
+  // Excel's `sep=;` first line names the delimiter: it is read as such and left out as a blank
+  // line (so the header is line 2 and every line number stays the file's).
+  const excel = EXCEL_SEP.exec(head);
+  const body = excel ? dropChars(all, excel[0].length) : all;
+  let sniffed: Sniffed = excel
+    ? { format: "csv", delimiter: excel[1] === "\\t" ? "\t" : excel[1]! }
+    : sniffFormat(head);
   // NDJSON whose first line is longer than the sniffing window looks like an unfinished JSON
   // document: the name (.ndjson, .jsonl) settles it, so the line is read (and capped) as a record.
   if (sniffed.format === "json" && sniffed.jsonPath === undefined && NDJSON_NAME.test(src.name)) {
@@ -177,7 +183,7 @@ export async function prepareFeed(src: ByteSource, options: ReadFeedOptions): Pr
       encoding: text.encoding,
       format,
     },
-    text: all,
+    text: body,
     state: text.state,
     base: { source: src.name, maxRecordBytes },
     sniffed,
@@ -233,5 +239,21 @@ export function recordsOf(opened: PreparedFeed, options: ReadFeedOptions): Reade
         "INVALID_OPTION",
         `Invalid option format: expected csv, xml, json or ndjson, got ${String(feed.format)}`,
       );
+  }
+}
+
+/** Excel's first line `sep=;` (or `sep=\t`, `sep=,`): the delimiter of the CSV that follows. */
+const EXCEL_SEP = /^\uFEFF?sep=(\\t|[^\r\n])(?=\r?\n)/i;
+
+/** The text without its first `n` characters (however the chunks cut them). */
+async function* dropChars(chunks: AsyncIterable<string>, n: number): AsyncIterable<string> {
+  let left = n;
+  for await (const chunk of chunks) {
+    if (left === 0) yield chunk;
+    else if (chunk.length <= left) left -= chunk.length;
+    else {
+      yield chunk.slice(left);
+      left = 0;
+    }
   }
 }
