@@ -292,6 +292,13 @@ describe("feedpipe amazon", () => {
     const j = JSON.parse(piped.out);
     expect(j).toMatchObject({ checked: 2, active: 1, inactive: 1, unknown: 0 });
     expect(j.dead.map((d: { link_id: string }) => d.link_id)).toEqual([ids[3]]);
+    // `cut -d, -f1 ids.csv | …` keeps the column's name on the first line: a header, not an id.
+    const cut = await runCli(["amazon", "link-status", "-", "--json"], {
+      env,
+      cwd: dir,
+      stdin: `id\n${ids[3]}\n${ids[4]}\n`,
+    });
+    expect(JSON.parse(cut.out)).toMatchObject({ checked: 2, active: 1, inactive: 1, unknown: 0 });
     const missing = await runCli(["amazon", "link-status", "nope.txt"], { env, cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.err).toContain("[IO_NOT_FOUND]");

@@ -72,6 +72,9 @@ function checkId(id: string, where: string): string {
 }
 
 /** Link ids from a plain list (one per line). */
+/** The name of an id column: `id`, `ids`, `link_id`, `Link ID`, `linkid`. */
+const ID_HEADER = /^"?(?:link[ _-]?)?ids?"?$/i;
+
 async function* lines(chunks: AsyncIterable<Buffer>, source: string): AsyncGenerator<string> {
   let rest = "";
   let n = 0;
@@ -79,6 +82,8 @@ async function* lines(chunks: AsyncIterable<Buffer>, source: string): AsyncGener
   const take = function* (line: string): Generator<string> {
     n++;
     const id = line.replace(/^\uFEFF/, "").trim();
+    // A header line over a plain list (`cut -d, -f1 links.csv` keeps the column's name).
+    if (n === 1 && ID_HEADER.test(id)) return;
     if (id !== "" && !id.startsWith("#")) yield checkId(id, `${source} line ${n}`);
   };
   for await (const chunk of chunks) {
@@ -151,8 +156,10 @@ not answer for the id); -o FILE writes every result (columns ${STATUS_COLUMNS.jo
 Exit codes: 0 all active; 1 some inactive or unknown; 2 fatal.
 Examples:
   $ feedpipe amazon link-status links.txt
-  $ feedpipe pull partnerboost-amazon --links -o amazon.csv && feedpipe amazon link-status amazon.csv
-  $ cut -d, -f1 ids.csv | feedpipe amazon link-status - --json`,
+  $ feedpipe pull partnerboost-amazon --links -o amazon.csv; feedpipe amazon link-status amazon.csv
+  $ cut -d, -f1 ids.csv | feedpipe amazon link-status - --json
+(The pull exits 1 when some products have no link, so chain the two with ";", not "&&". A first
+line naming the column, such as "id" or "link_id", is a header, not a link id.)`,
     )
     .action(async (input: string, flags: AmazonCommonFlags & { batch: number }) => {
       checkJsonTarget(flags.json, flags.output);
