@@ -86,6 +86,24 @@ describe("mapping init", () => {
     expect(outcome(mapped)).toEqual(outcome(auto));
   });
 
+  it("where the preset's layout states no currency or store URL, the scaffold says to set them", async () => {
+    const dir = await tmp();
+    const out = join(dir, "m.yaml");
+    const init = await runCli(["mapping", "init", "samples/shopify.csv", "-o", out]);
+    expect(init.code).toBe(0);
+    expect(init.err).toContain("set currency and baseUrl in its options before validating");
+    const text = await readFile(out, "utf8");
+    expect(text).toMatch(/^# This layout does not state currency or baseUrl: set them here/m);
+    expect(text).toMatch(/^# {3}currency: EUR$/m);
+    // Commented out: the file loads, and nothing is made up for the user.
+    expect((await loadMappingFile(out)).spec.options?.currency).toBeUndefined();
+    const given = join(dir, "given.yaml");
+    await runCli(["mapping", "init", "samples/shopify.csv", "-o", given, "--currency", "USD"]);
+    const withCurrency = await readFile(given, "utf8");
+    expect(withCurrency).toMatch(/^ {2}currency: "USD"$/m);
+    expect(withCurrency).toMatch(/does not state baseUrl: set it here \(or pass --base-url\)/);
+  });
+
   it("a layout where nothing fits still gives a loadable file, every field marked NOT MAPPED", async () => {
     const out = join(await tmp(), "m.yaml");
     const init = await runCli(["mapping", "init", `${FIX}/not-products.csv`, "-o", out]);

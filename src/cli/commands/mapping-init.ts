@@ -93,15 +93,36 @@ Examples:
     const keys = feed.stats?.columns ?? Object.keys(sample[0]!);
     const preset = detectPreset(keys);
     let text: string;
+    // What the preset's layout does not state and the run did not give: asked for, never made up.
+    const needs = preset
+      ? [
+          ...(preset.preset.needs?.currency && !options.currency ? ["currency"] : []),
+          ...(preset.preset.needs?.baseUrl && !options.baseUrl ? ["baseUrl"] : []),
+        ]
+      : [];
     if (preset) {
+      const given =
+        options.currency || options.baseUrl
+          ? `options:\n${options.currency ? `  currency: ${JSON.stringify(options.currency)}\n` : ""}${options.baseUrl ? `  baseUrl: ${JSON.stringify(options.baseUrl)}\n` : ""}`
+          : "";
+      const asked =
+        needs.length === 0
+          ? ""
+          : `# This layout does not state ${needs.join(" or ")}: set ${needs.length === 1 ? "it" : "them"} here (or pass ` +
+            `${needs.map((n) => (n === "currency" ? "--currency" : "--base-url")).join(" / ")}) before validating, e.g.\n` +
+            (given ? "" : "# options:\n") +
+            needs
+              .map((n) =>
+                n === "currency" ? "#   currency: EUR\n" : '#   baseUrl: "https://shop.example"\n',
+              )
+              .join("");
       text =
         `# feedpipe mapping for ${feed.name} (${describeFormat(feed)}): the ${preset.preset.title} preset matches.\n` +
         "# Fields given here override the preset's; see the README for sources and transforms.\n" +
         `preset: ${JSON.stringify(preset.preset.name)}\n` +
         "fields: {}\n" +
-        (options.currency || options.baseUrl
-          ? `options:\n${options.currency ? `  currency: ${JSON.stringify(options.currency)}\n` : ""}${options.baseUrl ? `  baseUrl: ${JSON.stringify(options.baseUrl)}\n` : ""}`
-          : "");
+        given +
+        asked;
     } else {
       const inferred = inferMapping(sample, feed.stats?.columns);
       text = mappingScaffold(inferred, { source: feed.name, format: describeFormat(feed), options });
@@ -109,7 +130,9 @@ Examples:
     if (flags.output) {
       await writeFile(flags.output, text);
       ctx.err(
-        `feedpipe: wrote ${flags.output} (${preset ? `preset ${preset.preset.name}` : "inferred mapping"})\n`,
+        `feedpipe: wrote ${flags.output} (${preset ? `preset ${preset.preset.name}` : "inferred mapping"})` +
+          (needs.length > 0 ? `; set ${needs.join(" and ")} in its options before validating` : "") +
+          "\n",
       );
     } else ctx.out(text);
   });
