@@ -221,9 +221,18 @@ describe("validateCandidate", () => {
         value: "€12.00",
       }),
     ]);
-    // An empty currency is not filled from a sign (as before): it is missing.
-    expect(one({ price: "€10.00", currency: undefined }).issues).toEqual([
-      expect.objectContaining({ code: "REQUIRED_MISSING", field: "currency" }),
+    // An empty currency is filled from a sign only one currency uses; `$` alone says to pass one.
+    expect(one({ price: "€10.00", currency: undefined }).product).toMatchObject({
+      price: 10,
+      currency: "EUR",
+    });
+    expect(one({ price: "$10.00", currency: undefined }).issues).toEqual([
+      expect.objectContaining({
+        code: "REQUIRED_MISSING",
+        field: "currency",
+        message:
+          "Required field currency is missing or empty (the price's $ is used by USD, CAD, AUD, …: pass --currency)",
+      }),
     ]);
     // With priceWithCurrency the code fills it, and the sign is checked against that code.
     const wc = { priceWithCurrency: true };
