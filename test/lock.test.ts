@@ -81,6 +81,30 @@ describe("run locks", () => {
     third.release();
   });
 
+  it("a process waiting for the lock (--wait) stays alive until it has it (it ended mid-wait with exit 0)", async () => {
+    const lockModule = pathToFileURL(resolve("dist/src/sync/lock.js")).href;
+    const held = await acquireLock(state, "partnerboost:7001", { holder: "feedpipe push" });
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { acquireLock } = await import(${JSON.stringify(lockModule)});
+         const lock = await acquireLock(${JSON.stringify(state)}, "partnerboost:7001", { holder: "second", waitMs: 10000, pollMs: 100 });
+         process.stdout.write("taken\\n");
+         lock.release();`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => setTimeout(r, 600));
+    held.release();
+    const code = await new Promise((r) => child.once("exit", r));
+    expect(out).toBe("taken\n");
+    expect(code).toBe(0);
+  });
+
   it("takes over the lock of a holder killed with SIGKILL", async () => {
     const lockModule = pathToFileURL(resolve("dist/src/sync/lock.js")).href;
     const child = spawn(

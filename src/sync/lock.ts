@@ -12,6 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { FeedpipeError } from "../core/errors.js";
 
@@ -171,7 +172,9 @@ export async function acquireLock(path: string, key: string, options: LockOption
       options.signal?.throwIfAborted();
       const pause = Math.min(options.pollMs ?? 500, waitMs - waited);
       if (options.sleep) await options.sleep(pause);
-      else await new Promise((r) => setTimeout(r, pause).unref?.());
+      // A timer that holds the process: waiting is the only thing it does (unref'd, the process
+      // ended mid-wait with exit 0, having done nothing).
+      else await sleep(pause, undefined, { signal: options.signal });
     }
   } catch (err) {
     db.close();

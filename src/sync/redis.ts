@@ -16,6 +16,7 @@
  * lock expires by itself after `ttlMs`. Nothing secret is stored: ids, SKUs, digests, times, counts.
  */
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { FeedpipeError } from "../core/errors.js";
@@ -276,7 +277,12 @@ export class RedisBackend implements StateBackend {
         throw new LockBusyError(key, holder, waitMs > 0 ? waited : 0);
       }
       if (options.signal?.aborted) throw new FeedpipeError("ABORTED", "Stopped while waiting for the lock");
-      await new Promise((r) => setTimeout(r, Math.min(options.pollMs ?? 500, waitMs - waited)).unref?.());
+      // A timer that holds the process (unref'd, the process could end mid-wait with exit 0).
+      await sleep(Math.min(options.pollMs ?? 500, waitMs - waited), undefined, {
+        signal: options.signal,
+      }).catch((e: unknown) => {
+        throw new FeedpipeError("ABORTED", "Stopped while waiting for the lock", { cause: e });
+      });
     }
     const timer = setInterval(
       () => {
