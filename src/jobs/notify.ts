@@ -64,8 +64,55 @@ export function noticePayload(notice: RunNotice, secrets: readonly string[]): Re
   };
 }
 
-/** POST the notice to the webhook, with retries. */
+/**
+ * A webhook's URL as messages may show it: its origin only. The path of a Slack or Teams webhook
+ * (`/services/T…/B…/…`) is its credential, like a token in the query.
+ */
+export function shownWebhook(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname.length > 1 || u.search ? "/…" : ""}`;
+  } catch {
+    return "the webhook";
+  }
+}
+
+/** `message` with every spelling of the webhook's URL (whole, or without its query) as shownWebhook's. */
+function hideWebhook(message: string, url: string): string {
+  let out = message;
+  const forms = [url];
+  try {
+    const u = new URL(url);
+    forms.push(u.href, `${u.origin}${u.pathname}${u.search}`, `${u.origin}${u.pathname}`, u.pathname);
+  } catch {
+    // not a URL: the whole string only
+  }
+  for (const f of forms.filter((x) => x.length > 1).sort((a, b) => b.length - a.length)) {
+    if (out.includes(f)) out = out.split(f).join(f.startsWith("/") ? "/…" : shownWebhook(url));
+  }
+  return out;
+}
+
+/** POST the notice to the webhook, with retries. Errors never show the webhook's path or query. */
 export async function sendNotice(spec: NotifySpec, notice: RunNotice, options: NotifyOptions): Promise<void> {
+  try {
+    await postNotice(spec, notice, options);
+  } catch (err) {
+    if (err instanceof Error) {
+      const message = hideWebhook(err.message, spec.url);
+      if (message !== err.message) {
+        try {
+          err.message = message;
+        } catch {
+          throw new Error(message, { cause: err });
+        }
+      }
+    }
+    throw err;
+  }
+}
+
+async function postNotice(spec: NotifySpec, notice: RunNotice, options: NotifyOptions): Promise<void> {
   const body = JSON.stringify(noticePayload(notice, options.secrets));
   await withRetry(
     async () => {
