@@ -88,6 +88,18 @@ describe("feedpipe push --rate / --max-wait", () => {
     expect(sb.brand.store.products.size).toBe(12);
   });
 
+  it("--max-wait 0 sends until the first rate-limit answer, then stops with a whole sentence", async () => {
+    sb.script.push({ kind: "pass" }, { kind: "pass" });
+    for (let i = 0; i < 50; i++) sb.script.push({ kind: "code", code: 1002 });
+    const r = await cli(["push", CATALOG, "--max-wait", "0", "--concurrency", "1"]);
+    expect(r.code).toBe(2);
+    expect(sb.brand.store.products.size).toBe(2);
+    expect(r.err).toMatch(
+      /answered nothing but "too many requests" for 0 s, beyond --max-wait 0 s: stopping the run/,
+    );
+    expect(r.err).not.toContain("no requests left");
+  });
+
   it("rejects a bad --rate or --max-wait before any request", async () => {
     const bad = await cli(["push", CATALOG, "--rate", "0"]);
     expect(bad.code).toBe(2);

@@ -330,7 +330,9 @@ export class RateController {
     // Stalled since the first rate-limit answer in a row, or (a `Remaining: 0` on a good answer)
     // asked from now on to wait longer than --max-wait.
     const since = this.#stalledSince ?? t;
-    if (t - since < this.#maxWaitMs && this.#askedUntil - since <= this.#maxWaitMs) return false;
+    // Not stalled before a rate-limit answer, even with --max-wait 0 (only a long ask stops it).
+    const tooLong = this.#stalledSince !== undefined && t - since >= this.#maxWaitMs;
+    if (!tooLong && this.#askedUntil - since <= this.#maxWaitMs) return false;
     const asks =
       this.#askedUntil - since > this.#maxWaitMs ? `asks to wait ${minutes(this.#askedUntil - t)} more` : "";
     this.#exhausted = new NetworkError(
