@@ -128,6 +128,25 @@ describe("feedpipe register partnerize", () => {
       check: null,
     });
     expect(pz.campaignFeeds("10l176").find((f) => f.feedId === id)?.active).toBe(false);
+
+    // --inactive for a location the campaign has no feed at: refused, nothing created (a typo would
+    // use that location up for good: Partnerize has no delete and locations never change).
+    const before = pz.campaignFeeds("10l176").length;
+    const typo = await cli([
+      "register",
+      "partnerize",
+      "--campaign-id",
+      "10l176",
+      "--location",
+      "https://shop.example/fede.xml",
+      "--inactive",
+    ]);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain(
+      "Campaign 10l176 has no feed at https://shop.example/fede.xml: nothing to deactivate",
+    );
+    expect(typo.err).toContain("feedpipe feeds partnerize --campaign-id 10l176");
+    expect(pz.campaignFeeds("10l176")).toHaveLength(before);
   });
 
   it("sends HTTP Basic with base64(application key:user API key) on every call", async () => {

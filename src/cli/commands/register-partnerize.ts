@@ -235,6 +235,15 @@ Examples:
           call,
         );
         action = flags.inactive ? "deactivated" : "updated";
+      } else if (flags.inactive) {
+        // Partnerize has no delete and a location can never change: creating a feed only to
+        // deactivate it (a typo in --location) would use that location up for good.
+        throw new FeedpipeError(
+          "USAGE",
+          `Campaign ${campaignId} has no feed at ${redactUrl(location)}: nothing to deactivate ` +
+            `(\`feedpipe feeds partnerize --campaign-id ${campaignId}\` lists its feeds; register it without --inactive to create it)`,
+          { context: { campaignId } },
+        );
       } else {
         feed = await client.createCampaignFeed(
           campaignId,
