@@ -237,6 +237,42 @@ describe("PartnerBoost brand client against the sandbox", () => {
     expect(() => createBrandClient({ ...sb!.config, apiUrl: "app.partnerboost.com" })).toThrow(/absolute/);
   });
 
+  it("never quotes this request's signature when a server echoes it in an error", async () => {
+    const { createServer } = await import("node:http");
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      const hash = String(req.headers["x-partnerboost-authentication"]);
+      seen.push(hash);
+      req.resume();
+      req.on("end", () =>
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ status: { code: 1001, msg: `invalid token: hash ${hash} does not match` } })),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const c = createBrandClient(
+        {
+          brandId: "7001",
+          token: CREDS.token,
+          secret: CREDS.secret,
+          apiUrl: `http://127.0.0.1:${port}/api/brand`,
+        },
+        { retry: FAST_RETRY, timeoutMs: 2000 },
+      );
+      const err = await failure(c.pushProduct(product(1)));
+      expect(err.code).toBe("NET_AUTH_FAILED");
+      expect(seen[0]).toMatch(/^[0-9a-f]{64}$/);
+      expect(err.message).toContain("invalid token: hash");
+      expect(err.message).not.toContain(seen[0]!);
+      expect(JSON.stringify(err.context)).not.toContain(seen[0]!);
+    } finally {
+      server.close();
+    }
+  });
+
   it("describes a dry-run request without the token or the hash", () => {
     const d = describeRequest(
       { brandId: "66303", apiUrl: "https://app.partnerboost.com/api/brand" },

@@ -141,6 +141,22 @@ export function scrubError(err: unknown, secrets: readonly string[]): unknown {
   return err;
 }
 
+/** Request headers that carry a credential of their own (signatures, tokens). */
+const CREDENTIAL_HEADERS = /^(?:authorization|proxy-authorization|x-partnerboost-authentication|x-api-key|api-key)$/i;
+
+/** The values of a request's credential headers, and their last word (`Basic xyz` → `xyz`). */
+function credentialValues(headers: Record<string, string> | undefined): string[] {
+  if (!headers) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(headers)) {
+    if (!CREDENTIAL_HEADERS.test(k) || typeof v !== "string" || v.length < 8) continue;
+    out.push(v);
+    const word = v.slice(v.lastIndexOf(" ") + 1);
+    if (word !== v && word.length >= 8) out.push(word);
+  }
+  return out;
+}
+
 /**
  * The HTTP client of one network client. `secrets` are the values that must never appear in an
  * error (tokens, keys, the Basic token).
@@ -184,14 +200,20 @@ export function createHttpClient(secrets: readonly string[], options: HttpClient
             return "";
           },
         );
-    return call.read({
-      status: res.status,
-      headers: res.headers,
-      url: call.url,
-      text,
-      json: parseJson(text),
-      retryAfterMs: retryAfterFrom(res.headers),
-    });
+    try {
+      return call.read({
+        status: res.status,
+        headers: res.headers,
+        url: call.url,
+        text,
+        json: parseJson(text),
+        retryAfterMs: retryAfterFrom(res.headers),
+      });
+    } catch (err) {
+      // A server that quotes this request's signature (PartnerBoost's hash, an Authorization
+      // value) must not put it in a message: it replays for that date and action.
+      throw scrubError(err, credentialValues(headers));
+    }
   }
 
   async function retrying<T>(
