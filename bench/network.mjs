@@ -13,10 +13,11 @@
  *       whether the store equals a fault-free run's (every valid product stored exactly as sent)
  *   node bench/network.mjs --virtual [--limit 100] [--latency 40] [--products 3000] [--style code|http]
  *                                    [--jitter MS] [--phases 0,250,500,750,900] [--pages-alone]
- *                                    [--server fixed|sliding|bucket]
+ *                                    [--server fixed|sliding|bucket|random]
  *       the controller alone on virtual time against a fixed-window server (no machine noise), each
  *       concurrency over several window phases; --pages-alone: page 1 alone first (paging);
- *       --server: a sliding one-second log or a token bucket instead of fixed windows
+ *       --server: a sliding one-second log or a token bucket instead of fixed windows; random:
+ *       refusals at random whatever the rate (RANDOM_REFUSALS, default 0.05 of the requests)
  *   node bench/network.mjs --paging [--limit 20] [--pages 200]
  *       publisher pull paging: pages/s ÷ limit by concurrency
  */

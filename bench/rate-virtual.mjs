@@ -103,6 +103,10 @@ export async function virtualRun(
       accepted.push(t);
       return true;
     }
+    if (server === "random") {
+      // Refusals at random, whatever the rate (another client's quota, a flaky gateway).
+      return random() >= (Number(process.env.RANDOM_REFUSALS) || 0.05);
+    }
     if (server === "bucket") {
       tokens = Math.min(limit, tokens + ((t - filledAt) * limit) / 1000);
       filledAt = t;
