@@ -149,6 +149,23 @@ jobs:
     expect(row?.runs[0]?.error).toMatch(/IO_NOT_FOUND/);
   });
 
+  it("jobs status needs no credentials: it reads history (run needs them and says which are unset)", async () => {
+    const file = jobFile(
+      "jobs.yaml",
+      `jobs:\n  nightly:\n    source: ${CATALOG}\n    push: partnerboost\n    ${PB}\n`,
+    );
+    const pushed = await cli(["jobs", "run", file, "--json"]);
+    expect(pushed.code).toBeLessThan(2);
+    const monitoring = await cli(["jobs", "status", file, "--json"], {});
+    expect(monitoring.code, monitoring.err).toBe(0);
+    const [row] = JSON.parse(monitoring.out) as { job: string; runs: { status: string }[] }[];
+    expect(row?.job).toBe("nightly");
+    expect(row?.runs).toHaveLength(1);
+    const run = await cli(["jobs", "run", file], {});
+    expect(run.code).toBe(2);
+    expect(run.err).toContain("${PB_TOKEN} is used in the job file but not set");
+  });
+
   it("a job writes the HTML report with `html:` like --html (path relative to the job file)", async () => {
     const file = jobFile(
       "jobs.yaml",

@@ -221,7 +221,8 @@ Examples:
     async (file: string | undefined, flags: RedisFlags & { runs?: number; json?: boolean }) => {
       if (flags.redis) return statusOnRedis(ctx, program, file, flags);
       if (!file) throw new FeedpipeError("USAGE", "jobs status: give the job file (or --redis URL)");
-      const jobFile = await load(file);
+      // Status only reads history: monitoring needs no credentials, so an unset ${VAR} is no error.
+      const jobFile = await loadJobFile(file, optionCatalog(program), unsetAllowed(ctx.io.env));
       const rows = jobFile.jobs.map((job) => {
         const path = jobStatePath(job, ctx.io);
         let runs: ReturnType<JobHistory["recent"]> = [];
@@ -260,4 +261,11 @@ Examples:
   );
 
   registerQueueCommands(jobs, program, ctx, runCommand, combinedExit);
+}
+
+/** The environment with every unset variable read as a placeholder (for `jobs status`). */
+function unsetAllowed(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return new Proxy(env, {
+    get: (target, name) => (typeof name === "string" ? target[name] || `\${${name}}` : undefined),
+  });
 }
