@@ -346,6 +346,25 @@ describe("configuration", () => {
     writeFileSync(join(dir, "c.json"), JSON.stringify({ partnerboost: { tokn: "x" } }));
     expect(() => loadConfig({ env: {}, cwd: dir, configPath: "c.json" })).toThrow(/c\.json/);
   });
+
+  it("a config file that is not JSON is reported by place, never by its text (it holds secrets)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fp-cfg-"));
+    writeFileSync(join(dir, "a.json"), '{"partnerboost":{"token":tok_SUPERSECRET_abc}}');
+    const unquoted = (() => {
+      try {
+        loadConfig({ env: {}, cwd: dir, configPath: "a.json" });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "";
+    })();
+    expect(unquoted).toMatch(/a\.json is not valid JSON/);
+    expect(unquoted).not.toMatch(/tok|SUPERSECRET|'o'/);
+    writeFileSync(join(dir, "b.json"), '{\n "partnerboost": {"token": "s3cr3t-value",}\n}');
+    expect(() => loadConfig({ env: {}, cwd: dir, configPath: "b.json" })).toThrow(
+      /b\.json is not valid JSON at line 2, column \d+: Expected double-quoted property name \(its text is not shown/,
+    );
+  });
 });
 
 describe("early sniffing", () => {

@@ -123,9 +123,16 @@ function readConfigFile(path: string): ConfigFile {
   try {
     json = JSON.parse(text);
   } catch (err) {
+    // The parser quotes the text around the fault, and this text holds secrets: say where, not what.
+    const why = (err as Error).message
+      .replace(/,?\s*(?:\.\.\.)?"[\s\S]*$/, "")
+      .replace(/ in JSON at position \d+$/, "")
+      .replace(/^Unexpected token .*/, "unexpected character");
+    const at = /position (\d+)/.exec((err as Error).message);
+    const where = at ? ` at line ${lineAndColumn(text, Number(at[1]))}` : "";
     throw new FeedpipeError(
       "CONFIG_INVALID",
-      `Config file ${path} is not valid JSON: ${(err as Error).message}`,
+      `Config file ${path} is not valid JSON${where}: ${why} (its text is not shown: a config file holds secrets)`,
     );
   }
   const parsed = configFileSchema.safeParse(json);
@@ -203,4 +210,11 @@ export function requireSettings(what: string, settings: Record<string, string | 
       `${what} needs ${missing.join(", ")} (set the environment variable${missing.length > 1 ? "s" : ""} or use a config file)`,
     );
   }
+}
+
+/** "3, column 7" for an offset into `text`. */
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return `${line}, column ${offset - before.lastIndexOf("\n")}`;
 }
