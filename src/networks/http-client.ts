@@ -142,7 +142,8 @@ export function scrubError(err: unknown, secrets: readonly string[]): unknown {
 }
 
 /** Request headers that carry a credential of their own (signatures, tokens). */
-const CREDENTIAL_HEADERS = /^(?:authorization|proxy-authorization|x-partnerboost-authentication|x-api-key|api-key)$/i;
+const CREDENTIAL_HEADERS =
+  /^(?:authorization|proxy-authorization|x-partnerboost-authentication|x-api-key|api-key)$/i;
 
 /** The values of a request's credential headers, and their last word (`Basic xyz` → `xyz`). */
 function credentialValues(headers: Record<string, string> | undefined): string[] {
