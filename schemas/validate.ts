@@ -128,6 +128,11 @@ function issue(code: RuleCode, field: ProductField, message: string, value: unkn
   return { code, severity: RULES[code].severity, field, message, value };
 }
 
+/** The first three codes of a sign's currencies (`USD, CAD, AUD, …`). */
+function someCodes(codes: readonly string[]): string {
+  return codes.length > 3 ? `${codes.slice(0, 3).join(", ")}, …` : codes.join(", ");
+}
+
 /** The one currency a price sign stands for (`€` EUR), if only one uses it. */
 function soleSignCurrency(sign: string | undefined): string | undefined {
   if (sign === undefined) return undefined;
@@ -144,12 +149,10 @@ function failedWithCode(value: string | number | undefined, amount: number | und
 
 function missingCurrency(value: unknown, sign: string | undefined): Issue {
   if (sign === undefined) return missing("currency", value);
-  const codes = signCurrencies(sign) ?? [];
-  const some = codes.length > 3 ? `${codes.slice(0, 3).join(", ")}, …` : codes.join(", ");
   return issue(
     "REQUIRED_MISSING",
     "currency",
-    `Required field currency is missing or empty (the price's ${sign} is used by ${some}: pass --currency)`,
+    `Required field currency is missing or empty (the price's ${sign} is used by ${someCodes(signCurrencies(sign) ?? [])}: pass --currency)`,
     value,
   );
 }
@@ -222,8 +225,7 @@ export function priceCurrencyMismatch(
   else if (sign !== undefined) {
     const codes = signCurrencies(sign);
     if (codes !== undefined && !codes.includes(currency)) {
-      const some = codes.length > 3 ? `${codes.slice(0, 3).join(", ")}, …` : codes.join(", ");
-      stated = codes.length === 1 ? codes[0] : `${sign} (${some})`;
+      stated = codes.length === 1 ? codes[0] : `${sign} (${someCodes(codes)})`;
     }
   }
   if (stated === undefined) return undefined;

@@ -4,7 +4,14 @@
  */
 import type { Fields, Issue } from "../src/core/record.js";
 import { PLAIN_FIELDS, type PlainSources } from "../src/core/plain-text.js";
-import { type Candidate, compileMapping, type Mapper, makeResolver, type MappingSpec } from "./mapping.js";
+import {
+  type Candidate,
+  compileMapping,
+  type Mapper,
+  makeResolver,
+  type MappingSpec,
+  sourceNames,
+} from "./mapping.js";
 import type { LoadedMapping } from "./mapping-file.js";
 import { Expand, joinUrl, type Prepare, type Preset, type PresetOptions, Skip } from "./preset.js";
 
@@ -135,19 +142,16 @@ export function createRecordMapper(
 ): RecordMapper {
   // Without a preset, the run's currency is filled in by the mapping itself, so that a price text
   // in another currency (`€10.00` through the `number` transform) is compared with it.
-  const compiled = compileMapping(
-    runSpec(preset, mapping, options),
-    keys,
-    preset ? undefined : options.currency,
-  );
+  const spec = runSpec(preset, mapping, options);
+  const header = keys === undefined ? undefined : [...keys];
+  const compiled = compileMapping(spec, header, preset ? undefined : options.currency);
   // Without a preset, the run options (flags, else the file's `options`) fill in what a layout does
   // not state, as a preset does: absolute URLs from relative paths (the currency: compileMapping).
   const map = preset ? compiled : withRunOptions(compiled, options);
   const prepare: Prepare | undefined = preset?.prepare?.(options);
-  const aliases = preset && keys ? presetAliases(preset, runSpec(preset, mapping, options), keys) : undefined;
+  const aliases = preset && header ? presetAliases(preset, spec, header) : undefined;
   const alias = aliases ? (fields: Fields) => withAliases(fields, aliases) : (fields: Fields) => fields;
-  if (!prepare)
-    return aliases ? (fields, issues) => map(alias(fields), issues) : (fields, issues) => map(fields, issues);
+  if (!prepare) return (fields, issues) => map(alias(fields), issues);
   return (fields, issues) => {
     const prepared = prepare(alias(fields), issues);
     if (prepared instanceof Skip) return prepared;
@@ -177,12 +181,7 @@ export function presetAliases(
     ...Object.keys(preset.signature.columns),
     ...preset.signature.required.flat(),
   ]);
-  for (const s of Object.values(spec.fields)) {
-    if (typeof s === "string") known.add(s);
-    else if (Array.isArray(s)) for (const n of s as readonly string[]) known.add(n);
-    else if (s && typeof s === "object" && "from" in s)
-      for (const n of typeof s.from === "string" ? [s.from] : s.from) known.add(n);
-  }
+  for (const s of Object.values(spec.fields)) for (const n of sourceNames(s) ?? []) known.add(n);
   const header = [...keys];
   const exact = new Set(header);
   const byLoose = new Map<string, string>();

@@ -215,6 +215,14 @@ export interface AbsentSource {
   names: string[];
 }
 
+/** The source names a field spec reads as they are (a name, a list, `from`); undefined for others. */
+export function sourceNames(s: FieldSpec | undefined): string[] | undefined {
+  if (s === undefined) return undefined;
+  const from = typeof s === "string" || isList(s) ? s : "from" in s ? s.from : undefined;
+  if (from === undefined) return undefined;
+  return typeof from === "string" ? [from] : [...from];
+}
+
 /**
  * The fields of `spec` whose every source column is missing from `keys` (a CSV/TSV header):
  * a mapping written for another export (`id` where the file says `sku`) would otherwise only show
@@ -229,12 +237,8 @@ export function absentSources(spec: MappingSpec, keys: Iterable<string>): Absent
   const has = (name: string) => header.has(resolve(name)) || header.has(name.split(/[.[/@]/)[0]!);
   const out: AbsentSource[] = [];
   for (const field of PRODUCT_FIELDS) {
-    const s = spec.fields[field];
-    if (s === undefined) continue;
-    const from = typeof s === "string" || isList(s) ? s : "from" in s ? s.from : undefined;
-    if (from === undefined) continue;
-    const names = typeof from === "string" ? [from] : [...from];
-    if (names.length > 0 && !names.some(has)) out.push({ field, names });
+    const names = sourceNames(spec.fields[field]);
+    if (names !== undefined && names.length > 0 && !names.some(has)) out.push({ field, names });
   }
   return out;
 }

@@ -118,32 +118,33 @@ export function sniffJsonArrayPath(text: string): string | undefined {
   return undefined;
 }
 
-/** A one-line keyed catalog's key: the path whose value the JSON reader then reports as not an array. */
-function keyedPath(text: string): string | undefined {
-  const first = text.split(/\r?\n/, 1)[0]!.trim();
-  try {
-    return keyedCatalogKey(JSON.parse(first));
-  } catch {
-    return undefined;
-  }
-}
-
-function looksLikeNdjson(text: string): boolean {
+/**
+ * A text starting with `{`: NDJSON when its first line is a whole JSON object and the next starts
+ * another (or there is none and it holds no array of records); else a JSON document, at the path of
+ * its record array or, for a one-line catalog keyed by id (`{"products":{"a":{…},"b":{…}}}`), at
+ * that key, which the JSON reader then reports as an object instead of an array.
+ */
+function sniffObjects(text: string): Sniffed {
   const lines = text.split(/\r?\n/, 3).filter((l) => l.trim() !== "");
-  const first = lines[0]?.trim();
-  if (!first?.startsWith("{") || !first.endsWith("}")) return false;
-  let value: unknown;
-  try {
-    value = JSON.parse(first);
-  } catch {
-    return false;
-  }
+  const first = lines[0]?.trim() ?? "";
   const second = lines[1]?.trim();
-  // `{"products":{"a":{…},"b":{…}}}` on one line: a catalog keyed by id, not one record of
-  // nested objects (the JSON reader then says where it found an object instead of an array).
-  if (second === undefined && keyedCatalogKey(value) !== undefined) return false;
-  if (second !== undefined) return second.startsWith("{");
-  return sniffJsonArrayPath(first) === undefined;
+  let keyed: string | undefined;
+  if (first.startsWith("{") && first.endsWith("}")) {
+    let value: unknown;
+    let parsed = false;
+    try {
+      value = JSON.parse(first);
+      parsed = true;
+    } catch {
+      // not one object on one line: a document
+    }
+    if (parsed) {
+      keyed = second === undefined ? keyedCatalogKey(value) : undefined;
+      const ndjson = second !== undefined ? second.startsWith("{") : sniffJsonArrayPath(first) === undefined;
+      if (keyed === undefined && ndjson) return { format: "ndjson" };
+    }
+  }
+  return { format: "json", jsonPath: sniffJsonArrayPath(text) ?? keyed };
 }
 
 /** The key of a document `{"key": {"id1": {…}, "id2": {…}, …}}` (two or more objects), if it is one. */
@@ -166,10 +167,7 @@ export function sniffFormat(head: string): Sniffed {
   const t = head.replace(/^\uFEFF/, "").trimStart();
   if (t.startsWith("<")) return { format: "xml", recordTag: sniffRecordTag(t) };
   if (t.startsWith("[")) return { format: "json", jsonPath: "" };
-  if (t.startsWith("{")) {
-    if (looksLikeNdjson(t)) return { format: "ndjson" };
-    return { format: "json", jsonPath: sniffJsonArrayPath(t) ?? keyedPath(t) };
-  }
+  if (t.startsWith("{")) return sniffObjects(t);
   return { format: "csv", delimiter: sniffDelimiter(t) };
 }
 

@@ -126,28 +126,16 @@ async function* throughZlib(
 async function* unzipFirst(input: AsyncIterable<Buffer>, name: string): AsyncIterable<Buffer> {
   // The local header is 30 bytes + name + extra; 64 KiB always covers it.
   const { head, all } = await peekBytes(input, 65_536);
-  if (head.length < 30) throw new FeedpipeError("FEED_GZIP_TRUNCATED", `${name}: zip header is truncated`);
+  let entry = localHeaderAt(head, 0);
+  if (entry === undefined) throw new FeedpipeError("FEED_GZIP_TRUNCATED", `${name}: zip header is truncated`);
   // Entries a desktop's archiver adds (macOS `__MACOSX/._feed.tsv`, `.DS_Store`) before the feed are
   // stepped over while their size is known and the next header is within the head.
-  let at = 0;
-  while (
-    at + 30 <= head.length &&
-    head.readUInt32LE(at) === 0x04034b50 &&
-    !(head.readUInt16LE(at + 6) & 0x8) &&
-    isArchiverJunk(head.subarray(at + 30, at + 30 + head.readUInt16LE(at + 26)).toString("utf8"))
-  ) {
-    const next =
-      at + 30 + head.readUInt16LE(at + 26) + head.readUInt16LE(at + 28) + head.readUInt32LE(at + 18);
-    if (next + 30 > head.length || head.readUInt32LE(next) !== 0x04034b50) break;
-    at = next;
+  while (!(entry.flags & 0x8) && isArchiverJunk(entry.name)) {
+    const next = localHeaderAt(head, entry.end);
+    if (next === undefined) break;
+    entry = next;
   }
-  const flags = head.readUInt16LE(at + 6);
-  const method = head.readUInt16LE(at + 8);
-  const compressedSize = head.readUInt32LE(at + 18);
-  const nameLen = head.readUInt16LE(at + 26);
-  const extraLen = head.readUInt16LE(at + 28);
-  const entryName = head.subarray(at + 30, at + 30 + nameLen).toString("utf8");
-  const dataStart = at + 30 + nameLen + extraLen;
+  const { flags, method, compressedSize, name: entryName, dataStart } = entry;
   if (entryName.endsWith("/")) {
     throw new FeedpipeError(
       "FEED_ZIP_UNSUPPORTED",
@@ -250,12 +238,8 @@ function otherZipFiles(bytes: Buffer, first: string, next: boolean): string[] {
   const isFile = (n: string) => n !== first && !n.endsWith("/") && n !== "" && !isArchiverJunk(n);
   if (next) {
     // Consecutive local headers: directories (no data) may come before the next file.
-    let at = 0;
-    while (at + 30 <= bytes.length && bytes.readUInt32LE(at) === 0x04034b50) {
-      const nameLen = bytes.readUInt16LE(at + 26);
-      const n = bytes.subarray(at + 30, at + 30 + nameLen).toString("utf8");
-      if (isFile(n)) return [n];
-      at += 30 + nameLen + bytes.readUInt16LE(at + 28) + bytes.readUInt32LE(at + 18);
+    for (let h = localHeaderAt(bytes, 0); h !== undefined; h = localHeaderAt(bytes, h.end)) {
+      if (isFile(h.name)) return [h.name];
     }
   }
   for (
@@ -271,6 +255,33 @@ function otherZipFiles(bytes: Buffer, first: string, next: boolean): string[] {
 }
 
 const CENTRAL = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
+
+/** A zip local file header at `at` (undefined when the bytes hold none there). */
+interface LocalHeader {
+  flags: number;
+  method: number;
+  /** 0 when the entry is streamed (flag 0x8: the size follows the data). */
+  compressedSize: number;
+  name: string;
+  /** Where the entry's data begins, and where the next header would (data of the stated size). */
+  dataStart: number;
+  end: number;
+}
+
+function localHeaderAt(bytes: Buffer, at: number): LocalHeader | undefined {
+  if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== 0x04034b50) return undefined;
+  const nameLen = bytes.readUInt16LE(at + 26);
+  const dataStart = at + 30 + nameLen + bytes.readUInt16LE(at + 28);
+  const compressedSize = bytes.readUInt32LE(at + 18);
+  return {
+    flags: bytes.readUInt16LE(at + 6),
+    method: bytes.readUInt16LE(at + 8),
+    compressedSize,
+    name: bytes.subarray(at + 30, at + 30 + nameLen).toString("utf8"),
+    dataStart,
+    end: dataStart + compressedSize,
+  };
+}
 
 /** What archivers add beside a file: macOS resource forks (`__MACOSX/`, `._name`), folder metadata. */
 function isArchiverJunk(entry: string): boolean {

@@ -38,6 +38,12 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Run options a preset's layout may need (Preset.needs), with their flag and an example value. */
+const NEEDED = [
+  { option: "currency", flag: "--currency", example: "EUR" },
+  { option: "baseUrl", flag: "--base-url", example: '"https://shop.example"' },
+] as const;
+
 export function registerMappingInit(mapping: Command, ctx: CliContext): void {
   const cmd = mapping
     .command("init")
@@ -94,12 +100,7 @@ Examples:
     const preset = detectPreset(keys);
     let text: string;
     // What the preset's layout does not state and the run did not give: asked for, never made up.
-    const needs = preset
-      ? [
-          ...(preset.preset.needs?.currency && !options.currency ? ["currency"] : []),
-          ...(preset.preset.needs?.baseUrl && !options.baseUrl ? ["baseUrl"] : []),
-        ]
-      : [];
+    const needs = preset ? NEEDED.filter((n) => preset.preset.needs?.[n.option] && !options[n.option]) : [];
     if (preset) {
       const given =
         options.currency || options.baseUrl
@@ -108,14 +109,10 @@ Examples:
       const asked =
         needs.length === 0
           ? ""
-          : `# This layout does not state ${needs.join(" or ")}: set ${needs.length === 1 ? "it" : "them"} here (or pass ` +
-            `${needs.map((n) => (n === "currency" ? "--currency" : "--base-url")).join(" / ")}) before validating, e.g.\n` +
+          : `# This layout does not state ${needs.map((n) => n.option).join(" or ")}: set ${needs.length === 1 ? "it" : "them"} here (or pass ` +
+            `${needs.map((n) => n.flag).join(" / ")}) before validating, e.g.\n` +
             (given ? "" : "# options:\n") +
-            needs
-              .map((n) =>
-                n === "currency" ? "#   currency: EUR\n" : '#   baseUrl: "https://shop.example"\n',
-              )
-              .join("");
+            needs.map((n) => `#   ${n.option}: ${n.example}\n`).join("");
       text =
         `# feedpipe mapping for ${feed.name} (${describeFormat(feed)}): the ${preset.preset.title} preset matches.\n` +
         "# Fields given here override the preset's; see the README for sources and transforms.\n" +
@@ -131,7 +128,9 @@ Examples:
       await writeFile(flags.output, text);
       ctx.err(
         `feedpipe: wrote ${flags.output} (${preset ? `preset ${preset.preset.name}` : "inferred mapping"})` +
-          (needs.length > 0 ? `; set ${needs.join(" and ")} in its options before validating` : "") +
+          (needs.length > 0
+            ? `; set ${needs.map((n) => n.option).join(" and ")} in its options before validating`
+            : "") +
           "\n",
       );
     } else ctx.out(text);
